@@ -1,0 +1,8 @@
+"""wickwatch: real-time crypto spike and wick monitor."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("wickwatch")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"

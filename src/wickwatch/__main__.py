@@ -1,0 +1,3 @@
+from wickwatch.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, tokens and roles."""

@@ -1,0 +1,1 @@
+"""Administration beyond accounts: the error log, exchange feed statistics and system status."""

@@ -1,0 +1,1 @@
+"""Alerts: the alerts users received and their outbox of deliveries."""

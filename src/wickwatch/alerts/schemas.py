@@ -1,0 +1,138 @@
+"""Bodies of ``/api/v1/alerts``.
+
+An alert carries the delivery state of each channel it went to (``alert_deliveries``, the
+outbox), simplified for people: ``pending`` (waiting, being sent or retrying), ``sent``, ``failed``
+(gave up; ``error`` says why) and ``skipped`` (channel deleted, paused or muted). Whether the user
+has *seen* it in the app is the alert's own ``read_at`` / ``seen``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+
+from wickwatch.api.numbers import DecimalText
+from wickwatch.markets.schemas import CandlePublic
+
+DeliveryState = Literal["pending", "sent", "failed", "skipped"]
+
+#: Outbox status → what the user sees.
+DELIVERY_STATES: dict[str, DeliveryState] = {
+    "pending": "pending",
+    "claimed": "pending",
+    "sending": "pending",
+    "sent": "sent",
+    "failed": "failed",
+    "skipped": "skipped",
+}
+
+
+class DeliveryPublic(BaseModel):
+    id: int
+    channel: str = Field(description="`telegram`, `email` or `webhook`.")
+    channel_id: int | None = Field(description="The channel; null once it was deleted.")
+    destination: str = Field(description="Where it went: chat, address or host.")
+    state: DeliveryState
+    attempts: int
+    sent_at: datetime | None
+    error: str | None = Field(description="Why the last attempt failed.")
+
+
+_ALERT_EXAMPLE: JsonDict = {
+    "id": 1042,
+    "exchange": "binance",
+    "market": "futures",
+    "symbol": "BTCUSDT",
+    "base": "BTC",
+    "quote": "USDT",
+    "ts_ms": 1767225600000,
+    "window_s": 5,
+    "direction": "up",
+    "delta_pct": 2.35,
+    "wick_pct": 0.4,
+    "volume_usd": "1250000.5",
+    "price": "65100.2",
+    "rule": "binance futures USDT",
+    "strategy": None,
+    "series_count": 1,
+    "folded_count": 0,
+    "read_at": None,
+    "seen": False,
+    "created_at": "2026-01-01T00:00:00.120000Z",
+    "deliveries": [
+        {
+            "id": 77,
+            "channel": "telegram",
+            "channel_id": 3,
+            "destination": "chat 123456789",
+            "state": "sent",
+            "attempts": 1,
+            "sent_at": "2026-01-01T00:00:00.450000Z",
+            "error": None,
+        }
+    ],
+}
+
+
+class AlertPublic(BaseModel):
+    """A spike that matched one of your rules."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_ALERT_EXAMPLE]})
+
+    id: int
+    exchange: str
+    market: str
+    symbol: str
+    base: str
+    quote: str
+    ts_ms: int = Field(description="Start of the second that closed the spike (epoch ms).")
+    window_s: int
+    direction: Literal["up", "down"]
+    delta_pct: float = Field(description="Size of the move, percent (always positive).")
+    wick_pct: float
+    volume_usd: DecimalText = Field(description="USD volume of the window (exact decimal).")
+    price: DecimalText = Field(description="Close of the last candle (exact decimal).")
+    rule: str
+    strategy: str | None
+    series_count: int
+    folded_count: int
+    read_at: datetime | None
+    seen: bool = Field(description="You marked it read.")
+    created_at: datetime
+    deliveries: list[DeliveryPublic] = Field(description="One per channel it was sent to.")
+
+
+class AlertsPage(BaseModel):
+    """One page of your alerts, newest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"items": [_ALERT_EXAMPLE], "next_cursor": "YToxMDQy", "limit": 50}]
+        }
+    )
+
+    items: list[AlertPublic]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null on the last page."
+    )
+    limit: int
+
+
+class Affected(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 12}]})
+
+    count: int = Field(description="Alerts changed or deleted.")
+
+
+class AlertCandles(BaseModel):
+    """1-minute candles around an alert, from the stored price history."""
+
+    alert_id: int
+    exchange: str
+    market: str
+    symbol: str
+    interval_s: int = 60
+    candles: list[CandlePublic] = Field(description="Oldest first.")

@@ -1,0 +1,468 @@
+"""``/api/v1/stream``: the browser's live WebSocket — the user's new alerts, feed status and live
+1-second candles of the symbols it subscribes to.
+
+Protocol (the UI's ``web/src/live/stream.ts``)::
+
+    client → server  {"type":"auth","token":"<access token>"}     first frame, unless the token
+                                                                  came with the handshake
+                     {"type":"subscribe","topics":["alerts","markets","candles:binance_futures:BTCUSDT"]}
+                     {"type":"unsubscribe","topics":[…]}
+                     {"type":"pong"}
+    server → client  {"type":"ready","user_id":…,"expires_at":…}
+                     {"type":"alert","data":{AlertPublic}}                    topic "alerts"
+                     {"type":"market_status","data":{exchange_stats row}}     topic "markets"
+                     {"type":"candle","topic":"candles:<feed>:<SYMBOL>","data":{t,o,h,l,c,v}}
+                     {"type":"ping"} · {"type":"reconnect"} · {"type":"error","code":…,"message":…}
+    close codes      4401 token missing/invalid/expired (refresh, reconnect) · 4403 forbidden ·
+                     1013 too slow (reconnect and reload) · 1012 server restarting
+
+The token may also come with the handshake (subprotocols ``["bearer", token]`` or
+``?access_token=``); it is checked once, and the socket is closed with 4401 when it expires, so a
+revoked session is cut off within one token lifetime.
+
+One :class:`StreamHub` per process holds one broadcast subscription per bus topic and fans out to
+the connections: alerts only to their user's sockets, status and candles to the sockets that
+subscribed. Each socket has a bounded queue: status and candle messages are coalesced (the newest
+per feed / symbol wins) and never block anything; a socket whose alert queue overflows is closed
+with 1013 (its client reconnects and reloads). The hub tells the collectors which symbols are
+watched (``candles.watch`` messages) so that they publish only those candles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from wickwatch.accounts.auth import WS_SUBPROTOCOL, websocket_token
+from wickwatch.accounts.errors import Forbidden, Unauthorized
+from wickwatch.accounts.service import AccountService, Authenticated
+from wickwatch.alerts.events import WATCH, public_alert, watch_event
+from wickwatch.bus import ALERTS, CANDLES, STATUS, Bus, BusError, Subscription, create_bus
+from wickwatch.config import ALL_MARKETS, Settings
+from wickwatch.errors import WickwatchError
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["stream"])
+
+AUTH_TIMEOUT_S = 10.0
+PING_INTERVAL_S = 25.0
+IDLE_TIMEOUT_S = 75.0
+ALERT_QUEUE = 200  #: alerts waiting for one socket before it counts as too slow
+MAX_CANDLE_TOPICS = 50
+WATCH_TTL_S = 30.0
+WATCH_RENEW_S = 10.0
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_SLOW = 1013
+CLOSE_RESTART = 1012
+
+_SYMBOL = re.compile(r"^[A-Za-z0-9@_.\-/]{1,64}$")
+
+
+def _candle_topic_ok(topic: str) -> bool:
+    parts = topic.split(":", 2)
+    return (
+        len(parts) == 3
+        and parts[0] == "candles"
+        and parts[1] in ALL_MARKETS
+        and bool(_SYMBOL.match(parts[2]))
+    )
+
+
+class StreamConnection:
+    """One socket's subscriptions and outgoing queue (filled by the hub, drained by the socket)."""
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+        self.topics: set[str] = set()
+        self.alerts: deque[bytes] = deque()
+        self.latest: dict[str, bytes] = {}  #: coalesced: the newest status per feed / candle
+        self.overflow = False
+        self.ready = asyncio.Event()
+        self.sent = 0
+        self.coalesced = 0
+        self.last_seen = time.monotonic()  #: when the client last sent anything
+
+    def push_alert(self, frame: bytes) -> None:
+        if len(self.alerts) >= ALERT_QUEUE:
+            self.overflow = True
+        else:
+            self.alerts.append(frame)
+        self.ready.set()
+
+    def push_latest(self, key: str, frame: bytes) -> None:
+        if key in self.latest:
+            self.coalesced += 1
+        self.latest[key] = frame
+        self.ready.set()
+
+    def take(self) -> list[bytes]:
+        frames = list(self.alerts)
+        self.alerts.clear()
+        frames.extend(self.latest.values())
+        self.latest.clear()
+        return frames
+
+
+class StreamHub:
+    """Fans the bus out to this process's sockets; one per app (:func:`get_hub`)."""
+
+    def __init__(self, bus: Bus, *, own_bus: bool = False) -> None:
+        self.bus = bus
+        self.own_bus = own_bus
+        self.connections: set[StreamConnection] = set()
+        self.by_user: dict[int, set[StreamConnection]] = {}
+        #: newest status frame per feed, sent to a socket when it subscribes to "markets"
+        self.status: dict[str, bytes] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._subscriptions: list[Subscription] = []
+        self._started: asyncio.Task[None] | None = None
+        self._watch_changed = asyncio.Event()
+        self.closed = False
+
+    async def start(self) -> None:
+        """Subscribe to the bus (idempotent; concurrent callers share the one start)."""
+        if self._started is None:
+            self._started = asyncio.create_task(self._start())
+        await asyncio.shield(self._started)
+
+    async def _start(self) -> None:
+        subscriptions = [
+            (ALERTS, self._on_alert),
+            (STATUS, self._on_status),
+            (CANDLES, self._on_candle),
+        ]
+        for topic, handler in subscriptions:
+            sub = self.bus.subscribe(topic, buffer=10_000)
+            await sub.start()
+            self._subscriptions.append(sub)
+            self._tasks.append(asyncio.create_task(self._pump(sub, handler), name=f"hub.{topic}"))
+        self._tasks.append(asyncio.create_task(self._announce_watch(), name="hub.watch"))
+
+    async def close(self) -> None:
+        """Stop fanning out: the loops end by themselves (closed subscriptions, the flag), the
+        sockets say ``reconnect`` and close with 1012."""
+        self.closed = True
+        for sub in self._subscriptions:
+            sub.close()
+        self._watch_changed.set()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=2.0)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for conn in list(self.connections):
+            conn.ready.set()  # their sockets notice ``closed`` and say goodbye
+        if self.own_bus:
+            await self.bus.close()
+
+    # --- connections ---------------------------------------------------------------------
+
+    def add(self, conn: StreamConnection) -> None:
+        self.connections.add(conn)
+        self.by_user.setdefault(conn.user_id, set()).add(conn)
+
+    def remove(self, conn: StreamConnection) -> None:
+        self.connections.discard(conn)
+        mine = self.by_user.get(conn.user_id)
+        if mine is not None:
+            mine.discard(conn)
+            if not mine:
+                del self.by_user[conn.user_id]
+        if any(t.startswith("candles:") for t in conn.topics):
+            self._watch_changed.set()
+
+    def subscribe(self, conn: StreamConnection, topics: list[str]) -> list[str]:
+        """Add topics; returns the ones refused."""
+        refused = []
+        for topic in topics:
+            if topic in ("alerts", "markets"):
+                if topic == "markets" and topic not in conn.topics:
+                    for key, frame in self.status.items():
+                        conn.push_latest(f"status:{key}", frame)
+                conn.topics.add(topic)
+            elif _candle_topic_ok(topic):
+                candles = sum(1 for t in conn.topics if t.startswith("candles:"))
+                if topic not in conn.topics and candles >= MAX_CANDLE_TOPICS:
+                    refused.append(topic)
+                    continue
+                conn.topics.add(topic)
+                self._watch_changed.set()
+            else:
+                refused.append(topic)
+        return refused
+
+    def unsubscribe(self, conn: StreamConnection, topics: list[str]) -> None:
+        for topic in topics:
+            conn.topics.discard(topic)
+            if topic.startswith("candles:"):
+                self._watch_changed.set()
+
+    def watched(self) -> set[str]:
+        return {
+            t.removeprefix("candles:")
+            for conn in self.connections
+            for t in conn.topics
+            if t.startswith("candles:")
+        }
+
+    # --- bus → sockets -------------------------------------------------------------------
+
+    async def _pump(self, sub: Subscription, handler: Callable[[dict[str, Any]], None]) -> None:
+        try:
+            async for message in sub:
+                payload = message.payload
+                if isinstance(payload, dict):
+                    try:
+                        handler(payload)
+                    except Exception:
+                        log.exception("stream: bad %s message", sub.topic)
+        finally:
+            sub.close()
+
+    def _on_alert(self, event: dict[str, Any]) -> None:
+        conns = self.by_user.get(event.get("user_id", -1))
+        if not conns:
+            return
+        frame = orjson.dumps({"type": "alert", "data": public_alert(event)})
+        for conn in conns:
+            if "alerts" in conn.topics:
+                conn.push_alert(frame)
+
+    def _on_status(self, row: dict[str, Any]) -> None:
+        key = f"{row.get('exchange')}_{row.get('market')}"
+        frame = orjson.dumps({"type": "market_status", "data": row})
+        self.status[key] = frame
+        for conn in self.connections:
+            if "markets" in conn.topics:
+                conn.push_latest(f"status:{key}", frame)
+
+    def _on_candle(self, event: dict[str, Any]) -> None:
+        topic = f"candles:{event.get('key')}"
+        frame: bytes | None = None
+        for conn in self.connections:
+            if topic in conn.topics:
+                if frame is None:
+                    data = {k: event[k] for k in ("t", "o", "h", "l", "c", "v") if k in event}
+                    frame = orjson.dumps({"type": "candle", "topic": topic, "data": data})
+                conn.push_latest(topic, frame)
+
+    async def _announce_watch(self) -> None:
+        """Tell the collectors which symbols to publish, on change and every few seconds."""
+        while not self.closed:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(WATCH_RENEW_S):
+                    await self._watch_changed.wait()
+            self._watch_changed.clear()
+            if self.closed:
+                return
+            keys = self.watched()
+            if keys:
+                try:
+                    await self.bus.publish(WATCH, watch_event(keys, WATCH_TTL_S))
+                except BusError as exc:
+                    log.debug("watch list not published: %s", exc)
+            await asyncio.sleep(0.2)  # debounce bursts of (un)subscribes
+
+
+async def get_hub(app: FastAPI) -> StreamHub:
+    """The app's hub: on ``app.state.bus`` when the process provides one (embedded roles), else
+    on a bus of its own from the settings (``wickwatch api`` with Redis)."""
+    hub: StreamHub | None = getattr(app.state, "stream_hub", None)
+    if hub is None:
+        bus: Bus | None = getattr(app.state, "bus", None)
+        own = bus is None
+        if bus is None:
+            settings: Settings = app.state.settings
+            bus = create_bus(str(settings.redis_url) if settings.redis_url else None)
+        hub = StreamHub(bus, own_bus=own)
+        app.state.stream_hub = hub
+    await hub.start()
+    return hub
+
+
+# --- the endpoint ------------------------------------------------------------------------------
+
+
+async def _authenticate(websocket: WebSocket, token: str) -> Authenticated:
+    async with websocket.app.state.sessionmaker() as session:
+        auth = await AccountService(session, websocket.app.state.security).authenticate(token)
+        await session.commit()
+        return auth
+
+
+async def _send(websocket: WebSocket, message: dict[str, Any] | bytes) -> None:
+    data = message if isinstance(message, bytes) else orjson.dumps(message)
+    await websocket.send_text(data.decode())
+
+
+async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+    with contextlib.suppress(Exception):
+        await _send(websocket, {"type": "error", "code": error, "message": message})
+        await websocket.close(code, message[:120])
+
+
+@router.websocket("/stream")
+async def stream(websocket: WebSocket) -> None:
+    """Live alerts, feed status and candles (see the module documentation)."""
+    offered = [str(p).strip() for p in websocket.scope.get("subprotocols", [])]
+    await websocket.accept(subprotocol=WS_SUBPROTOCOL if WS_SUBPROTOCOL in offered else None)
+    token = websocket_token(websocket)
+    pending: list[dict[str, Any]] = []
+    try:
+        if token is None:
+            async with asyncio.timeout(AUTH_TIMEOUT_S):
+                while token is None:
+                    first = _parse(await websocket.receive_text())
+                    if first is None:
+                        continue
+                    if first.get("type") == "auth" and isinstance(first.get("token"), str):
+                        token = first["token"]
+                    else:
+                        pending.append(first)  # subscribes sent before the auth frame
+    except TimeoutError:
+        await _refuse(websocket, CLOSE_UNAUTHORIZED, "unauthorized", "send the auth frame first")
+        return
+    except WebSocketDisconnect:
+        return
+    try:
+        auth = await _authenticate(websocket, token)
+    except Unauthorized as exc:
+        await _refuse(websocket, CLOSE_UNAUTHORIZED, "unauthorized", exc.message)
+        return
+    except Forbidden as exc:
+        await _refuse(websocket, CLOSE_FORBIDDEN, "forbidden", exc.message)
+        return
+    except WickwatchError as exc:  # rate limited
+        await _refuse(websocket, CLOSE_TOO_SLOW, "rate_limited", exc.message)
+        return
+    hub = await get_hub(websocket.app)
+    conn = StreamConnection(auth.user.id)
+    hub.add(conn)
+    websocket.state.user_id = auth.user.id
+    expires = auth.claims.expires_at.timestamp()
+    await _send(
+        websocket,
+        {
+            "type": "ready",
+            "user_id": auth.user.id,
+            "expires_at": auth.claims.expires_at.isoformat(),
+        },
+    )
+    for message in pending:
+        await _handle(websocket, hub, conn, message)
+    receiver = asyncio.create_task(_receive(websocket, hub, conn))
+    try:
+        await _deliver(websocket, hub, conn, receiver, expires)
+    finally:
+        hub.remove(conn)
+        receiver.cancel()
+        await asyncio.gather(receiver, return_exceptions=True)
+
+
+def _parse(text: str) -> dict[str, Any] | None:
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+async def _handle(
+    websocket: WebSocket, hub: StreamHub, conn: StreamConnection, message: dict[str, Any]
+) -> None:
+    kind = message.get("type")
+    topics = message.get("topics")
+    names = [t for t in topics if isinstance(t, str)] if isinstance(topics, list) else []
+    if kind == "subscribe":
+        refused = hub.subscribe(conn, names)
+        if refused:
+            await _send(
+                websocket,
+                {"type": "error", "code": "unknown_topic", "message": ", ".join(refused[:10])},
+            )
+    elif kind == "unsubscribe":
+        hub.unsubscribe(conn, names)
+    elif kind in ("pong", "auth", "ping"):
+        if kind == "ping":
+            await _send(websocket, {"type": "pong"})
+    else:
+        await _send(websocket, {"type": "error", "code": "bad_request", "message": str(kind)})
+
+
+async def _receive(websocket: WebSocket, hub: StreamHub, conn: StreamConnection) -> None:
+    """Read the client's frames until it goes away; wakes the sender on the way out."""
+    try:
+        while True:
+            text = await websocket.receive_text()
+            conn.last_seen = time.monotonic()
+            message = _parse(text)
+            if message is None:
+                await _send(websocket, {"type": "error", "code": "bad_request", "message": "JSON"})
+                continue
+            await _handle(websocket, hub, conn, message)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        conn.ready.set()
+
+
+async def _deliver(
+    websocket: WebSocket,
+    hub: StreamHub,
+    conn: StreamConnection,
+    receiver: asyncio.Task[None],
+    expires: float,
+) -> None:
+    """Send queued frames, pings; close on expiry, overflow, idleness or hub shutdown."""
+    next_ping = time.monotonic() + PING_INTERVAL_S
+    while True:
+        now = time.monotonic()
+        wait = min(next_ping - now, expires - time.time(), 1.0)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.0, wait)):
+                await conn.ready.wait()
+        conn.ready.clear()
+        if receiver.done() or websocket.client_state is not WebSocketState.CONNECTED:
+            return
+        if hub.closed:
+            with contextlib.suppress(Exception):
+                await _send(websocket, {"type": "reconnect"})
+                await websocket.close(CLOSE_RESTART, "server restarting")
+            return
+        if conn.overflow:
+            log.info("stream of user %d too slow; closing it", conn.user_id)
+            with contextlib.suppress(Exception):
+                await _send(websocket, {"type": "reconnect"})
+                await websocket.close(CLOSE_TOO_SLOW, "too slow")
+            return
+        if time.time() >= expires:
+            await _refuse(websocket, CLOSE_UNAUTHORIZED, "token_expired", "the token expired")
+            return
+        frames = conn.take()
+        try:
+            for frame in frames:
+                await _send(websocket, frame)
+            conn.sent += len(frames)
+            now = time.monotonic()
+            if now >= next_ping:
+                if now - conn.last_seen > IDLE_TIMEOUT_S:
+                    await websocket.close(1001, "idle")
+                    return
+                await _send(websocket, {"type": "ping"})
+                next_ping = now + PING_INTERVAL_S
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return

@@ -1,0 +1,206 @@
+"""Channel bodies. Configuration shapes follow what the notify domain reads (see
+``notify/telegram.py``, ``notify/email.py``, ``notify/webhook.py``); the secret (own bot token,
+SMTP password, webhook signing key) is write-only: responses show only a masked form.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+Kind = Literal["telegram", "email", "webhook"]
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+#: A Telegram bot token: ``<bot id>:<35 characters>``.
+BOT_TOKEN_PATTERN = r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramConfig(_Strict):
+    """A chat reached through the user's own bot (service-bot chats are linked with
+    ``/start <code>`` in Telegram, never created here)."""
+
+    chat_id: int | Annotated[str, Field(pattern=r"^@[A-Za-z0-9_]{5,32}$")] = Field(
+        description="Numeric chat id, or `@channelname` of a public channel."
+    )
+    bot: Literal["own"] = "own"
+    title: str | None = Field(None, max_length=120)
+
+    @field_validator("chat_id")
+    @classmethod
+    def _chat_range(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not -(10**15) < value < 10**15:
+            raise ValueError("not a Telegram chat id")
+        return value
+
+
+class SmtpConfig(_Strict):
+    host: str = Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]+$")
+    port: int = Field(587, ge=1, le=65535)
+    username: str | None = Field(None, max_length=320)
+    starttls: bool = True
+    from_: str | None = Field(None, alias="from", max_length=320)
+
+
+class EmailConfig(_Strict):
+    address: EmailStr = Field(max_length=320)
+    smtp: SmtpConfig | None = Field(None, description="The user's own SMTP server (optional).")
+
+
+class WebhookConfig(_Strict):
+    url: AnyHttpUrl = Field(description="Receives signed JSON POSTs.")
+
+    @field_validator("url")
+    @classmethod
+    def _length(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        if len(str(value)) > 2048:
+            raise ValueError("URL longer than 2048 characters")
+        return value
+
+
+_CONFIG_MODELS: dict[str, type[BaseModel]] = {
+    "telegram": TelegramConfig,
+    "email": EmailConfig,
+    "webhook": WebhookConfig,
+}
+
+
+def config_document(kind: str, config: BaseModel) -> dict[str, Any]:
+    """The JSON stored in ``channels.config``."""
+    assert isinstance(config, _CONFIG_MODELS[kind])
+    return config.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def check_secret(kind: str, config: BaseModel | None, secret: SecretStr | None) -> None:
+    value = secret.get_secret_value() if secret is not None else None
+    if kind == "telegram" and value is not None:
+        import re
+
+        if not re.match(BOT_TOKEN_PATTERN, value):
+            raise ValueError("secret: not a Telegram bot token (<bot id>:<token>)")
+    if kind == "webhook" and value is not None and len(value) < 16:
+        raise ValueError("secret: a webhook signing secret needs at least 16 characters")
+    if kind == "email" and value is not None and config is not None:
+        assert isinstance(config, EmailConfig)
+        if config.smtp is None:
+            raise ValueError("secret: an SMTP password needs an `smtp` server")
+
+
+Secret = Annotated[
+    SecretStr,
+    Field(
+        min_length=1,
+        max_length=512,
+        description="Own bot token, SMTP password or webhook signing secret; write-only.",
+    ),
+]
+
+
+class _ChannelCreate(_Strict):
+    name: Name
+    enabled: bool = True
+
+
+class TelegramChannelCreate(_ChannelCreate):
+    kind: Literal["telegram"]
+    config: TelegramConfig
+    secret: Secret = Field(description="The bot token from @BotFather; write-only.")
+
+    @model_validator(mode="after")
+    def _rules(self) -> TelegramChannelCreate:
+        check_secret(self.kind, self.config, self.secret)
+        return self
+
+
+class EmailChannelCreate(_ChannelCreate):
+    kind: Literal["email"]
+    config: EmailConfig
+    secret: Secret | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> EmailChannelCreate:
+        check_secret(self.kind, self.config, self.secret)
+        return self
+
+
+class WebhookChannelCreate(_ChannelCreate):
+    kind: Literal["webhook"]
+    config: WebhookConfig
+    secret: Secret = Field(description="Signing key for `X-Wickwatch-Signature`; write-only.")
+
+    @model_validator(mode="after")
+    def _rules(self) -> WebhookChannelCreate:
+        check_secret(self.kind, self.config, self.secret)
+        return self
+
+
+ChannelCreate = Annotated[
+    TelegramChannelCreate | EmailChannelCreate | WebhookChannelCreate,
+    Field(discriminator="kind"),
+]
+
+
+class ChannelUpdate(_Strict):
+    """Only the fields sent change. ``config`` replaces the whole configuration (checked against
+    the channel's kind); ``secret`` replaces the secret, ``null`` removes it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"enabled": False}]})
+
+    name: Name | None = None
+    enabled: bool | None = None
+    config: dict[str, Any] | None = None
+    secret: Secret | None = None
+
+
+class ChannelPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3,
+                    "kind": "telegram",
+                    "name": "My bot",
+                    "config": {"chat_id": 123456789, "bot": "own"},
+                    "enabled": True,
+                    "secret_set": True,
+                    "secret_masked": "123456:••••wxyz",
+                    "last_status": "ok",
+                    "last_status_at": "2026-01-02T03:04:05Z",
+                    "last_error": None,
+                    "created_at": "2026-01-01T00:00:00Z",
+                    "updated_at": "2026-01-02T03:04:05Z",
+                }
+            ]
+        }
+    )
+
+    id: int
+    kind: Kind
+    name: str
+    config: dict[str, Any]
+    enabled: bool
+    secret_set: bool
+    secret_masked: str | None = Field(description="Recognisable, useless form of the secret.")
+    last_status: str | None
+    last_status_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def parse_config(kind: str, raw: dict[str, Any]) -> BaseModel:
+    """Validate ``raw`` as the configuration of ``kind`` (a ``ValueError`` names the problem)."""
+    return _CONFIG_MODELS[kind].model_validate(raw)

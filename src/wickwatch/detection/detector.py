@@ -1,0 +1,579 @@
+"""The streaming spike detector: closed 1-second candles in, alert drafts out.
+
+Per candle (:meth:`Detector.on_candle`), in order:
+
+1. find the symbol's :class:`~wickwatch.detection.windows.SymbolState` (created on first sight,
+   base/quote resolved once), drop the candle if it is not newer than the last one;
+2. feed :class:`~wickwatch.detection.quotes.QuoteRates` if the symbol prices a quote currency;
+3. keep the candle in the symbol's 60-second history; rebuild the symbol's *route* (the index
+   tiers of its quote / ``*`` / coin / symbol buckets, by window size) if any user changed;
+4. **fast exit** when the upper bound of every window's delta (range of the last two blocks of
+   ``max window`` seconds) is below the smallest ``min_delta`` on the route — the common case;
+5. otherwise compute each window size on the route in one backward pass, and for each
+   window and tier visit only ``rules[:bisect_right(mins, delta)]``;
+6. for each candidate: max delta, wick, USD volume, direction, blacklist/whitelist, precedence
+   exclusions, symbol sets; then **de-duplication**, series, **cooldown**; emit an
+   :class:`~wickwatch.detection.drafts.AlertDraft`.
+
+**De-duplication rule.** Per user × alert source (threshold path / strategy) × symbol, the windows
+of two reported spikes never overlap: once the window closing at second ``T`` has fired, any
+match of a window closing before ``T + N`` (N = that rule's window) shares seconds with it and is
+the same spike — it is dropped silently (not sent, not folded, not recorded in series history).
+So a spike is reported once, by the first window that contains it and matches — the one
+closing in the second the threshold is first reached; a spike that straddles a second boundary is
+seen whole by a window of >= 2 s and reported once; a move that keeps going is reported again
+only by a window made entirely of later seconds. For ``N = 1`` nothing is dropped (consecutive
+1-second windows share no second). This is independent of the cooldown, which then applies to the
+de-duplicated spikes (cooldown 0 = every distinct spike is sent).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from itertools import islice
+from operator import attrgetter
+
+from wickwatch.detection.cooldown import FIRED, FOLDED, NEVER, SENT, is_idle
+from wickwatch.detection.drafts import AlertDraft
+from wickwatch.detection.metrics import DOWN, EPS, UP
+from wickwatch.detection.quotes import QuoteRates
+from wickwatch.detection.rules import CompiledRule, RuleIndex, Tier, UserState, compile_user
+from wickwatch.detection.schemas import UserSettings
+from wickwatch.detection.series import InMemorySpikeHistory, SeriesKey, SpikeHistory
+from wickwatch.detection.symbols import KNOWN_QUOTES, SymbolResolver
+from wickwatch.detection.windows import (
+    BLOCK_MS,
+    BLOCK_S,
+    INF,
+    LONG_BLOCKS,
+    RETAIN_S,
+    Route,
+    SymbolState,
+)
+from wickwatch.market.types import Candle, Instrument
+
+_RETAIN_MS = RETAIN_S * 1000
+_PRUNE_EVERY_MS = 60_000
+_TRIM_AT = RETAIN_S + 8
+#: Classes with at least this many candidates remember which rules fired (see ``_match``).
+_SKIP_MIN = 4
+_NOTHING: tuple[AlertDraft, ...] = ()
+#: Route thresholds are lowered by this much so that the bounds, computed in a different order
+#: than the exact metrics, never skip a window float rounding puts exactly on a threshold.
+_BOUND_SLACK = 4 * EPS
+
+
+class Detector:
+    """Matches closed candles against every user's rules. Not thread-safe: one owner thread
+    (or event loop) calls :meth:`on_candle`, :meth:`update_user` and :meth:`remove_user`."""
+
+    def __init__(
+        self,
+        *,
+        history: SpikeHistory | None = None,
+        rates: QuoteRates | None = None,
+        resolver: SymbolResolver | None = None,
+    ) -> None:
+        self.history: SpikeHistory = history if history is not None else InMemorySpikeHistory()
+        self.rates = rates if rates is not None else QuoteRates()
+        self.resolver = resolver if resolver is not None else SymbolResolver()
+        self._index = RuleIndex()
+        #: routes by the index keys they were built from (shared between symbols)
+        self._routes: dict[tuple[str, ...], Route] = {}
+        self._routes_by_key: dict[str, set[tuple[str, ...]]] = {}
+        #: index key → symbols whose routes may use it
+        self._states_by_key: dict[str, list[SymbolState]] = {}
+        self._users: dict[int, UserState] = {}
+        self._states: dict[tuple[str, str, str], SymbolState] = {}
+        #: Non-stable currencies some symbol is quoted in: their USD rate is tracked.
+        self._rate_currencies: set[str] = {q for q in KNOWN_QUOTES if not self.rates.is_stable(q)}
+        self._next_prune = -(2**62)
+        self.candles = 0
+        self.stale_candles = 0  #: candles not newer than their symbol's last one (dropped)
+        self.evaluated = 0  #: candles whose delta bound passed (windows computed)
+
+    # --- users ---------------------------------------------------------------------------
+
+    def update_user(self, user_id: int, settings: UserSettings) -> None:
+        """Apply a user's (new) settings; effective for the next candle. Keeps the user's
+        de-duplication and cooldown memory."""
+        user = self._users.get(user_id)
+        if user is None:
+            user = self._users[user_id] = UserState(user_id, settings)
+        else:
+            user.apply(settings)
+        self._index.replace_user(user_id, compile_user(user, settings))
+        self._invalidate(self._index.take_tightened())
+
+    def load_users(self, users: Iterable[tuple[int, UserSettings]]) -> None:
+        """:meth:`update_user` for many users at once (start-up): same result, the index is
+        sorted once per tier instead of once per rule."""
+        compiled = []
+        for user_id, settings in users:
+            user = self._users.get(user_id)
+            if user is None:
+                user = self._users[user_id] = UserState(user_id, settings)
+            else:
+                user.apply(settings)
+            compiled.append((user_id, compile_user(user, settings)))
+        self._index.replace_users(compiled)
+        self._invalidate(self._index.take_tightened())
+
+    def remove_user(self, user_id: int) -> None:
+        """Forget a user (deleted account, or settings no longer served by this process)."""
+        if self._users.pop(user_id, None) is not None:
+            self._index.remove_user(user_id)
+
+    def settings_of(self, user_id: int) -> UserSettings | None:
+        user = self._users.get(user_id)
+        return None if user is None else user.settings
+
+    @property
+    def user_count(self) -> int:
+        return len(self._users)
+
+    @property
+    def rule_count(self) -> int:
+        return len(self._index)
+
+    @property
+    def symbol_count(self) -> int:
+        return len(self._states)
+
+    # --- symbols -------------------------------------------------------------------------
+
+    def set_instruments(self, instruments: Iterable[Instrument]) -> None:
+        """Teach the resolver the venues' instrument lists (exact base/quote); symbols already
+        seen are re-resolved."""
+        self.resolver.add_instruments(instruments)
+        for st in self._states.values():
+            base, quote = self.resolver.resolve(st.exchange, st.market, st.symbol)
+            if (base, quote) != (st.base, st.quote):
+                self._unregister(st)
+                st.set_identity(base, quote)
+                self._register(st)
+                self._note_currency(quote)
+                st.routes = None  # re-route
+        for st in self._states.values():
+            st.rate_source = self._is_rate_source(st)
+
+    def _is_rate_source(self, st: SymbolState) -> bool:
+        stable = self.rates.is_stable
+        return (stable(st.quote) and st.base in self._rate_currencies) or (
+            stable(st.base) and st.quote in self._rate_currencies
+        )
+
+    def _note_currency(self, quote: str) -> None:
+        if quote and not self.rates.is_stable(quote) and quote not in self._rate_currencies:
+            self._rate_currencies.add(quote)
+            for st in self._states.values():
+                st.rate_source = self._is_rate_source(st)
+
+    def _new_state(self, c: Candle) -> SymbolState:
+        base, quote = self.resolver.resolve(c.exchange, c.market, c.symbol)
+        st = SymbolState(c.exchange, c.market, c.symbol, base, quote)
+        self._states[(c.exchange, c.market, c.symbol)] = st
+        self._register(st)
+        self._note_currency(quote)
+        st.rate_source = self._is_rate_source(st)
+        return st
+
+    def _register(self, st: SymbolState) -> None:
+        for key in (*st.feed_keys, *st.own_keys):
+            self._states_by_key.setdefault(key, []).append(st)
+
+    def _unregister(self, st: SymbolState) -> None:
+        for key in (*st.feed_keys, *st.own_keys):
+            states = self._states_by_key.get(key)
+            if states is not None and st in states:
+                states.remove(st)
+
+    def _route_of(self, keys: tuple[str, ...]) -> Route | None:
+        buckets = self._index.buckets
+        present = tuple(k for k in keys if k in buckets)
+        if not present:
+            return None
+        route = self._routes.get(present)
+        if route is None:
+            route = self._routes[present] = Route([buckets[k] for k in present], _BOUND_SLACK)
+            for key in present:
+                self._routes_by_key.setdefault(key, set()).add(present)
+        return route
+
+    def _route(self, st: SymbolState) -> None:
+        """Point the symbol at its routes: the feed's (its quote and ``*``, shared by every
+        symbol of the feed with that quote) and its own (coin and symbol overrides, if any)."""
+        routes = tuple(
+            r for r in (self._route_of(st.feed_keys), self._route_of(st.own_keys)) if r is not None
+        )
+        st.routes = routes
+        st.m_all = min((r.m_all for r in routes), default=INF)
+
+    def _invalidate(self, keys: Iterable[str]) -> None:
+        """Routes built from these index keys are stale: drop them and re-route their symbols
+        on their next candle."""
+        for key in keys:
+            for cached in self._routes_by_key.pop(key, ()):
+                self._routes.pop(cached, None)
+            for st in self._states_by_key.get(key, ()):
+                st.routes = None
+
+    # --- candles -------------------------------------------------------------------------
+
+    def on_candles(self, candles: Iterable[Candle]) -> list[AlertDraft]:
+        out: list[AlertDraft] = []
+        for c in candles:
+            drafts = self.on_candle(c)
+            if drafts:
+                out.extend(drafts)
+        return out
+
+    def on_candle(self, c: Candle) -> Sequence[AlertDraft]:
+        """Alert drafts of one closed candle (do not mutate the returned sequence)."""
+        self.candles += 1
+        st = self._states.get((c.exchange, c.market, c.symbol))
+        if st is None:
+            st = self._new_state(c)
+        ts = c.ts_ms
+        if ts <= st.last_ts:
+            self.stale_candles += 1
+            return _NOTHING
+        st.last_ts = ts
+        if st.rate_source:
+            self.rates.observe(st.base, st.quote, c.close, ts, st.spot)
+        ring = st.ring
+        ring.append(c)
+        if not c.complete:
+            st.inc_ts = ts
+        if len(ring) > _TRIM_AT:
+            # Trimmed in batches (the oldest candle is a cold object); scans stop at the
+            # longest window by age, so older candles left in the ring are never used.
+            horizon = ts - _RETAIN_MS
+            while ring[0].ts_ms <= horizon:
+                ring.popleft()
+        if ts >= self._next_prune:
+            self._prune(ts)
+        if st.routes is None:
+            self._route(st)
+        # Extremes of the current 10 s block, and the bound for every window size at once: the
+        # range of the current + 6 previous blocks against the route's smallest threshold.
+        high = c.high
+        low = c.low
+        blk = ts // BLOCK_MS
+        if blk == st.blk:
+            ch = st.cur_hi
+            cl = st.cur_lo
+            if high > ch:
+                st.cur_hi = ch = high
+            if low < cl:
+                st.cur_lo = cl = low
+        else:
+            st.roll_block(blk, high, low)
+            ch = high
+            cl = low
+        hi = st.long_hi
+        if ch > hi:
+            hi = ch
+        lo = st.long_lo
+        if cl < lo:
+            lo = cl
+        if (hi - lo) * 100.0 < st.m_all * lo:
+            return _NOTHING
+        return self._refine(st, c, ch, cl)
+
+    def _refine(self, st: SymbolState, c: Candle, ch: float, cl: float) -> Sequence[AlertDraft]:
+        """Per route, per number of previous blocks ``k`` a window needs (longest first): if the
+        range of those blocks reaches the smallest threshold of such windows, compute every
+        window size up to them."""
+        assert st.routes is not None
+        off = c.ts_ms // 1000 % BLOCK_S
+        cum_hi = st.cum_hi
+        cum_lo = st.cum_lo
+        out: Sequence[AlertDraft] = _NOTHING
+        for route in st.routes:
+            thr = route.thr[off]
+            for k in range(LONG_BLOCKS, -1, -1):
+                m = thr[k]
+                if m < INF:
+                    hi = cum_hi[k] if cum_hi[k] > ch else ch
+                    lo = cum_lo[k] if cum_lo[k] < cl else cl
+                    if (hi - lo) * 100.0 >= m * lo:
+                        drafts = self._evaluate(st, route, c, route.cnt[off][k])
+                        if drafts:
+                            out = drafts if not out else [*out, *drafts]
+                        break
+        return out
+
+    def _evaluate(self, st: SymbolState, route: Route, c: Candle, n: int) -> Sequence[AlertDraft]:
+        """Windows of the first ``n`` sizes of the route, in one backward pass over the kept
+        candles; a window is looked at exactly only if its range could reach its sizes'
+        smallest threshold."""
+        self.evaluated += 1
+        ts = c.ts_ms
+        offs = route.offs  # (size - 1) × 1000: window j holds the candles with ts - t <= offs[j]
+        if ts - st.inc_ts <= offs[n - 1]:
+            # windows holding the last incomplete candle never fire
+            n = bisect_left(offs, ts - st.inc_ts, 0, n)
+            if n == 0:
+                return _NOTHING
+        size_min = route.size_min
+        out: list[AlertDraft] | None = None
+        ref = 0.0
+        high = -INF
+        low = INF
+        j = 0
+        lim = offs[0]
+        ring = st.ring
+        for count, x in enumerate(reversed(ring)):  # count: candles already in the window
+            age = ts - x.ts_ms
+            while age > lim:  # x is older than window j: window j is complete
+                if (high - low) * 100.0 >= size_min[j] * low:
+                    out = self._window(st, route, c, j, count, ref, high, low, out)
+                j += 1
+                if j == n:
+                    return _NOTHING if out is None else out
+                lim = offs[j]
+            ref = x.open
+            if x.high > high:
+                high = x.high
+            if x.low < low:
+                low = x.low
+        count = len(ring)
+        while j < n:  # history shorter than the window: the window is what was seen
+            if (high - low) * 100.0 >= size_min[j] * low:
+                out = self._window(st, route, c, j, count, ref, high, low, out)
+            j += 1
+        return _NOTHING if out is None else out
+
+    def _window(
+        self,
+        st: SymbolState,
+        route: Route,
+        c: Candle,
+        j: int,
+        count: int,
+        ref: float,
+        high: float,
+        low: float,
+        out: list[AlertDraft] | None,
+    ) -> list[AlertDraft] | None:
+        """Exact metrics of window ``sizes[j]`` and its candidate rules."""
+        if ref <= 0.0:
+            return out
+        up = high - ref
+        down = ref - low
+        if up > down:
+            delta = up / ref * 100.0
+            direction = UP
+        else:
+            delta = down / ref * 100.0
+            direction = DOWN
+        dq = delta + EPS
+        window: _Window | None = None
+        for tier in route.tiers[j]:
+            if tier.min_delta > dq:
+                continue
+            for floor, mins, rules in tier.classes:
+                if mins[0] > dq:
+                    continue
+                if window is None:
+                    close = c.close
+                    rng = high - low
+                    wick = (rng - abs(close - ref)) / rng * 100.0 if rng > 0.0 else 0.0
+                    rate = self.rates.rate(st.quote, c.ts_ms)
+                    window = _Window(st, c, route.sizes[j], count, delta, direction, wick, rate)
+                if floor > window.vq:
+                    break
+                drafts = self._match(window, tier, rules, bisect_right(mins, dq))
+                if drafts:
+                    if out is None:
+                        out = drafts
+                    else:
+                        out.extend(drafts)
+        return out
+
+    def _match(
+        self, w: _Window, tier: Tier, rules: list[CompiledRule], k: int
+    ) -> list[AlertDraft] | None:
+        out: list[AlertDraft] | None = None
+        st = w.st
+        ts = w.ts
+        tok_sym = st.tok_sym
+        tok_base = st.tok_base
+        dmax = w.delta - EPS
+        wq = w.wick + EPS
+        vq = w.vq
+        # After a spike that fired many rules of this class, the following windows (which still
+        # hold it) skip those rules wholesale: they are de-duplicated until ts_fired + window.
+        visit: Iterable[int] = range(k)
+        skip = st.skip.get(id(rules))
+        if (
+            skip is not None
+            and skip[0] is rules
+            and skip[1] == tier.version
+            and ts - skip[2] < tier.window_s * 1000
+        ):
+            k_fired = skip[3]
+            visit = [j for j in skip[4] if j < k]
+            if k > k_fired:
+                visit.extend(range(k_fired, k))
+            skip = None
+        elif k < _SKIP_MIN:
+            skip = None
+        else:
+            skip = (rules, tier.version, ts, k, [])
+        not_fired = skip[4] if skip is not None else None
+        direction = w.direction
+        exchange, market, symbol, base, quote = st.exchange, st.market, st.symbol, st.base, st.quote
+        window_s = w.window_s
+        delta = w.delta
+        wick = w.wick
+        volume = w.volume
+        close = w.candle.close
+        for j in visit:
+            r = rules[j]
+            entry = r.memory.get(st)
+            # De-duplication first: a window overlapping the last fired one is the same spike.
+            if entry is not None and ts - entry[0] < r.window_ms:
+                continue
+            if dmax > r.max_delta or wq < r.min_wick or vq < r.min_volume:
+                continue
+            if r.direction is not None and r.direction != direction:
+                continue
+            user = r.user
+            if user.blacklist and (tok_base in user.blacklist or tok_sym in user.blacklist):
+                continue
+            wl = user.whitelist
+            if wl is not None and tok_base not in wl and tok_sym not in wl:
+                continue
+            excl = r.excl
+            if excl and (st.tok_quote in excl or tok_sym in excl or tok_base in excl):
+                continue
+            if r.need and not all(tok_base in s or tok_sym in s for s in r.need):
+                continue
+            if entry is None:
+                entry = r.memory[st] = [ts, NEVER, 0]  # cooldown.new_entry(), fired now
+            else:
+                entry[FIRED] = ts
+            series_count = 1
+            if r.series:
+                skey: SeriesKey = (r.user_id, r.source, exchange, market, symbol)
+                self.history.record(skey, ts)
+                ok = True
+                for m, (need, within_ms) in enumerate(r.series):
+                    got = self.history.count(skey, ts - within_ms + 1)
+                    if m == 0:
+                        series_count = got
+                    if got < need:
+                        ok = False
+                if not ok:
+                    continue
+            # cooldown.admit(), inline
+            if ts - entry[SENT] < r.cooldown_ms:
+                entry[FOLDED] += 1
+                continue
+            folded = entry[FOLDED]
+            entry[SENT] = ts
+            entry[FOLDED] = 0
+            draft = AlertDraft(
+                r.user_id,
+                exchange,
+                market,
+                symbol,
+                base,
+                quote,
+                ts,
+                window_s,
+                direction,
+                delta,
+                wick,
+                volume,
+                close,
+                r.rule_name,
+                r.strategy,
+                r.destinations,
+                series_count,
+                folded,
+                r.chart,
+                r.template,
+                user.timezone,
+            )
+            if out is None:
+                out = [draft]
+            else:
+                out.append(draft)
+        if not_fired is not None and skip is not None:
+            for j in range(k):
+                entry = rules[j].memory.get(st)
+                if entry is None or entry[FIRED] != ts:
+                    not_fired.append(j)
+            if len(not_fired) < k // 2:
+                st.skip[id(rules)] = skip
+        return out
+
+    def _prune(self, now_ms: int) -> None:
+        """Forget per-user × symbol memory that no longer changes anything (no window can
+        overlap the last fired one, cooldown over, nothing folded). Candle times of different
+        symbols may differ by a few seconds: the margin is generous."""
+        self._next_prune = now_ms + _PRUNE_EVERY_MS
+        # rules removed since the routes were built: tighten those routes' bounds
+        self._invalidate(self._index.take_loosened())
+        now_ms -= _RETAIN_MS
+        for user in self._users.values():
+            cooldown_ms = user.max_cooldown_ms()
+            for memory in user.memory.values():
+                stale = [
+                    st for st, e in memory.items() if is_idle(e, now_ms, _RETAIN_MS, cooldown_ms)
+                ]
+                for st in stale:
+                    del memory[st]
+
+
+_QUOTE_VOLUME = attrgetter("quote_volume")
+
+
+class _Window:
+    """Metrics of one window that has candidate rules (built only then)."""
+
+    __slots__ = (
+        "candle",
+        "delta",
+        "direction",
+        "st",
+        "ts",
+        "volume",
+        "vq",
+        "wick",
+        "window_s",
+    )
+
+    def __init__(
+        self,
+        st: SymbolState,
+        candle: Candle,
+        window_s: int,
+        count: int,
+        delta: float,
+        direction: str,
+        wick: float,
+        rate: float | None,
+    ) -> None:
+        self.st = st
+        self.candle = candle
+        self.ts = candle.ts_ms
+        self.window_s = window_s
+        self.delta = delta
+        self.direction = direction
+        self.wick = wick
+        if rate is None:
+            self.volume: float | None = None
+            # Unknown volume: only the volume class of floor 0 is visited, and in it only
+            # rules without a minimum pass.
+            self.vq = 0.0
+        else:
+            # Exactly rounded sum (fsum), so the result does not depend on summation order.
+            qv = math.fsum(map(_QUOTE_VOLUME, islice(reversed(st.ring), count)))
+            self.volume = qv * rate
+            self.vq = self.volume + EPS

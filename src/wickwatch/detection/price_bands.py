@@ -1,0 +1,239 @@
+"""Price-band alerts: tell a user when a coin's price leaves the band they set.
+
+A band watches one market (default: the coin against USDT on Binance spot, ``BTC`` →
+``binance``/``spot``/``BTCUSDT``; or a chosen exchange/market/symbol) with an optional
+``min_price`` and/or ``max_price``. Evaluated on every closed 1-second candle of that market:
+
+* inside → ``above_max`` when the candle's **high** ``>= max_price`` (a wick counts: the live price
+  did leave the band), or ``below_min`` when its **low** ``<= min_price``;
+* above → re-armed (inside) only when the **close** is back ``<= max × (1 - hysteresis_pct/100)``;
+  below → re-armed when the close is ``>= min × (1 + hysteresis_pct/100)``;
+* above → ``below_min`` directly if the low reaches ``min_price`` (it crossed the whole band), and
+  below → ``above_max`` likewise.
+
+One transition per candle at most (if one candle spans the whole band from inside, ``above_max``
+wins). So each crossing fires once and noise around a boundary does not repeat it. Incomplete
+candles update :class:`LatestPrices` but are not evaluated (a gap does not fire, the next complete
+candle does). A new band starts ``inside``: if the price is already outside it fires on the next
+candle. The state is exposed (:meth:`PriceBandMonitor.state_of`) so it can be persisted
+(``price_alerts.state``) and restored with :meth:`PriceBandMonitor.set_band`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from wickwatch.detection.schemas import Exchange, Market
+from wickwatch.market.types import Candle, Instrument
+
+INSIDE = "inside"
+ABOVE = "above"
+BELOW = "below"
+ABOVE_MAX = "above_max"
+BELOW_MIN = "below_min"
+
+_PREFERRED_QUOTES = ("USDT", "USDC", "USD", "FDUSD")
+INF = float("inf")
+
+
+class PriceBand(BaseModel):
+    """A user's band on one coin (API / storage shape)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"coin": "BTC", "min_price": 90000, "max_price": 110000}]},
+    )
+
+    coin: str = Field("BTC", min_length=1, max_length=32)
+    exchange: Exchange = "binance"
+    market: Market = "spot"
+    symbol: str | None = Field(None, max_length=64, description="None = resolved from coin.")
+    min_price: float | None = Field(None, gt=0.0)
+    max_price: float | None = Field(None, gt=0.0)
+    hysteresis_pct: float = Field(0.5, ge=0.0, le=50.0)
+    enabled: bool = True
+
+    @field_validator("coin")
+    @classmethod
+    def _coin(cls, value: str) -> str:
+        return value.strip().upper()
+
+    @model_validator(mode="after")
+    def _band(self) -> PriceBand:
+        if self.min_price is None and self.max_price is None:
+            raise ValueError("a price band needs min_price and/or max_price")
+        if (
+            self.min_price is not None
+            and self.max_price is not None
+            and self.min_price >= self.max_price
+        ):
+            raise ValueError(f"min_price {self.min_price} must be below max_price {self.max_price}")
+        return self
+
+
+def resolve_market(
+    coin: str,
+    exchange: str = "binance",
+    market: str = "spot",
+    symbol: str | None = None,
+    instruments: Iterable[Instrument] = (),
+) -> tuple[str, str, str]:
+    """``(exchange, market, symbol)`` a band on ``coin`` watches (USDT pair by default)."""
+    if symbol:
+        return exchange, market, symbol
+    coin = coin.upper()
+    candidates = [
+        i
+        for i in instruments
+        if i.exchange == exchange and i.market == market and i.base.upper() == coin and i.trading
+    ]
+    for quote in _PREFERRED_QUOTES:
+        for inst in candidates:
+            if inst.quote.upper() == quote:
+                return exchange, market, inst.symbol
+    if exchange in ("binance", "bybit", "bitget"):
+        return exchange, market, f"{coin}USDT"
+    if exchange == "okx":
+        return exchange, market, f"{coin}-USDT-SWAP" if market == "futures" else f"{coin}-USDT"
+    if exchange == "gate":
+        return exchange, market, f"{coin}_USDT"
+    if exchange == "hyperliquid" and market == "futures":
+        return exchange, market, coin
+    raise ValueError(f"cannot resolve {coin} on {exchange} {market} without its instrument list")
+
+
+class PriceBandAlert(msgspec.Struct, frozen=True, gc=False):
+    user_id: int
+    band_id: int
+    kind: str  #: ``above_max`` / ``below_min``
+    coin: str
+    exchange: str
+    market: str
+    symbol: str
+    ts_ms: int
+    price: float  #: the extreme that crossed (candle high for above_max, low for below_min)
+    close: float
+    threshold: float  #: the band edge crossed
+
+
+class LatestPrices:
+    """Last close of every market, from closed candles."""
+
+    __slots__ = ("_prices",)
+
+    def __init__(self) -> None:
+        self._prices: dict[tuple[str, str, str], tuple[float, int]] = {}
+
+    def update(self, candle: Candle) -> None:
+        self._prices[(candle.exchange, candle.market, candle.symbol)] = (candle.close, candle.ts_ms)
+
+    def get(self, exchange: str, market: str, symbol: str) -> tuple[float, int] | None:
+        """``(price, ts_ms)`` of the last close, or None if the market was not seen."""
+        return self._prices.get((exchange, market, symbol))
+
+    def __len__(self) -> int:
+        return len(self._prices)
+
+
+class _Band:
+    __slots__ = ("band", "band_id", "key", "rearm_high", "rearm_low", "state", "user_id")
+
+    def __init__(
+        self, user_id: int, band_id: int, band: PriceBand, key: tuple[str, str, str], state: str
+    ) -> None:
+        self.user_id = user_id
+        self.band_id = band_id
+        self.band = band
+        self.key = key
+        self.state = state
+        h = band.hysteresis_pct / 100.0
+        self.rearm_high = INF if band.max_price is None else band.max_price * (1.0 - h)
+        self.rearm_low = -INF if band.min_price is None else band.min_price * (1.0 + h)
+
+
+class PriceBandMonitor:
+    """Every user's bands, indexed by the market they watch."""
+
+    def __init__(self, prices: LatestPrices | None = None) -> None:
+        self.prices = prices if prices is not None else LatestPrices()
+        self._by_market: dict[tuple[str, str, str], dict[int, _Band]] = {}
+        self._bands: dict[int, _Band] = {}
+
+    def set_band(
+        self,
+        user_id: int,
+        band_id: int,
+        band: PriceBand,
+        *,
+        state: str = INSIDE,
+        instruments: Iterable[Instrument] = (),
+    ) -> tuple[str, str, str]:
+        """Add or replace a band (``state`` restores a persisted one); returns the watched
+        market. A disabled band is removed."""
+        self.remove_band(band_id)
+        key = resolve_market(band.coin, band.exchange, band.market, band.symbol, instruments)
+        if band.enabled:
+            if state not in (INSIDE, ABOVE, BELOW):
+                raise ValueError(f"unknown band state {state!r}")
+            entry = _Band(user_id, band_id, band, key, state)
+            self._bands[band_id] = entry
+            self._by_market.setdefault(key, {})[band_id] = entry
+        return key
+
+    def remove_band(self, band_id: int) -> None:
+        entry = self._bands.pop(band_id, None)
+        if entry is not None:
+            bands = self._by_market[entry.key]
+            del bands[band_id]
+            if not bands:
+                del self._by_market[entry.key]
+
+    def remove_user(self, user_id: int) -> None:
+        for band_id in [b for b, e in self._bands.items() if e.user_id == user_id]:
+            self.remove_band(band_id)
+
+    def state_of(self, band_id: int) -> str | None:
+        entry = self._bands.get(band_id)
+        return None if entry is None else entry.state
+
+    def on_candle(self, c: Candle) -> list[PriceBandAlert]:
+        self.prices.update(c)
+        bands = self._by_market.get((c.exchange, c.market, c.symbol))
+        if bands is None or not c.complete:
+            return []
+        out: list[PriceBandAlert] = []
+        for entry in bands.values():
+            band = entry.band
+            hi_edge = band.max_price
+            lo_edge = band.min_price
+            state = entry.state
+            kind = ""
+            if state != ABOVE and hi_edge is not None and c.high >= hi_edge:
+                kind, price, edge, entry.state = ABOVE_MAX, c.high, hi_edge, ABOVE
+            elif state != BELOW and lo_edge is not None and c.low <= lo_edge:
+                kind, price, edge, entry.state = BELOW_MIN, c.low, lo_edge, BELOW
+            elif (state == ABOVE and c.close <= entry.rearm_high) or (
+                state == BELOW and c.close >= entry.rearm_low
+            ):
+                entry.state = INSIDE
+            if kind:
+                out.append(
+                    PriceBandAlert(
+                        user_id=entry.user_id,
+                        band_id=entry.band_id,
+                        kind=kind,
+                        coin=band.coin,
+                        exchange=c.exchange,
+                        market=c.market,
+                        symbol=c.symbol,
+                        ts_ms=c.ts_ms,
+                        price=price,
+                        close=c.close,
+                        threshold=edge,
+                    )
+                )
+        return out

@@ -1,0 +1,418 @@
+"""The user settings document: every rule a user has, as one validated JSON document.
+
+One document per user, stored whole (``user_settings.document``), returned and accepted whole by
+the API, readable by ``wickwatch replay --settings FILE``. ``UserSettings()`` is a working
+document for a new user. Validation errors name the field (pydantic's ``loc``) and, for list
+items, say which item and why (``thresholds[2] duplicates thresholds[0] …``, ``unknown
+placeholder {foo} …``).
+
+How the document is applied is described in ``docs/detection.md``; the short version:
+
+* ``switches`` — master switch per exchange × market; off means nothing from that feed.
+* ``thresholds`` — groups per exchange × market × quote (``"*"`` = any). For a symbol, the most
+  specific group wins: a named quote beats ``*``, then a named exchange, then a named market.
+  A group with ``enabled: false`` mutes what it covers.
+* ``overrides`` — per symbol (``ETHUSDT@binance_futures``) or per coin (``ETH``, every market):
+  replace the group's thresholds; full symbol beats coin. ``enabled: false`` mutes the symbol.
+* ``blacklist`` / ``whitelist`` — by coin or full symbol, applied to every alert of the user.
+* ``cooldown_s`` — per user × symbol × alert source (the threshold path, each strategy).
+* ``strategies`` — named AND-ed conditions with their own destinations/template.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from wickwatch.detection.messages import DEFAULT_TEMPLATE, validate_template
+
+EXCHANGES: tuple[str, ...] = ("binance", "bybit", "okx", "bitget", "gate", "hyperliquid")
+MARKETS: tuple[str, ...] = ("spot", "futures")
+#: ``<exchange>_<market>`` names, as used in full symbols (``ETHUSDT@binance_futures``).
+EXCHANGE_MARKETS: tuple[str, ...] = tuple(f"{e}_{m}" for e in EXCHANGES for m in MARKETS)
+
+Exchange = Literal["binance", "bybit", "okx", "bitget", "gate", "hyperliquid"]
+Market = Literal["spot", "futures"]
+Channel = Literal["telegram", "email", "webhook", "browser"]
+DirectionName = Literal["up", "down"]
+ExchangeMarket = Literal[
+    "binance_spot",
+    "binance_futures",
+    "bybit_spot",
+    "bybit_futures",
+    "okx_spot",
+    "okx_futures",
+    "bitget_spot",
+    "bitget_futures",
+    "gate_spot",
+    "gate_futures",
+    "hyperliquid_spot",
+    "hyperliquid_futures",
+]
+WILDCARD: Final = "*"
+
+_MAX_REF_LEN = 64
+
+
+def normalize_symbol_ref(value: str) -> str:
+    """A coin (``btc`` → ``BTC``) or a full symbol (``ethusdt@binance_futures`` →
+    ``ETHUSDT@binance_futures``); raises ``ValueError`` saying what is wrong."""
+    text = value.strip()
+    if not text:
+        raise ValueError("empty coin/symbol")
+    if len(text) > _MAX_REF_LEN or any(ch.isspace() for ch in text):
+        raise ValueError(f"{value!r} is not a coin or symbol (no spaces, at most 64 characters)")
+    if ("@" in text and not text.startswith("@")) or text.count("@") >= 2:
+        symbol, _, where = text.rpartition("@")
+        where = where.lower()
+        if where not in EXCHANGE_MARKETS:
+            raise ValueError(
+                f"{value!r}: unknown exchange_market {where!r}; "
+                f"write SYMBOL@exchange_market, e.g. ETHUSDT@binance_futures "
+                f"(one of {', '.join(EXCHANGE_MARKETS)})"
+            )
+        if not symbol:
+            raise ValueError(f"{value!r}: symbol missing before '@'")
+        return f"{symbol.upper()}@{where}"
+    return text.upper()
+
+
+#: A coin or full symbol, normalised; errors point at the list item (``blacklist.2``).
+SymbolRef = Annotated[str, AfterValidator(normalize_symbol_ref)]
+
+
+def symbol_ref_token(ref: str) -> str:
+    """Matching token of a normalised reference: ``s:SYMBOL@ex_mkt`` or ``b:COIN``."""
+    return f"s:{ref}" if "@" in ref[1:] else f"b:{ref}"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class MarketSwitch(_Model):
+    """Master switch of one exchange's two markets."""
+
+    spot: bool = True
+    futures: bool = True
+
+
+class MarketSwitches(_Model):
+    """Master switches per exchange × market; off = no alerts at all from that feed."""
+
+    binance: MarketSwitch = MarketSwitch()
+    bybit: MarketSwitch = MarketSwitch()
+    okx: MarketSwitch = MarketSwitch()
+    bitget: MarketSwitch = MarketSwitch()
+    gate: MarketSwitch = MarketSwitch()
+    hyperliquid: MarketSwitch = MarketSwitch()
+
+    def enabled(self, exchange: str, market: str) -> bool:
+        switch = getattr(self, exchange, None)
+        return bool(isinstance(switch, MarketSwitch) and getattr(switch, market, False))
+
+
+class Thresholds(_Model):
+    """What a window must reach to be a spike (every comparison is ``>=``)."""
+
+    min_delta_pct: float = Field(
+        3.0, ge=0.01, le=1000.0, description="Minimum move from the window's open, percent."
+    )
+    min_volume_usd: float = Field(
+        0.0, ge=0.0, description="Minimum quote volume of the window, in USD (0 = no minimum)."
+    )
+    min_wick_pct: float = Field(
+        0.0, ge=0.0, le=100.0, description="Minimum share of the range that is wick, percent."
+    )
+    window_s: int = Field(
+        1, ge=1, le=60, description="Rolling window over the last N closed 1-second candles."
+    )
+    chart: bool = Field(True, description="Attach a chart to the alert.")
+
+
+class ThresholdGroup(Thresholds):
+    """Thresholds for one exchange × market × quote (``*`` = any)."""
+
+    name: str | None = Field(None, max_length=80, description="Label shown as the alert's rule.")
+    exchange: Literal["binance", "bybit", "okx", "bitget", "gate", "hyperliquid", "*"] = WILDCARD
+    market: Literal["spot", "futures", "*"] = WILDCARD
+    quote: str = Field(WILDCARD, max_length=16, description="Quote currency (USDT, BTC…) or *.")
+    enabled: bool = Field(True, description="false mutes everything this group covers.")
+
+    @field_validator("quote")
+    @classmethod
+    def _quote(cls, value: str) -> str:
+        if value == WILDCARD:
+            return value
+        if not value.isalnum():
+            raise ValueError(f"quote {value!r} must be letters/digits (USDT, BTC) or *")
+        return value.upper()
+
+    @property
+    def label(self) -> str:
+        return self.name or f"group {self.exchange}/{self.market}/{self.quote}"
+
+
+class SymbolOverride(Thresholds):
+    """Thresholds for one symbol (``ETHUSDT@binance_futures``) or one coin everywhere (``ETH``)."""
+
+    symbol: SymbolRef = Field(description="Coin (ETH) or full symbol (ETHUSDT@binance_futures).")
+    enabled: bool = Field(True, description="false mutes this symbol/coin.")
+
+    @property
+    def label(self) -> str:
+        return f"override {self.symbol}"
+
+
+def _default_channels() -> list[Channel]:
+    return ["browser"]
+
+
+# --- strategy conditions (AND-ed) -----------------------------------------------------------
+
+
+class DeltaCondition(_Model):
+    """The window's delta is within ``[min_pct, max_pct]`` (both inclusive, either optional)."""
+
+    type: Literal["delta"] = "delta"
+    min_pct: float | None = Field(None, ge=0.0, le=1000.0)
+    max_pct: float | None = Field(None, ge=0.0)
+
+    @model_validator(mode="after")
+    def _range(self) -> DeltaCondition:
+        if self.min_pct is None and self.max_pct is None:
+            raise ValueError("a delta condition needs min_pct and/or max_pct")
+        if self.min_pct is not None and self.max_pct is not None and self.min_pct > self.max_pct:
+            raise ValueError(f"min_pct {self.min_pct} is above max_pct {self.max_pct}")
+        return self
+
+
+class VolumeCondition(_Model):
+    """The window's USD volume is at least ``min_usd``."""
+
+    type: Literal["volume"] = "volume"
+    min_usd: float = Field(ge=0.0)
+
+
+class WickCondition(_Model):
+    """The window's wick share is at least ``min_pct``."""
+
+    type: Literal["wick"] = "wick"
+    min_pct: float = Field(ge=0.0, le=100.0)
+
+
+class DirectionCondition(_Model):
+    """Only moves in this direction."""
+
+    type: Literal["direction"] = "direction"
+    direction: DirectionName
+
+
+class SymbolsCondition(_Model):
+    """Only these coins / full symbols."""
+
+    type: Literal["symbols"] = "symbols"
+    symbols: list[SymbolRef] = Field(min_length=1, max_length=500)
+
+
+class MarketsCondition(_Model):
+    """Only these exchange × market feeds (``binance_futures``)."""
+
+    type: Literal["markets"] = "markets"
+    markets: list[ExchangeMarket] = Field(min_length=1)
+
+
+class SeriesCondition(_Model):
+    """At least ``count`` spikes of this symbol (matching this strategy's other conditions,
+    this one included) within the last ``within_s`` seconds."""
+
+    type: Literal["series"] = "series"
+    count: int = Field(ge=1, le=1000)
+    within_s: int = Field(ge=1, le=7 * 86400)
+
+
+Condition = Annotated[
+    DeltaCondition
+    | VolumeCondition
+    | WickCondition
+    | DirectionCondition
+    | SymbolsCondition
+    | MarketsCondition
+    | SeriesCondition,
+    Field(discriminator="type"),
+]
+
+
+class Strategy(_Model):
+    """A named set of AND-ed conditions with its own message and destinations.
+
+    ``use_global_thresholds``: the user's groups/overrides must match too (their window size is
+    used); otherwise the strategy stands alone on its conditions and ``window_s`` (it then needs a
+    delta condition with ``min_pct``).
+    """
+
+    name: str = Field(min_length=1, max_length=80)
+    enabled: bool = True
+    use_global_thresholds: bool = True
+    window_s: int = Field(1, ge=1, le=60, description="Window when not using global thresholds.")
+    conditions: list[Condition] = Field(default_factory=list, max_length=32)
+    template: str | None = Field(None, max_length=2000, description="None = the user's template.")
+    destinations: list[Channel] = Field(default_factory=_default_channels, min_length=1)
+    cooldown_s: int | None = Field(None, ge=0, le=86400, description="None = the user's.")
+    chart: bool = True
+
+    @field_validator("template")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        return None if value is None else validate_template(value)
+
+    @model_validator(mode="after")
+    def _own_needs_delta(self) -> Strategy:
+        if not self.use_global_thresholds and not any(
+            isinstance(c, DeltaCondition) and c.min_pct for c in self.conditions
+        ):
+            raise ValueError(
+                "conditions: a strategy with its own thresholds (use_global_thresholds=false) "
+                "needs a delta condition with min_pct > 0"
+            )
+        return self
+
+
+EXAMPLE: dict[str, Any] = {
+    "enabled": True,
+    "switches": {"hyperliquid": {"spot": False, "futures": True}},
+    "thresholds": [
+        {"exchange": "*", "market": "*", "quote": "*", "min_delta_pct": 3.0,
+         "min_volume_usd": 20000, "min_wick_pct": 0, "window_s": 5, "chart": True},
+        {"name": "BTC pairs", "exchange": "binance", "market": "spot", "quote": "BTC",
+         "min_delta_pct": 2.0, "min_volume_usd": 5000, "window_s": 10},
+    ],
+    "overrides": [
+        {"symbol": "BTCUSDT@binance_futures", "min_delta_pct": 0.8, "min_volume_usd": 1000000,
+         "window_s": 3},
+        {"symbol": "PEPE", "enabled": False},
+    ],
+    "blacklist": ["LUNA", "USTCUSDT@binance_spot"],
+    "whitelist": None,
+    "cooldown_s": 60,
+    "strategies": [
+        {
+            "name": "Repeated dumps",
+            "use_global_thresholds": False,
+            "window_s": 10,
+            "conditions": [
+                {"type": "delta", "min_pct": 5},
+                {"type": "direction", "direction": "down"},
+                {"type": "volume", "min_usd": 100000},
+                {"type": "series", "count": 3, "within_s": 3600},
+            ],
+            "template": "{symbol} dumped {delta_formatted} ({series_count} in 1h) {link}",
+            "destinations": ["telegram"],
+        }
+    ],
+    "timezone": "Europe/Berlin",
+    "message_template": DEFAULT_TEMPLATE,
+    "destinations": ["browser", "telegram"],
+}  # fmt: skip
+
+
+class UserSettings(_Model):
+    """One user's whole rules document."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
+    schema_version: Literal[1] = 1
+    enabled: bool = Field(True, description="Pause every spike alert of this user.")
+    switches: MarketSwitches = MarketSwitches()
+    thresholds: list[ThresholdGroup] = Field(
+        default_factory=lambda: [ThresholdGroup(min_volume_usd=20000.0, window_s=5)],
+        max_length=200,
+    )
+    overrides: list[SymbolOverride] = Field(default_factory=list, max_length=2000)
+    threshold_alerts: bool = Field(
+        True,
+        description="Send alerts of the groups/overrides themselves; false = they only serve "
+        "strategies with use_global_thresholds.",
+    )
+    blacklist: list[SymbolRef] = Field(default_factory=list, max_length=5000)
+    whitelist: list[SymbolRef] | None = Field(
+        None, max_length=5000, description="If set, only these coins/symbols alert."
+    )
+    cooldown_s: int = Field(60, ge=0, le=86400, description="Per symbol; 0 = no cooldown.")
+    strategies: list[Strategy] = Field(default_factory=list, max_length=100)
+    timezone: str = Field("UTC", description="IANA name, e.g. Europe/Berlin.")
+    message_template: str = Field(DEFAULT_TEMPLATE, max_length=2000)
+    destinations: list[Channel] = Field(
+        default_factory=_default_channels,
+        min_length=1,
+        description="Channels of the threshold alerts.",
+    )
+
+    @field_validator("thresholds")
+    @classmethod
+    def _unique_groups(cls, value: list[ThresholdGroup]) -> list[ThresholdGroup]:
+        seen: dict[tuple[str, str, str], int] = {}
+        for i, group in enumerate(value):
+            key = (group.exchange, group.market, group.quote)
+            if key in seen:
+                raise ValueError(
+                    f"thresholds[{i}] duplicates thresholds[{seen[key]}] ({'/'.join(key)})"
+                )
+            seen[key] = i
+        return value
+
+    @field_validator("overrides")
+    @classmethod
+    def _unique_overrides(cls, value: list[SymbolOverride]) -> list[SymbolOverride]:
+        seen: dict[str, int] = {}
+        for i, override in enumerate(value):
+            if override.symbol in seen:
+                raise ValueError(
+                    f"overrides[{i}] duplicates overrides[{seen[override.symbol]}] "
+                    f"({override.symbol})"
+                )
+            seen[override.symbol] = i
+        return value
+
+    @field_validator("strategies")
+    @classmethod
+    def _unique_strategies(cls, value: list[Strategy]) -> list[Strategy]:
+        seen: dict[str, int] = {}
+        for i, strategy in enumerate(value):
+            if strategy.name in seen:
+                raise ValueError(
+                    f"strategies[{i}] has the same name as strategies[{seen[strategy.name]}] "
+                    f"({strategy.name!r})"
+                )
+            seen[strategy.name] = i
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name such as Europe/Berlin or UTC"
+            ) from None
+        return value
+
+    @field_validator("message_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        return validate_template(value)
+
+
+def default_settings() -> UserSettings:
+    """The working document a new user starts with."""
+    return UserSettings()

@@ -1,0 +1,1 @@
+"""Delivery channels: Telegram, e-mail, webhook and browser."""

@@ -1,0 +1,126 @@
+"""The channel plugin interface: one :class:`Notifier` per channel, looked up by its slug.
+
+A plugin only sends. The dispatcher claims deliveries, renders the message
+(:mod:`wickwatch.notify.templates`), paces and folds what the plugin asks for
+(:meth:`Notifier.pacing`), calls :meth:`Notifier.send` with the delivery's idempotency key and
+records the :class:`SendResult`. A plugin never touches the database and never raises for an
+expected failure: it says whether the failure is worth retrying.
+
+Adding a channel is one module: subclass :class:`Notifier`, set ``slug``, implement ``send`` (and
+``from_settings`` if it needs configuration), and import the module in
+:mod:`wickwatch.notify.registry`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+if TYPE_CHECKING:
+    from wickwatch.config import Settings
+    from wickwatch.notify.templates import AlertLike, Rendered
+
+
+class Outcome(StrEnum):
+    SENT = "sent"  #: delivered (or the receiver already had it)
+    RETRY = "retry"  #: transient failure; try again later (counts as an attempt)
+    FAILED = "failed"  #: permanent failure; retrying cannot help
+    THROTTLED = "throttled"  #: the receiver asked us to slow down; nothing was delivered
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: Outcome
+    error: str | None = None
+    #: Seconds the receiver asked us to wait (Telegram ``retry_after``, HTTP ``Retry-After``).
+    retry_after: float | None = None
+    #: The receiver's id of the message (Telegram message id), for logs.
+    external_id: str | None = None
+    #: Non-secret channel configuration to store before the retry (a migrated Telegram chat id).
+    config_update: Mapping[str, Any] | None = None
+
+    @classmethod
+    def sent(cls, external_id: str | None = None) -> Self:
+        return cls(Outcome.SENT, external_id=external_id)
+
+    @classmethod
+    def retry(cls, error: str, retry_after: float | None = None) -> Self:
+        return cls(Outcome.RETRY, error=error, retry_after=retry_after)
+
+    @classmethod
+    def failed(cls, error: str) -> Self:
+        return cls(Outcome.FAILED, error=error)
+
+    @classmethod
+    def throttled(cls, retry_after: float, error: str | None = None) -> Self:
+        return cls(Outcome.THROTTLED, error=error, retry_after=retry_after)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbox row as a plugin sees it: where to, with which key, and the channel's
+    configuration with its secret already decrypted."""
+
+    id: int
+    alert_id: int
+    user_id: int
+    channel: str
+    destination: str
+    idempotency_key: str
+    attempts: int  #: sends started before this one
+    channel_id: int | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+    secret: str | None = field(default=None, repr=False)
+    locale: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How the dispatcher must pace a plugin's messages.
+
+    Messages with the same ``lane`` go out one at a time, at least ``interval_s`` apart, across
+    every dispatcher process; alerts that pile up while a lane waits for its slot are folded into
+    one digest when the plugin is ``foldable``. ``shared`` are further ``(key, interval_s)`` limits
+    reserved just before each send (a bot's global rate; they are not held).
+    """
+
+    lane: str
+    interval_s: float
+    shared: tuple[tuple[str, float], ...] = ()
+    #: How long a send may take: the lane stays reserved until the receiver answers (at most
+    #: this long), so another process never sends to the same lane while a request is in flight.
+    hold_s: float = 0.0
+
+
+class Notifier(ABC):
+    """A delivery channel."""
+
+    #: The channel's name in settings documents, outbox rows and ``channels.kind``.
+    slug: ClassVar[str]
+    #: Whether several alerts for one lane may be sent as one digest message.
+    foldable: ClassVar[bool] = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """The plugin configured from the operator's settings."""
+        return cls()
+
+    @staticmethod
+    def destination(config: Mapping[str, Any]) -> str:
+        """A short human-readable address for the outbox row (chat id, mailbox, URL)."""
+        return ""
+
+    def pacing(self, delivery: Delivery) -> Pacing | None:
+        """Rate limits of this delivery; None sends it as soon as it is due."""
+        return None
+
+    @abstractmethod
+    async def send(self, delivery: Delivery, alert: AlertLike, rendered: Rendered) -> SendResult:
+        """Deliver ``rendered`` (about ``alert``, or a digest starting with it) once; pass
+        ``delivery.idempotency_key`` to receivers that can de-duplicate."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""

@@ -1,0 +1,914 @@
+"""The outbox dispatcher: claims due deliveries under a lease and sends them through the plugins.
+
+Life of a delivery (``alert_deliveries.status``)::
+
+    pending ──claim──▶ claimed ──mark_sending──▶ sending ──send ok──▶ sent
+       ▲                  │                        │
+       └── retry (back-off, attempts < max) ◀──────┤──▶ failed (permanent, or attempts used up)
+                           └──▶ skipped (channel deleted, paused, symbol muted)
+
+Every arrow is a committed transaction (several rows share one where they can: a claim takes a
+batch, ``mark_sending`` covers all unpaced rows of a claim, outcomes that finish while one is
+being written are written together):
+
+1. **claim** — one statement picks due rows (``pending`` whose ``next_attempt_at`` passed, or
+   ``claimed``/``sending`` whose lease ran out) and stamps ``locked_by`` = this dispatcher and
+   ``locked_until`` = now + lease (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite one atomic
+   ``UPDATE … RETURNING``). Two dispatchers can never hold the same row.
+2. **mark_sending** — right before the request, only for rows the dispatcher still holds
+   (``WHERE locked_by = me``): ``sending``, ``attempts + 1``, lease renewed. A row whose lease
+   another dispatcher took over is not returned and is not sent.
+3. **send**, then **record** — ``sent`` (by anyone, so a late original sender still settles it
+   and the taker-over's ``mark_sending`` then refuses it), or back to ``pending`` with back-off,
+   or ``failed`` after ``max_attempts`` (logged at ERROR → the admin's error log; the channel's
+   ``last_status``/``last_error`` show it to the user).
+
+A heartbeat renews the lease of every held row every third of the lease; requests time out long
+before a lease ends.
+
+**Why nothing is lost**: a row leaves the due set only by ``sent``/``failed``/``skipped``, each
+written after the outcome is known. A dispatcher killed at any moment leaves its rows ``claimed``
+or ``sending`` with a lease that runs out; the next claim takes them again.
+
+**Why nothing is sent twice**: a row is sent only after a committed ``mark_sending`` by its
+current lease holder, so at any time one dispatcher at most is sending it. It can be sent again
+only if its sender dies (or stalls past the lease) after the request left and before ``sent`` was
+committed — a window of one request's round trip plus one commit. Rows taken over from
+``sending`` are logged as possible repeats. Receivers close the window where the protocol allows:
+webhooks carry the same ``Idempotency-Key`` on every attempt (receivers drop repeats), e-mails
+the same ``Message-ID``. Telegram has no such key; a resent Telegram message is the one case a
+user can see twice, and only after a crash inside that window.
+
+Pacing: a plugin may name a *lane* (a Telegram chat) with a minimum interval, a hold and shared
+limits (the bot's 30/s). A lane sends one message at a time. Its slot lives in the database
+(``notify_rate_slots``) so the limits hold across processes: the ``mark_sending`` transaction
+takes the lane only if its next slot has come (otherwise nothing is written and the lane waits,
+folding what arrives), holds it for the request in flight, and reserves the shared slots; the
+outcome's transaction sets the lane's next slot to one interval after the receiver answered, so
+request latency never squeezes two messages closer. An idle chat gets its first alert alone and
+in full; alerts that pile up while it waits go out together as one digest. A receiver's "too
+many requests" moves the lane's slot by ``retry_after`` and the rows go back to ``claimed``
+(nothing was delivered, the attempt is not counted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Self, TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from wickwatch.config import Settings
+from wickwatch.notify import repository as repo
+from wickwatch.notify.base import Delivery, Notifier, Outcome, SendResult
+from wickwatch.notify.templates import Rendered, render_alert, render_digest
+from wickwatch.storage.models import Alert
+from wickwatch.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+SecretOpener = Callable[[str], str]
+#: Renders a chart PNG for an alert (None = no chart); called once per alert and shared.
+ChartSource = Callable[[Alert], Awaitable[bytes | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherConfig:
+    batch_size: int = 200
+    lease_s: float = 60.0
+    poll_interval_s: float = 0.25
+    max_attempts: int = 8
+    retry_base_s: float = 5.0
+    retry_max_s: float = 1800.0
+    jitter: float = 0.2
+    #: Deliveries held at once (claimed and not yet settled).
+    max_inflight: int = 2000
+    #: Unpaced sends running at once.
+    concurrency: int = 64
+    #: Longest in-process wait for a pacing slot; later slots hand the rows back to the outbox.
+    max_hold_s: float = 20.0
+    #: Most alerts folded into one digest message.
+    max_digest: int = 50
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls(
+            batch_size=settings.delivery_batch_size,
+            lease_s=settings.delivery_lease_s,
+            poll_interval_s=settings.delivery_poll_interval_s,
+            max_attempts=settings.delivery_max_attempts,
+            retry_base_s=settings.delivery_retry_base_s,
+            retry_max_s=settings.delivery_retry_max_s,
+        )
+
+
+@dataclass(eq=False)
+class Job:
+    """A held delivery inside this dispatcher."""
+
+    row: repo.ClaimedRow
+    delivery: Delivery
+    notifier: Notifier
+    attempts: int
+    lost: bool = False  #: another dispatcher took the lease over
+    sending: bool = field(default=False)  #: this dispatcher committed ``sending``
+
+    @property
+    def id(self) -> int:
+        return self.row.id
+
+
+@dataclass(eq=False)
+class _Outcome:
+    jobs: list[Job]
+    result: SendResult
+    pace: tuple[str, int, float] | None  #: (lane, what its reservation set, its next slot)
+    done: asyncio.Future[None]
+
+
+_BeginRow = tuple[set[int], float, dict[str, int], float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Begun:
+    jobs: list[Job]  #: the rows now ``sending``
+    at: float  #: when the shared rate limits allow the send (epoch seconds)
+    reserved: dict[str, int]  #: what the lane's slot was set to, for settling it
+    busy_until: float | None  #: the lane is held by another process until then
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def muted_until(config: Mapping[str, Any], alert: Alert, now: datetime) -> datetime | None:
+    """When a ``/mute`` on this alert's coin or symbol ends (None = not muted)."""
+    mutes = config.get("mutes")
+    if not isinstance(mutes, Mapping):
+        return None
+    for name in (alert.symbol.upper(), alert.base.upper()):
+        raw = mutes.get(name)
+        if not raw:
+            continue
+        try:
+            until = datetime.fromisoformat(str(raw))
+        except ValueError:
+            continue
+        until = until if until.tzinfo else until.replace(tzinfo=UTC)
+        if until > now:
+            return until
+    return None
+
+
+def secret_opener(settings: Settings) -> SecretOpener:
+    """Decrypts channel secrets with the accounts key (current, then previous); the key is only
+    loaded when the first secret is opened."""
+    box: list[Callable[[str], str]] = []
+
+    def open_secret(ciphertext: str) -> str:
+        if not box:
+            from wickwatch.accounts.crypto import SecretBox, load_secret_key
+
+            keys = [load_secret_key(settings)]
+            previous = settings.previous_secret_key
+            if previous is not None and previous.get_secret_value():
+                keys.append(previous.get_secret_value().encode())
+            box.append(SecretBox(keys).decrypt)
+        return box[0](ciphertext)
+
+    return open_secret
+
+
+class Dispatcher:
+    """Delivers the outbox; run any number of them (processes or tasks) against one database."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        notifiers: Mapping[str, Notifier],
+        *,
+        config: DispatcherConfig | None = None,
+        worker_id: str | None = None,
+        open_secret: SecretOpener | None = None,
+        charts: ChartSource | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.notifiers = dict(notifiers)
+        self.config = config or DispatcherConfig()
+        self.worker_id = (worker_id or default_worker_id())[:64]
+        self.open_secret = open_secret
+        self.charts = charts
+        self.sent = 0
+        self.failed = 0
+        self.retried = 0
+        self._held: dict[int, Job] = {}
+        self._lanes: dict[str, deque[Job]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._send_slots = asyncio.Semaphore(self.config.concurrency)
+        self._wake = asyncio.Event()
+        self._room = asyncio.Event()
+        self._stopping = False
+        self._next_expiry_check = 0.0
+        #: When each lane may send next (one interval after its last answer), in this process.
+        self._lane_next: dict[str, float] = {}
+        self._outcomes: list[_Outcome] = []
+        self._writing = False
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        notifiers: Mapping[str, Notifier],
+        **kwargs: Any,
+    ) -> Self:
+        kwargs.setdefault("config", DispatcherConfig.from_settings(settings))
+        kwargs.setdefault("open_secret", secret_opener(settings))
+        return cls(sessionmaker, notifiers, **kwargs)
+
+    # --- control -----------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New deliveries were committed: look now instead of at the next poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._room.set()
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    async def run(self) -> None:
+        """Claim and send until :meth:`stop`; then finish what is in flight and hand back the
+        rest."""
+        heartbeat = asyncio.create_task(self._heartbeat(), name="outbox-heartbeat")
+        log.info("dispatcher %s started (%s)", self.worker_id, ", ".join(self.notifiers))
+        try:
+            while not self._stopping:
+                try:
+                    claimed = await self.dispatch_once()
+                except Exception as exc:  # the database is away: keep trying, quietly
+                    log.warning("outbox claim failed: %s", exc)
+                    await asyncio.sleep(min(5.0, self.config.poll_interval_s * 8))
+                    continue
+                if self._stopping:
+                    break
+                if self.held >= self.config.max_inflight:
+                    self._room.clear()
+                    await self._room.wait()
+                elif claimed < self.config.batch_size:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.config.poll_interval_s)
+        finally:
+            await self._drain()
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+            log.info("dispatcher %s stopped", self.worker_id)
+
+    async def run_once(self) -> int:
+        """Claim one batch and wait until all of it is settled (tests, tools)."""
+        claimed = await self.dispatch_once()
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        return claimed
+
+    async def dispatch_once(self) -> int:
+        """Claim one batch of due deliveries and start sending it; returns how many."""
+        room = self.config.max_inflight - self.held
+        if room <= 0:
+            return 0
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            abandoned: list[tuple[int, int, str, int]] = []
+            if time.monotonic() >= self._next_expiry_check:
+                self._next_expiry_check = time.monotonic() + self.config.lease_s / 4
+                abandoned = await repo.expire_abandoned(
+                    session, now=now, max_attempts=self.config.max_attempts
+                )
+            for row_id, user_id, channel, attempts in abandoned:
+                self.failed += 1
+                log.error(
+                    "delivery %d (%s, user %d) given up: its dispatcher stopped while sending "
+                    "attempt %d; the outcome is unknown",
+                    row_id,
+                    channel,
+                    user_id,
+                    attempts,
+                    extra={"delivery_id": row_id, "user_id": user_id, "channel": channel},
+                )
+            rows = await repo.claim(
+                session,
+                worker=self.worker_id,
+                now=now,
+                lease_s=self.config.lease_s,
+                limit=min(self.config.batch_size, room),
+                channels=self.notifiers,
+            )
+        if rows:
+            await self._accept(rows, now)
+        return len(rows)
+
+    # --- accepting claimed rows --------------------------------------------------------------
+
+    async def _accept(self, rows: Sequence[repo.ClaimedRow], now: datetime) -> None:
+        skipped: list[tuple[repo.ClaimedRow, str, str]] = []
+        unpaced: list[Job] = []
+        for row in rows:
+            notifier = self.notifiers[row.channel]
+            channel = row.channel_row
+            if channel is None:
+                skipped.append((row, repo.SKIPPED, "the channel was deleted"))
+                continue
+            if not channel.enabled:
+                skipped.append((row, repo.SKIPPED, "the channel is paused"))
+                continue
+            config = channel.config or {}
+            until = muted_until(config, row.alert, now)
+            if until is not None:
+                skipped.append((row, repo.SKIPPED, f"muted until {until.isoformat()}"))
+                continue
+            secret = None
+            if channel.secret_ciphertext:
+                try:
+                    if self.open_secret is None:
+                        raise RuntimeError("no key to open channel secrets")
+                    secret = self.open_secret(channel.secret_ciphertext)
+                except Exception as exc:
+                    skipped.append((row, repo.FAILED, f"the channel's secret is unreadable: {exc}"))
+                    continue
+            if row.status == repo.SENDING:
+                log.warning(
+                    "delivery %d (%s) is sent again: its dispatcher stopped during the send, so "
+                    "the receiver may have it already",
+                    row.id,
+                    row.channel,
+                    extra={"delivery_id": row.id, "idempotency_key": row.idempotency_key},
+                )
+            delivery = Delivery(
+                id=row.id,
+                alert_id=row.alert_id,
+                user_id=row.user_id,
+                channel=row.channel,
+                destination=row.destination,
+                idempotency_key=row.idempotency_key,
+                attempts=row.attempts,
+                channel_id=row.channel_id,
+                config=config,
+                secret=secret,
+                locale=row.locale,
+            )
+            job = Job(row=row, delivery=delivery, notifier=notifier, attempts=row.attempts)
+            self._held[row.id] = job
+            pacing = notifier.pacing(delivery)
+            if pacing is None:
+                unpaced.append(job)
+                continue
+            lane = self._lanes.get(pacing.lane)
+            if lane is None:
+                lane = self._lanes[pacing.lane] = deque()
+                lane.append(job)
+                self._spawn(self._run_lane(pacing.lane, lane), f"lane-{pacing.lane}")
+            else:
+                lane.append(job)
+        if unpaced:
+            self._spawn(self._send_batch(unpaced), f"batch-{unpaced[0].id}")
+        if skipped:
+            await self._settle_without_sending(skipped)
+
+    def _spawn(self, coroutine: Awaitable[None], name: str) -> None:
+        task = asyncio.ensure_future(coroutine)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery task %s crashed", task.get_name(), exc_info=task.exception())
+
+    def _release(self, jobs: Sequence[Job]) -> None:
+        for job in jobs:
+            self._held.pop(job.id, None)
+        if self.held < self.config.max_inflight:
+            self._room.set()
+
+    async def _settle_without_sending(
+        self, items: Sequence[tuple[repo.ClaimedRow, str, str]]
+    ) -> None:
+        now = utcnow()
+
+        async def write(session: AsyncSession) -> None:
+            for row, status, reason in items:
+                await repo.mark_final(
+                    session, [row.id], worker=self.worker_id, status=status, error=reason
+                )
+                if status == repo.FAILED and row.channel_id is not None:
+                    await repo.set_channel_status(
+                        session, [row.channel_id], status="failing", error=reason, now=now
+                    )
+            await session.commit()
+
+        await self._db(write)
+        for row, status, reason in items:
+            if status == repo.FAILED:
+                self.failed += 1
+                log.error(
+                    "delivery %d (%s, user %d) failed: %s",
+                    row.id,
+                    row.channel,
+                    row.user_id,
+                    reason,
+                    extra={"delivery_id": row.id, "user_id": row.user_id, "channel": row.channel},
+                )
+
+    # --- sending -----------------------------------------------------------------------------
+
+    async def _send_batch(self, jobs: Sequence[Job]) -> None:
+        """Unpaced deliveries of one claim: one ``sending`` transaction for all, then every send
+        as soon as a send slot is free."""
+        if self._stopping:
+            await self._hand_back(jobs, at=time.time(), error=None)
+            return
+        ready: list[tuple[Job, Rendered]] = []
+        for job in jobs:
+            rendered = await self._render([job])
+            if isinstance(rendered, SendResult):
+                await self._settle_unsent([job], rendered)
+            else:
+                ready.append((job, rendered))
+        begun = await self._mark_sending([job for job, _r in ready])
+        owned = {job.id for job in begun.jobs}
+        for job, rendered in ready:
+            if job.id in owned:
+                self._spawn(self._send_one(job, rendered), f"delivery-{job.id}")
+
+    async def _send_one(self, job: Job, rendered: Rendered) -> None:
+        try:
+            async with self._send_slots:
+                result = await self._call(job, rendered)
+                await self._record([job], result)
+        finally:
+            self._release([job])
+
+    async def _run_lane(self, name: str, queue: deque[Job]) -> None:
+        """One chat: one message at a time, paced; what piles up meanwhile becomes a digest.
+
+        Per message two transactions: ``sending`` together with the lane's and the bot's rate
+        slots, and the outcome together with the lane's next slot (one interval after the
+        receiver answered, so request latency never squeezes two messages closer)."""
+        try:
+            while queue and not self._stopping:
+                head = queue[0]
+                pacing = head.notifier.pacing(head.delivery)
+                assert pacing is not None
+                # An idle chat gets the first alert on its own, in full; what piles up while
+                # the chat has to wait goes out together as one digest.
+                ready_at = self._lane_next.get(name, 0.0)
+                busy = ready_at > time.time()
+                await self._sleep_until(ready_at)
+                jobs = self._take(queue, self.config.max_digest if busy else 1)
+                self._release([j for j in jobs if j.lost])
+                jobs = [j for j in jobs if not j.lost]
+                if not jobs:
+                    continue
+                lane_slot = (name, pacing.interval_s, pacing.hold_s)
+                while True:
+                    begun = await self._mark_sending(jobs, pacing.shared, lane=lane_slot)
+                    if begun.busy_until is None:
+                        break
+                    # Another process is sending to this chat: wait for it, folding what
+                    # arrives meanwhile, or give the rows back if it takes too long.
+                    if self._stopping or begun.busy_until - time.time() > self.config.max_hold_s:
+                        await self._hand_back(jobs, at=begun.busy_until, error=None)
+                        jobs = []
+                        break
+                    await asyncio.sleep(min(max(begun.busy_until - time.time(), 0.01), 0.25))
+                    jobs += self._take(queue, self.config.max_digest - len(jobs))
+                if not jobs:
+                    continue
+                jobs, slot, reserved = begun.jobs, begun.at, begun.reserved
+                lane_pace = (name, reserved.get(name, 0))
+                if not jobs:
+                    if reserved:
+                        await self._db(functools.partial(self._settle, pace=lane_pace, at=0.0))
+                    continue
+                await self._sleep_until(slot)
+                # Rendered from exactly the rows this dispatcher now sends: a row another
+                # dispatcher took over meanwhile must not ride along in a digest.
+                rendered = await self._render(jobs)
+                if isinstance(rendered, SendResult):
+                    await self._record(jobs, rendered, pace=(*lane_pace, time.time()))
+                    self._release(jobs)
+                    continue
+                result = await self._call(jobs[0], rendered)
+                # The next message one interval after the receiver answered: request latency
+                # never squeezes two messages closer.
+                self._lane_next[name] = time.time() + pacing.interval_s
+                if result.outcome is Outcome.THROTTLED:
+                    wait = max(result.retry_after or 1.0, 0.0)
+                    self._lane_next[name] = time.time() + wait
+                    await self._db(
+                        functools.partial(self._settle, pace=lane_pace, at=self._lane_next[name])
+                    )
+                    await self._db(functools.partial(self._unsend, jobs=jobs))
+                    if wait > self.config.max_hold_s:
+                        await self._hand_back(jobs, at=time.time() + wait, error=result.error)
+                    else:
+                        queue.extendleft(reversed(jobs))
+                    continue
+                await self._record(jobs, result, pace=(*lane_pace, self._lane_next[name]))
+                self._release(jobs)
+        finally:
+            if self._lanes.get(name) is queue:
+                del self._lanes[name]
+            if queue:  # stopping: hand back what never started
+                rest = list(queue)
+                queue.clear()
+                await self._hand_back(rest, at=time.time(), error=None)
+
+    @staticmethod
+    def _take(queue: deque[Job], most: int) -> list[Job]:
+        taken: list[Job] = []
+        while queue and len(taken) < most:
+            taken.append(queue.popleft())
+        return taken
+
+    @staticmethod
+    async def _sleep_until(at: float) -> None:
+        delay = at - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    @staticmethod
+    async def _settle(session: AsyncSession, pace: tuple[str, int], at: float) -> None:
+        key, reserved_ms = pace
+        await repo.settle_slot(session, key, reserved_ms=reserved_ms, next_ms=int(at * 1000))
+
+    async def _unsend(self, session: AsyncSession, jobs: Sequence[Job]) -> None:
+        await repo.unsend(session, [j.id for j in jobs], worker=self.worker_id)
+        await session.commit()
+        for job in jobs:
+            job.sending = False
+            job.attempts -= 1
+
+    async def _mark_sending(
+        self,
+        jobs: Sequence[Job],
+        shared: Sequence[tuple[str, float]] = (),
+        *,
+        lane: tuple[str, float, float] | None = None,
+    ) -> _Begun:
+        """Commit ``sending`` for the jobs still held. In the same transaction: take the
+        ``lane`` ``(key, interval, hold)`` — if another process holds it, nothing is written
+        and ``busy_until`` says until when — and reserve the ``shared`` rate slots."""
+        if not jobs:
+            return _Begun([], 0.0, {}, None)
+        until = utcnow() + timedelta(seconds=self.config.lease_s)
+        ids = [j.id for j in jobs]
+
+        async def begin(
+            session: AsyncSession,
+        ) -> tuple[set[int], float, dict[str, int], float | None]:
+            now_ms = at_ms = int(time.time() * 1000)
+            reserved: dict[str, int] = {}
+            if lane is not None:
+                key, interval, hold = lane
+                busy = await repo.acquire_slot(
+                    session, key, interval_s=interval, hold_s=hold, now_ms=now_ms
+                )
+                if busy is not None:
+                    await session.rollback()
+                    return set(), 0.0, {}, busy / 1000.0
+                reserved[key] = now_ms + repo.slot_span_ms(interval, hold)
+            for key, interval in shared:
+                at_ms = await repo.reserve_slot(
+                    session, key, interval_s=interval, now_ms=at_ms, commit=False
+                )
+            owned = await repo.mark_sending(session, ids, worker=self.worker_id, lease_until=until)
+            return owned, at_ms / 1000.0, reserved, None
+
+        try:
+            owned, slot, reserved, busy_until = await self._db(begin)
+        except Exception as exc:
+            log.warning("could not start sending %d deliveries: %s", len(jobs), exc)
+            for job in jobs:  # their lease runs out and another claim retries them
+                job.lost = True
+            self._release(jobs)
+            return _Begun([], 0.0, {}, None)
+        if busy_until is not None:
+            return _Begun(list(jobs), 0.0, {}, busy_until)
+        kept: list[Job] = []
+        for job in jobs:
+            if job.id in owned:
+                job.sending = True
+                job.attempts += 1
+                kept.append(job)
+            else:
+                job.lost = True
+                log.warning("delivery %d was taken over by another dispatcher", job.id)
+        self._release([j for j in jobs if j.lost])
+        return _Begun(kept, slot, reserved, None)
+
+    async def _render(self, jobs: Sequence[Job]) -> Rendered | SendResult:
+        """The message (a digest for several jobs), or a permanent failure if it cannot be
+        rendered at all."""
+        try:
+            return await self._render_message(jobs)
+        except Exception as exc:
+            log.exception("message of deliveries %s could not be rendered", [j.id for j in jobs])
+            return SendResult.failed(f"the message could not be rendered: {exc}")
+
+    async def _render_message(self, jobs: Sequence[Job]) -> Rendered:
+        first = jobs[0]
+        alert = first.row.alert
+        if len(jobs) > 1 and first.notifier.foldable:
+            return render_digest(
+                [j.row.alert for j in jobs],
+                alert.timezone,
+                first.delivery.locale,
+                alert_ids=[j.row.alert_id for j in jobs],
+            )
+        rendered = render_alert(
+            alert, alert.template, alert.timezone, first.delivery.locale, alert_id=alert.id
+        )
+        if alert.chart and self.charts is not None:
+            try:
+                photo = await self.charts(alert)
+            except Exception:
+                log.warning("chart of alert %d could not be drawn", alert.id, exc_info=True)
+                photo = None
+            if photo is not None:
+                rendered = Rendered(
+                    html=rendered.html,
+                    text=rendered.text,
+                    subject=rendered.subject,
+                    payload=rendered.payload,
+                    photo=photo,
+                )
+        return rendered
+
+    async def _call(self, job: Job, rendered: Rendered) -> SendResult:
+        try:
+            return await job.notifier.send(job.delivery, job.row.alert, rendered)
+        except Exception as exc:  # a plugin bug: retry later, and tell the admin
+            log.exception("channel plugin %s raised on delivery %d", job.notifier.slug, job.id)
+            return SendResult.retry(f"{type(exc).__name__}: {exc}")
+
+    # --- outcomes ----------------------------------------------------------------------------
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before attempt ``attempts + 1``: base · 2^(attempts-1), capped, ± jitter."""
+        delay = float(
+            min(self.config.retry_max_s, self.config.retry_base_s * 2 ** max(0, attempts - 1))
+        )
+        if self.config.jitter:
+            delay *= 1 + self.config.jitter * (2 * random.random() - 1)
+        return delay
+
+    async def _settle_unsent(self, jobs: Sequence[Job], result: SendResult) -> None:
+        """A permanent failure found before sending (the message cannot be rendered)."""
+        await self._settle_without_sending(
+            [(j.row, repo.FAILED, result.error or "failed") for j in jobs]
+        )
+        self._release(jobs)
+
+    async def _record(
+        self,
+        jobs: Sequence[Job],
+        result: SendResult,
+        *,
+        pace: tuple[str, int, float] | None = None,
+    ) -> None:
+        """Store an outcome. Outcomes that arrive while one transaction is being written go
+        into the next one together (group commit): one transaction for many sends."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append(_Outcome(list(jobs), result, pace, done))
+        if not self._writing:
+            self._writing = True
+            try:
+                while self._outcomes:
+                    batch, self._outcomes = self._outcomes, []
+                    try:
+                        await self._write_outcomes(batch)
+                    finally:
+                        for item in batch:
+                            if not item.done.done():
+                                item.done.set_result(None)
+            finally:
+                self._writing = False
+        await done
+
+    async def _write_outcomes(self, batch: Sequence[_Outcome]) -> None:
+        now = utcnow()
+        gave_up: list[tuple[Job, str | None]] = []
+
+        async def write(session: AsyncSession) -> None:
+            gave_up.clear()
+            sent_ids: list[int] = []
+            ok_channels: set[int] = set()
+            statuses: list[tuple[set[int], str, str | None]] = []
+            for item in batch:
+                result = item.result
+                ids = [j.id for j in item.jobs]
+                channel_ids = {j.row.channel_id for j in item.jobs if j.row.channel_id}
+                if item.pace is not None:
+                    key, reserved_ms, next_at = item.pace
+                    await repo.settle_slot(
+                        session,
+                        key,
+                        reserved_ms=reserved_ms,
+                        next_ms=int(next_at * 1000),
+                        commit=False,
+                    )
+                if result.outcome is Outcome.SENT:
+                    sent_ids.extend(ids)
+                    ok_channels |= channel_ids
+                    continue
+                if result.outcome is Outcome.FAILED:
+                    await repo.mark_final(
+                        session,
+                        ids,
+                        worker=self.worker_id,
+                        status=repo.FAILED,
+                        error=result.error or "failed",
+                    )
+                    gave_up.extend((j, result.error) for j in item.jobs)
+                    statuses.append((channel_ids, "failing", result.error))
+                    continue
+                # RETRY, or THROTTLED outside a lane (nothing was delivered)
+                throttled = result.outcome is Outcome.THROTTLED
+                if throttled:
+                    await repo.unsend(session, ids, worker=self.worker_id)
+                if result.config_update:
+                    for channel_id in channel_ids:
+                        await repo.update_channel_config(session, channel_id, result.config_update)
+                failing = False
+                for job in item.jobs:
+                    attempts = job.attempts - throttled
+                    if not throttled and attempts >= self.config.max_attempts:
+                        error = f"gave up after {attempts} attempts: {result.error}"
+                        await repo.mark_final(
+                            session,
+                            [job.id],
+                            worker=self.worker_id,
+                            status=repo.FAILED,
+                            error=error,
+                        )
+                        gave_up.append((job, result.error))
+                        failing = True
+                        continue
+                    delay = (
+                        result.retry_after
+                        if result.retry_after is not None
+                        else self.backoff(attempts)
+                    )
+                    await repo.mark_retry(
+                        session,
+                        [job.id],
+                        worker=self.worker_id,
+                        next_attempt_at=now + timedelta(seconds=delay),
+                        error=result.error,
+                    )
+                statuses.append((channel_ids, "failing" if failing else "retrying", result.error))
+            if sent_ids:
+                await repo.mark_sent(session, sent_ids, now=now)
+                await repo.set_channel_status(
+                    session, ok_channels, status="ok", error=None, now=now
+                )
+            for channel_ids, status, reason in statuses:  # a failure outranks a success
+                await repo.set_channel_status(
+                    session, channel_ids, status=status, error=reason, now=now
+                )
+            await session.commit()
+
+        try:
+            await self._db(write)
+        except Exception as exc:
+            log.error(
+                "outcomes of %d deliveries could not be recorded: %s; they are retried when "
+                "their lease ends",
+                sum(len(item.jobs) for item in batch),
+                exc,
+            )
+            return
+        for item in batch:
+            if item.result.outcome is Outcome.SENT:
+                self.sent += len(item.jobs)
+        failed_ids = {job.id for job, _e in gave_up}
+        self.failed += len(failed_ids)
+        self.retried += sum(
+            1
+            for item in batch
+            if item.result.outcome is not Outcome.SENT
+            for job in item.jobs
+            if job.id not in failed_ids
+        )
+        for job, error in gave_up:
+            log.error(
+                "delivery %d (%s to %s, user %d) failed after %d attempts: %s",
+                job.id,
+                job.row.channel,
+                job.row.destination,
+                job.row.user_id,
+                job.attempts,
+                error,
+                extra={
+                    "delivery_id": job.id,
+                    "alert_id": job.row.alert_id,
+                    "user_id": job.row.user_id,
+                    "channel": job.row.channel,
+                },
+            )
+
+    async def _hand_back(self, jobs: Sequence[Job], *, at: float, error: str | None) -> None:
+        """Return rows to the outbox, due at ``at`` (epoch seconds); nothing was sent."""
+        if not jobs:
+            return
+        when = datetime.fromtimestamp(at, UTC)
+
+        async def write(session: AsyncSession) -> None:
+            await repo.mark_retry(
+                session,
+                [j.id for j in jobs],
+                worker=self.worker_id,
+                next_attempt_at=when,
+                error=error,
+            )
+            await session.commit()
+
+        try:
+            await self._db(write)
+        except Exception as exc:
+            log.warning("could not hand back %d deliveries: %s (their lease ends)", len(jobs), exc)
+        self._release(jobs)
+
+    # --- leases and shutdown -----------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        interval = self.config.lease_s / 3
+        while True:
+            await asyncio.sleep(interval)
+            now = time.time()
+            for lane in [k for k, at in self._lane_next.items() if at < now]:
+                del self._lane_next[lane]
+            ids = list(self._held)
+            if not ids:
+                continue
+            until = utcnow() + timedelta(seconds=self.config.lease_s)
+            try:
+                owned = await self._db(
+                    functools.partial(
+                        repo.extend_leases, ids=ids, worker=self.worker_id, until=until
+                    )
+                )
+            except Exception as exc:
+                log.warning("lease renewal failed: %s", exc)
+                continue
+            for row_id in ids:
+                job = self._held.get(row_id)
+                if job is not None and row_id not in owned and not job.sending:
+                    job.lost = True
+
+    async def _drain(self) -> None:
+        """Let sends in flight finish; hand back what has not started."""
+        self._stopping = True
+        deadline = time.monotonic() + max(5.0, self.config.lease_s / 2)
+        while self._tasks and time.monotonic() < deadline:
+            await asyncio.wait(list(self._tasks), timeout=deadline - time.monotonic())
+        for task in list(self._tasks):
+            task.cancel()
+        idle = [j for j in self._held.values() if not j.sending]
+        await self._hand_back(idle, at=time.time(), error=None)
+
+    async def _db(self, action: Callable[[AsyncSession], Awaitable[T]], tries: int = 5) -> T:
+        """Run ``action`` in a fresh session, retrying transient database errors briefly."""
+        delay = 0.05
+        for attempt in range(tries):
+            try:
+                async with self.sessionmaker() as session:
+                    return await action(session)
+            except (OperationalError, DBAPIError, OSError) as exc:
+                if attempt == tries - 1:
+                    raise
+                log.debug("database busy (%s); retrying", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 4, 2.0)
+        raise AssertionError("unreachable")

@@ -1,0 +1,131 @@
+"""E-mail delivery over SMTP (aiosmtplib): a plain-text and an HTML part, the chart attached.
+
+Channel configuration (kind ``email``)::
+
+    {"address": "me@example.com",
+     "smtp": {"host": "smtp.example.com", "port": 587, "username": "me", "starttls": true,
+              "from": "Alerts <me@example.com>"}}          # optional: the user's own server
+
+Without ``smtp`` the operator's server (``WICKWATCH_SMTP_*``) sends; with it, the user's server
+with the channel's encrypted secret as password. The subject names the symbol, the move and the
+exchange. ``Message-ID`` is derived from the delivery's idempotency key, so a message resent after
+a crash has the same id and mail clients show it once.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Self
+
+import aiosmtplib
+
+from wickwatch.config import Settings
+from wickwatch.notify.base import Delivery, Notifier, SendResult
+from wickwatch.notify.templates import AlertLike, Rendered, html_for_email
+
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
+SUBJECT_PREFIX = "[wickwatch] "
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpServer:
+    host: str
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    sender: str = "wickwatch <alerts@localhost>"
+    starttls: bool = True
+    timeout_s: float = 20.0
+
+
+def build_message(delivery: Delivery, rendered: Rendered, *, sender: str, to: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = SUBJECT_PREFIX + rendered.subject
+    message["From"] = sender
+    message["To"] = to
+    message["Date"] = email.utils.formatdate(localtime=False)
+    message["Message-ID"] = f"<{delivery.idempotency_key}@wickwatch>"
+    message["X-Wickwatch-Idempotency-Key"] = delivery.idempotency_key
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(rendered.text)
+    message.add_alternative(html_for_email(rendered.html), subtype="html")
+    if rendered.photo is not None:
+        message.add_attachment(
+            rendered.photo, maintype="image", subtype="png", filename="chart.png"
+        )
+    return message
+
+
+class EmailNotifier(Notifier):
+    slug = "email"
+
+    def __init__(self, server: SmtpServer | None = None) -> None:
+        self.server = server
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        if not settings.smtp_host:
+            return cls(None)
+        password = settings.smtp_password
+        return cls(
+            SmtpServer(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=password.get_secret_value() if password else None,
+                sender=settings.smtp_from,
+                starttls=settings.smtp_starttls,
+            )
+        )
+
+    @staticmethod
+    def destination(config: Mapping[str, Any]) -> str:
+        return str(config.get("address", ""))[:255]
+
+    def server_for(self, delivery: Delivery) -> SmtpServer | None:
+        own = delivery.config.get("smtp")
+        if isinstance(own, Mapping) and own.get("host"):
+            return SmtpServer(
+                host=str(own["host"]),
+                port=int(own.get("port") or 587),
+                username=own.get("username") or None,
+                password=delivery.secret,
+                sender=str(own.get("from") or own.get("username") or delivery.config["address"]),
+                starttls=bool(own.get("starttls", True)),
+            )
+        return self.server
+
+    async def send(self, delivery: Delivery, alert: AlertLike, rendered: Rendered) -> SendResult:
+        to = str(delivery.config.get("address") or "").strip()
+        if not _ADDRESS.match(to):
+            return SendResult.failed(f"not an e-mail address: {to!r}")
+        server = self.server_for(delivery)
+        if server is None:
+            return SendResult.failed(
+                "e-mail is not configured on this server (WICKWATCH_SMTP_HOST)"
+            )
+        message = build_message(delivery, rendered, sender=server.sender, to=to)
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=server.host,
+                port=server.port,
+                username=server.username,
+                password=server.password if server.username else None,
+                start_tls=server.starttls,
+                timeout=server.timeout_s,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            return SendResult.failed(f"SMTP refused the recipient: {exc}")
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            return SendResult.failed(f"SMTP login failed: {exc.code} {exc.message}")
+        except aiosmtplib.SMTPResponseException as exc:
+            text = f"SMTP {exc.code} {exc.message}"
+            return SendResult.failed(text) if 500 <= exc.code < 600 else SendResult.retry(text)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            return SendResult.retry(f"SMTP unreachable: {type(exc).__name__}: {exc}")
+        return SendResult.sent(message["Message-ID"])

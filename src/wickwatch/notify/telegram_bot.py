@@ -1,0 +1,392 @@
+"""The service bot's commands (aiogram Router, long polling).
+
+* ``/start <code>`` — link this chat (private chat, group or channel) to the account that created
+  the one-time code in wickwatch (``repository.create_link_code``; the deep link
+  ``https://t.me/<bot>?start=<code>`` sends it). Codes are single-use and expire after 15 minutes.
+* ``/stop`` / ``/resume`` — pause and resume alerts in this chat (the channel's ``enabled``).
+* ``/status`` — which account the chat belongs to, paused or not, mutes, deliveries of the last
+  24 hours.
+* ``/mute SYMBOL 1h`` — no alerts for a coin (``BTC``) or symbol (``BTCUSDT``) for ``30m``, ``1h``,
+  ``2d`` (at most 30 days); ``/unmute SYMBOL``; ``/mute`` alone lists the mutes.
+* ``/help``.
+
+In channels the commands arrive as channel posts and work the same. Replies are English, or
+Russian when the sender's Telegram language is Russian.
+
+Exactly one process may poll a bot (Telegram answers a second ``getUpdates`` with 409); run it in
+the dispatcher role (``python -m wickwatch.notify --bot``) or the embedded demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BotCommand, Message
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from wickwatch.notify import repository as repo
+from wickwatch.storage.models import Channel, User
+from wickwatch.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_MUTE = timedelta(days=30)
+_DURATION = re.compile(r"^(\d{1,5})\s*(m|min|h|d)?$", re.IGNORECASE)
+_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400}
+_SYMBOL = re.compile(r"^[A-Za-z0-9@_.\-/]{1,64}$")
+
+COMMANDS = (
+    ("start", "Link this chat: /start <code>"),
+    ("stop", "Pause alerts in this chat"),
+    ("resume", "Resume alerts in this chat"),
+    ("status", "What this chat receives"),
+    ("mute", "Mute a coin: /mute BTC 1h"),
+    ("unmute", "Unmute a coin: /unmute BTC"),
+    ("help", "How to use this bot"),
+)
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "help": (
+            "<b>wickwatch</b> sends your spike alerts here.\n"
+            "/start &lt;code&gt; — link this chat (get the code in wickwatch → Channels)\n"
+            "/stop — pause alerts here, /resume — resume\n"
+            "/status — what this chat receives\n"
+            "/mute BTC 1h — mute a coin or symbol (30m, 2h, 1d), /unmute BTC"
+        ),
+        "linked": "✅ Linked to {account}. Alerts will arrive here. /help",
+        "bad_code": "This code is unknown, used or expired. Create a new one in wickwatch.",
+        "no_code": "Send /start with the code shown in wickwatch → Channels → Telegram.",
+        "unlinked": "This chat is not linked to a wickwatch account. /help",
+        "stopped": "⏸ Alerts paused in this chat. /resume to continue.",
+        "resumed": "▶️ Alerts resumed in this chat.",
+        "muted": "🔇 {symbol} muted until {until} UTC.",
+        "unmuted": "🔔 {symbol} unmuted.",
+        "not_muted": "{symbol} was not muted.",
+        "mute_usage": "Usage: /mute SYMBOL 1h (30m, 2h, 1d; at most 30d). /unmute SYMBOL",
+        "no_mutes": "Nothing is muted. /mute BTC 1h",
+        "mutes": "Muted: {list}",
+        "status": "{account}: {state}. {mutes}\nLast 24 h: {counts}. Last delivery: {last}",
+        "active": "active",
+        "paused": "paused",
+        "none": "none",
+    },
+    "ru": {
+        "help": (
+            "<b>wickwatch</b> присылает сюда ваши сигналы.\n"
+            "/start &lt;код&gt; — привязать чат (код — в wickwatch → Каналы)\n"
+            "/stop — приостановить, /resume — возобновить\n"
+            "/status — что приходит в этот чат\n"
+            "/mute BTC 1h — заглушить монету или пару (30m, 2h, 1d), /unmute BTC"
+        ),
+        "linked": "✅ Чат привязан к {account}. Сигналы будут приходить сюда. /help",
+        "bad_code": "Код неизвестен, уже использован или устарел. Создайте новый в wickwatch.",
+        "no_code": "Отправьте /start с кодом из wickwatch → Каналы → Telegram.",
+        "unlinked": "Этот чат не привязан к аккаунту wickwatch. /help",
+        "stopped": "⏸ Сигналы в этом чате приостановлены. /resume — возобновить.",
+        "resumed": "▶️ Сигналы в этом чате возобновлены.",
+        "muted": "🔇 {symbol} заглушён до {until} UTC.",
+        "unmuted": "🔔 {symbol} снова присылается.",
+        "not_muted": "{symbol} не был заглушён.",
+        "mute_usage": "Формат: /mute SYMBOL 1h (30m, 2h, 1d; не больше 30d). /unmute SYMBOL",
+        "no_mutes": "Ничего не заглушено. /mute BTC 1h",
+        "mutes": "Заглушены: {list}",
+        "status": "{account}: {state}. {mutes}\nЗа 24 ч: {counts}. Последняя доставка: {last}",
+        "active": "активен",
+        "paused": "приостановлен",
+        "none": "нет",
+    },
+}
+
+
+def _lang(message: Message) -> str:
+    user = message.from_user
+    code = (user.language_code or "") if user else ""
+    return "ru" if code.lower().startswith("ru") else "en"
+
+
+def _t(message: Message, key: str, **values: Any) -> str:
+    return TEXTS[_lang(message)][key].format(**values)
+
+
+def mask_email(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}" if domain else "***"
+
+
+def parse_duration(text: str) -> timedelta | None:
+    match = _DURATION.match(text.strip())
+    if not match:
+        return None
+    seconds = int(match.group(1)) * _UNITS[(match.group(2) or "h").lower()]
+    if seconds <= 0 or seconds > MAX_MUTE.total_seconds():
+        return None
+    return timedelta(seconds=seconds)
+
+
+def _active_mutes(config: dict[str, Any], now: datetime) -> dict[str, datetime]:
+    mutes: dict[str, datetime] = {}
+    raw = config.get("mutes")
+    if not isinstance(raw, dict):
+        return mutes
+    for name, value in raw.items():
+        try:
+            until = datetime.fromisoformat(str(value))
+        except ValueError:
+            continue
+        until = until if until.tzinfo else until.replace(tzinfo=UTC)
+        if until > now:
+            mutes[name] = until
+    return mutes
+
+
+Handler = Callable[[Message, CommandObject], Awaitable[None]]
+
+
+class BotCommands:
+    """The handlers, bound to a database; :meth:`router` registers them for messages and
+    channel posts."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+
+    def router(self) -> Router:
+        router = Router(name="wickwatch-commands")
+        handlers: dict[str, Handler] = {
+            "start": self.start,
+            "stop": self.stop,
+            "resume": self.resume,
+            "status": self.status,
+            "mute": self.mute,
+            "unmute": self.unmute,
+            "help": self.help,
+        }
+        for name, handler in handlers.items():
+            router.message.register(handler, Command(name))
+            router.channel_post.register(handler, Command(name))
+        return router
+
+    async def _reply(self, message: Message, text: str) -> None:
+        await message.answer(text, parse_mode="HTML")
+
+    async def _chat_channels(self, session: AsyncSession, message: Message) -> list[Channel]:
+        return await repo.chat_channels(session, message.chat.id)
+
+    async def start(self, message: Message, command: CommandObject) -> None:
+        code = (command.args or "").strip()
+        if not code:
+            await self._reply(message, _t(message, "no_code"))
+            return
+        chat = message.chat
+        title = chat.title or chat.username or chat.full_name or str(chat.id)
+        async with self.sessionmaker() as session:
+            channel = await repo.redeem_link_code(
+                session,
+                code,
+                chat_id=chat.id,
+                chat_type=chat.type,
+                title=title,
+                now=self.clock(),
+            )
+            if channel is None:
+                await session.rollback()
+                await self._reply(message, _t(message, "bad_code"))
+                return
+            user = await session.get(User, channel.user_id)
+            await session.commit()
+        account = mask_email(user.email) if user else "?"
+        log.info("Telegram chat %s linked to user %s", chat.id, channel.user_id)
+        await self._reply(message, _t(message, "linked", account=escape(account)))
+
+    async def _set_enabled(self, message: Message, enabled: bool) -> None:
+        async with self.sessionmaker() as session:
+            channels = await self._chat_channels(session, message)
+            if not channels:
+                await self._reply(message, _t(message, "unlinked"))
+                return
+            for channel in channels:
+                channel.enabled = enabled
+            await session.commit()
+        await self._reply(message, _t(message, "resumed" if enabled else "stopped"))
+
+    async def stop(self, message: Message, command: CommandObject) -> None:
+        await self._set_enabled(message, False)
+
+    async def resume(self, message: Message, command: CommandObject) -> None:
+        await self._set_enabled(message, True)
+
+    async def status(self, message: Message, command: CommandObject) -> None:
+        now = self.clock()
+        lines: list[str] = []
+        async with self.sessionmaker() as session:
+            channels = await self._chat_channels(session, message)
+            if not channels:
+                await self._reply(message, _t(message, "unlinked"))
+                return
+            emails = dict(
+                (
+                    await session.execute(
+                        select(User.id, User.email).where(
+                            User.id.in_({c.user_id for c in channels})
+                        )
+                    )
+                ).all()
+            )
+            for channel in channels:
+                counts = await repo.delivery_counts(
+                    session, [channel.id], since=now - timedelta(days=1)
+                )
+                mutes = _active_mutes(dict(channel.config or {}), now)
+                mute_text = (
+                    _t(
+                        message,
+                        "mutes",
+                        list=", ".join(f"{k} → {v:%H:%M}" for k, v in mutes.items()),
+                    )
+                    if mutes
+                    else _t(message, "no_mutes")
+                )
+                last = channel.last_status or _t(message, "none")
+                if channel.last_error and channel.last_status != "ok":
+                    last += f" ({channel.last_error[:200]})"
+                lines.append(
+                    _t(
+                        message,
+                        "status",
+                        account=escape(mask_email(emails.get(channel.user_id, ""))),
+                        state=_t(message, "active" if channel.enabled else "paused"),
+                        mutes=escape(mute_text),
+                        counts=escape(
+                            ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                            or _t(message, "none")
+                        ),
+                        last=escape(last),
+                    )
+                )
+        await self._reply(message, "\n\n".join(lines))
+
+    async def mute(self, message: Message, command: CommandObject) -> None:
+        args = (command.args or "").split()
+        now = self.clock()
+        async with self.sessionmaker() as session:
+            channels = await self._chat_channels(session, message)
+            if not channels:
+                await self._reply(message, _t(message, "unlinked"))
+                return
+            if not args:
+                mutes: dict[str, datetime] = {}
+                for channel in channels:
+                    mutes.update(_active_mutes(dict(channel.config or {}), now))
+                text = (
+                    _t(
+                        message,
+                        "mutes",
+                        list=", ".join(f"{k} → {v:%Y-%m-%d %H:%M}" for k, v in mutes.items()),
+                    )
+                    if mutes
+                    else _t(message, "no_mutes")
+                )
+                await self._reply(message, escape(text))
+                return
+            duration = parse_duration(args[1]) if len(args) > 1 else timedelta(hours=1)
+            symbol = args[0].upper()
+            if duration is None or len(args) > 2 or not _SYMBOL.match(symbol):
+                await self._reply(message, escape(_t(message, "mute_usage")))
+                return
+            until = now + duration
+            for channel in channels:
+                config = dict(channel.config or {})
+                mutes_now = {k: v.isoformat() for k, v in _active_mutes(config, now).items()}
+                mutes_now[symbol] = until.isoformat()
+                channel.config = {**config, "mutes": mutes_now}
+            await session.commit()
+        await self._reply(
+            message,
+            escape(_t(message, "muted", symbol=symbol, until=f"{until:%Y-%m-%d %H:%M}")),
+        )
+
+    async def unmute(self, message: Message, command: CommandObject) -> None:
+        args = (command.args or "").split()
+        if len(args) != 1:
+            await self._reply(message, escape(_t(message, "mute_usage")))
+            return
+        symbol = args[0].upper()
+        found = False
+        async with self.sessionmaker() as session:
+            channels = await self._chat_channels(session, message)
+            if not channels:
+                await self._reply(message, _t(message, "unlinked"))
+                return
+            for channel in channels:
+                config = dict(channel.config or {})
+                mutes = dict(config.get("mutes") or {})
+                if mutes.pop(symbol, None) is not None:
+                    found = True
+                    channel.config = {**config, "mutes": mutes}
+            await session.commit()
+        key = "unmuted" if found else "not_muted"
+        await self._reply(message, escape(_t(message, key, symbol=symbol)))
+
+    async def help(self, message: Message, command: CommandObject) -> None:
+        await self._reply(message, _t(message, "help"))
+
+
+class TelegramBot:
+    """The service bot's long-polling loop: ``await start()`` … ``await stop()``."""
+
+    def __init__(
+        self,
+        token: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        api_url: str = "https://api.telegram.org",
+        polling_timeout: int = 30,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.bot = Bot(
+            token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=60)
+        )
+        self.dispatcher = Dispatcher()
+        self.dispatcher.include_router(BotCommands(sessionmaker, clock=clock).router())
+        self.polling_timeout = polling_timeout
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS])
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot,
+                handle_signals=False,
+                close_bot_session=True,
+                polling_timeout=self.polling_timeout,
+            ),
+            name="telegram-bot-polling",
+        )
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        try:
+            await self.dispatcher.stop_polling()
+        except RuntimeError:  # polling had not started yet
+            self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None

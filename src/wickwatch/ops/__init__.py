@@ -1,0 +1,1 @@
+"""Operations: logging, error log, metrics and health."""

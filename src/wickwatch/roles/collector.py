@@ -1,0 +1,395 @@
+"""The collector role: exchange trades → 1-second candles → detection → alerts + outbox.
+
+Tasks of one collector (all on one event loop)::
+
+    Feed per market ─trades─▶ CandleBuilder ◀─ ticker (every 100 ms: close_due)
+                                   │ closed 1-second candles
+        ┌──────────────────────────┼──────────────────────┬──────────────────────┐
+        ▼                          ▼                      ▼                      ▼
+    Detector ─drafts─▶ AlertWriter    MinuteAggregator ─▶ MinuteWriter   candles of watched
+    (users' rules)     (alerts + outbox  (price_history_1m)              symbols ─▶ bus
+                        one transaction
+                        per batch, then   status loop (every status_interval_s) ─▶ StatsWriter
+                        the alerts topic) (exchange_stats rows, status topic)
+
+    SettingsSync: users' rules documents ─▶ Detector (at start, on ``settings`` messages, polled)
+
+Feeds call the builder directly from their reader tasks (``add_frame`` is a few attribute updates
+per trade); everything the candle loop hands on is queued synchronously and written by the
+writers' own tasks, so the loop never waits for the database or the bus. Feeds of markets
+without a connector yet are skipped with a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from wickwatch.alerts.events import WATCH, candle_event, candle_key
+from wickwatch.bus import CANDLES, Bus, BusError
+from wickwatch.config import Settings
+from wickwatch.detection import AlertDraft, Detector
+from wickwatch.market.candles import CandleBuilder, Gap, MinuteAggregator
+from wickwatch.market.connectors import (
+    CONNECTORS,
+    Endpoints,
+    Feed,
+    FeedConfig,
+    FeedStatusSnapshot,
+    SharedLimits,
+)
+from wickwatch.market.types import Candle
+from wickwatch.roles.history import DbSpikeHistory
+from wickwatch.roles.persist import AlertsCallback, AlertWriter, MinuteWriter, StatsWriter
+from wickwatch.roles.usersync import SettingsSync
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.1
+_HOUR_S = 3600.0
+
+
+def now_ms() -> int:
+    """Wall-clock ms: the clock the connectors stamp ``Trade.recv_ms`` with."""
+    return time.time_ns() // 1_000_000
+
+
+def split_market(name: str) -> tuple[str, str]:
+    exchange, _, market = name.partition("_")
+    return exchange, market
+
+
+def feed_endpoints(settings: Settings) -> dict[str, Endpoints]:
+    """``WICKWATCH_EXCHANGE_ENDPOINTS`` as connector :class:`Endpoints` per feed name."""
+    return {
+        name: Endpoints(rest_url=ends.rest_url, ws_url=ends.ws_url)
+        for name, ends in settings.exchange_endpoints.items()
+    }
+
+
+def available_markets(markets: Iterable[str]) -> tuple[list[str], list[str]]:
+    """``(with a connector, without one yet)`` of ``markets``."""
+    have: list[str] = []
+    missing: list[str] = []
+    for name in markets:
+        (have if split_market(name) in CONNECTORS else missing).append(name)
+    return have, missing
+
+
+@dataclass
+class CollectorStats:
+    """What the status line and tests read."""
+
+    feeds: int
+    feeds_up: int
+    connections_up: int
+    connections_total: int
+    symbols: int
+    trades_per_s: float
+    candles_per_s: float
+    candles: int
+    alerts: int
+    users: int
+
+
+class Collector:
+    """Feeds of ``markets`` into candles, detection and storage; ``start()`` … ``stop()``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        bus: Bus | None,
+        *,
+        markets: Sequence[str] | None = None,
+        endpoints: Mapping[str, Endpoints] | None = None,
+        feed_config: FeedConfig | None = None,
+        on_alerts: Sequence[AlertsCallback] = (),
+        minute_flush_s: float = 5.0,
+        tick_s: float = TICK_S,
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.bus = bus
+        wanted = list(markets if markets is not None else settings.markets)
+        self.markets, self.skipped = available_markets(wanted)
+        for name in self.skipped:
+            log.warning("%s: no connector for this venue yet; not collected", name)
+        self.endpoints = dict(endpoints if endpoints is not None else feed_endpoints(settings))
+        base = feed_config or FeedConfig()
+        self.feed_config = replace(base, listing_refresh_s=settings.listing_refresh_s)
+        self.tick_s = tick_s
+        self.history = DbSpikeHistory()
+        self.detector = Detector(history=self.history)
+        self.builder = CandleBuilder(on_gap=self._on_gap)
+        self.alert_writer = AlertWriter(
+            sessionmaker, bus, history=self.history, on_committed=on_alerts
+        )
+        self.minute_writer = MinuteWriter(sessionmaker, interval_s=minute_flush_s)
+        self.stats_writer = StatsWriter(sessionmaker, bus)
+        self.minutes = MinuteAggregator(self.minute_writer.add, start_ms=now_ms())
+        self.sync = SettingsSync(self.detector, sessionmaker, bus, poll_s=settings.settings_poll_s)
+        self.feeds: dict[str, Feed] = {}
+        self._shared = SharedLimits()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._graceful: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+        self._feed_starts: dict[str, asyncio.Task[None]] = {}
+        self._instrument_ids: dict[str, int] = {}
+        self._watched: dict[str, float] = {}  #: candle key → monotonic expiry
+        self._outgoing: deque[dict[str, Any]] = deque(maxlen=10_000)
+        self._outgoing_ready = asyncio.Event()
+        self._next_minute_close = 0.0
+        self._started = False
+        self.candles = 0
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load users and spike history, start the feeds (their instrument lists load in the
+        background) and the loops. Returns at once; :meth:`wait_live` waits for the feeds."""
+        await self.history.load(self.sessionmaker)
+        users = await self.sync.load_all()
+        log.info(
+            "collector: %d users, %d rules; feeds %s",
+            users,
+            self.detector.rule_count,
+            ", ".join(self.markets) or "none",
+        )
+        for name in self.markets:
+            exchange, market = split_market(name)
+            feed = Feed(
+                CONNECTORS[(exchange, market)],
+                self.builder,
+                endpoints=self.endpoints.get(name),
+                config=self.feed_config,
+                shared=self._shared,
+            )
+            self.feeds[name] = feed
+            self._feed_starts[name] = asyncio.create_task(
+                self._start_feed(feed), name=f"{name}.start"
+            )
+        spawn = self._spawn
+        spawn(self._tick_loop(), "collector.ticker")
+        spawn(self._status_loop(), "collector.status", graceful=True)
+        spawn(self.alert_writer.run(), "collector.alerts", graceful=True)
+        spawn(self.minute_writer.run(), "collector.minutes", graceful=True)
+        spawn(self.stats_writer.run(), "collector.stats", graceful=True)
+        spawn(self.sync.run(), "collector.settings", graceful=True)
+        if self.bus is not None:
+            spawn(self._watch_loop(), "collector.watch")
+            spawn(self._publish_loop(), "collector.candles")
+        self._started = True
+
+    def _spawn(self, coroutine: Any, name: str, *, graceful: bool = False) -> None:
+        """Run a loop; ``graceful`` ones touch the database and are stopped between two
+        transactions (never cancelled inside one), the others are cancelled."""
+        task = asyncio.create_task(coroutine, name=name)
+        task.add_done_callback(self._task_done)
+        (self._graceful if graceful else self._tasks).append(task)
+
+    @staticmethod
+    def _task_done(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("collector task %s died", task.get_name(), exc_info=task.exception())
+
+    async def _start_feed(self, feed: Feed) -> None:
+        try:
+            await feed.start()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s: could not start", feed.name)
+            return
+        self._learn_instruments(feed)
+
+    async def wait_live(self, timeout_s: float) -> bool:
+        """Wait until every feed has its subscriptions answered; False on timeout."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                await asyncio.gather(*self._feed_starts.values())
+                await asyncio.gather(*(feed.wait_live() for feed in self.feeds.values()))
+        except TimeoutError:
+            return False
+        return True
+
+    async def stop(self, timeout_s: float | None = None) -> None:
+        """Close the feeds, run the last candles through, write everything still queued."""
+        if not self._started:
+            return
+        self._started = False
+        timeout_s = timeout_s if timeout_s is not None else self.settings.shutdown_timeout_s
+        deadline = time.monotonic() + timeout_s
+        for task in self._feed_starts.values():
+            task.cancel()
+        await asyncio.gather(*self._feed_starts.values(), return_exceptions=True)
+        await asyncio.gather(*(feed.stop() for feed in self.feeds.values()), return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        self._stop.set()
+        self.sync.stop()
+        for writer in (self.alert_writer, self.minute_writer, self.stats_writer):
+            writer.stop()
+        await asyncio.gather(*self._tasks, *self._graceful, return_exceptions=True)
+        self._tasks.clear()
+        self._graceful.clear()
+        # The seconds that are due close as usual; the rest are cut at the venue's clock.
+        self.process(now_ms())
+        self._handle(self.builder.flush(end_ms=now_ms()))
+        self.minutes.flush(end_ms=now_ms())
+        self.stats_writer.put(feed.snapshot() for feed in self.feeds.values())
+        for writer in (self.alert_writer, self.minute_writer, self.stats_writer):
+            left = max(0.5, deadline - time.monotonic())
+            if not await writer.flush(left):
+                log.error("%s: not everything was written before the shutdown timeout", writer.name)
+        log.info(
+            "collector stopped: %d candles, %d alerts, %d minutes written",
+            self.candles,
+            self.alert_writer.written,
+            self.minute_writer.written,
+        )
+
+    # --- the candle loop -----------------------------------------------------------------
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_s)
+            try:
+                self.process(now_ms())
+            except Exception:
+                log.exception("candle loop failed; continuing")
+
+    def process(self, now: int) -> int:
+        """Close due seconds and hand them on; returns how many candles closed."""
+        closed = self.builder.close_due(now)
+        if closed:
+            self._handle(closed)
+        if self.builder.gaps:
+            self.builder.gaps.clear()  # handed to the minutes by _on_gap already
+        mono = time.monotonic()
+        if mono >= self._next_minute_close:
+            self._next_minute_close = mono + 1.0
+            for exchange, market in self.builder.venues():
+                closed_before = self.builder.closed_before(exchange, market)
+                if closed_before is not None:
+                    self.minutes.close_through(exchange, market, closed_before)
+            if self._watched:
+                for key in [k for k, until in self._watched.items() if until < mono]:
+                    del self._watched[key]
+        return len(closed)
+
+    def _handle(self, candles: list[Candle]) -> None:
+        detector = self.detector
+        minutes = self.minutes
+        watched = self._watched
+        drafts: list[AlertDraft] = []
+        per_feed: Counter[tuple[str, str]] = Counter()
+        for c in candles:
+            found = detector.on_candle(c)
+            if found:
+                drafts.extend(found)
+            minutes.add(c)
+            per_feed[(c.exchange, c.market)] += 1
+            if watched and candle_key(c.exchange, c.market, c.symbol) in watched:
+                self._outgoing.append(candle_event(c))
+                self._outgoing_ready.set()
+        self.candles += len(candles)
+        for (exchange, market), count in per_feed.items():
+            feed = self.feeds.get(f"{exchange}_{market}")
+            if feed is not None:
+                feed.status.add_candles(count)
+        if drafts:
+            self.alert_writer.put(drafts)
+        elif self.history.pending:
+            self.alert_writer.wake()
+
+    def _on_gap(self, gap: Gap) -> None:
+        self.minutes.mark_gap(gap.exchange, gap.market, gap.symbol, gap.from_ms, gap.to_ms)
+
+    # --- status, instruments, housekeeping ------------------------------------------------
+
+    async def _status_loop(self) -> None:
+        interval = self.settings.status_interval_s
+        next_purge = time.monotonic() + 60.0
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval):
+                    await self._stop.wait()
+            if self._stop.is_set():
+                return
+            self.stats_writer.put(self.snapshots())
+            for feed in self.feeds.values():
+                self._learn_instruments(feed)
+            if time.monotonic() >= next_purge:
+                next_purge = time.monotonic() + _HOUR_S
+                try:
+                    await self.history.purge(self.sessionmaker)
+                except Exception as exc:
+                    log.warning("spike history purge failed: %s", exc)
+
+    def _learn_instruments(self, feed: Feed) -> None:
+        """Teach the detector exact base/quote names whenever a feed's list was (re)loaded."""
+        if feed.instruments and self._instrument_ids.get(feed.name) != id(feed.instruments):
+            self._instrument_ids[feed.name] = id(feed.instruments)
+            self.detector.set_instruments(feed.instruments.values())
+
+    def snapshots(self) -> list[FeedStatusSnapshot]:
+        return [feed.snapshot() for feed in self.feeds.values()]
+
+    def stats(self) -> CollectorStats:
+        snaps = self.snapshots()
+        return CollectorStats(
+            feeds=len(snaps),
+            feeds_up=sum(1 for s in snaps if s.status == "up"),
+            connections_up=sum(s.connections_up for s in snaps),
+            connections_total=sum(s.connections_total for s in snaps),
+            symbols=sum(s.symbols for s in snaps),
+            trades_per_s=sum(s.trades_per_s for s in snaps),
+            candles_per_s=sum(s.candles_per_s for s in snaps),
+            candles=self.candles,
+            alerts=self.alert_writer.written,
+            users=self.detector.user_count,
+        )
+
+    # --- live candles for watched symbols -------------------------------------------------
+
+    def watch(self, keys: Iterable[str], ttl_s: float) -> None:
+        until = time.monotonic() + ttl_s
+        for key in keys:
+            self._watched[key] = until
+
+    async def _watch_loop(self) -> None:
+        assert self.bus is not None
+        while True:
+            try:
+                async with self.bus.subscribe(WATCH) as subscription:
+                    async for message in subscription:
+                        payload = message.payload
+                        if isinstance(payload, dict):
+                            keys = [k for k in payload.get("keys", ()) if isinstance(k, str)]
+                            self.watch(keys, float(payload.get("ttl_s", 30.0)))
+                return
+            except BusError as exc:
+                log.warning("watch subscription lost (%s); resubscribing", exc)
+                await asyncio.sleep(1.0)
+
+    async def _publish_loop(self) -> None:
+        assert self.bus is not None
+        outgoing = self._outgoing
+        while True:
+            await self._outgoing_ready.wait()
+            self._outgoing_ready.clear()
+            while outgoing:
+                batch = [outgoing.popleft() for _ in range(min(500, len(outgoing)))]
+                try:
+                    await self.bus.publish_many(CANDLES, batch)
+                except BusError as exc:  # live charts are lossy by design
+                    log.debug("candles not published: %s", exc)

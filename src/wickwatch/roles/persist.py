@@ -1,0 +1,409 @@
+"""Write-behind of the collector: alerts + outbox, 1-minute candles, feed statistics.
+
+Each writer is fed synchronously from the candle loop (no awaiting on the hot path) and writes in
+its own task, in batches, retrying transient database errors; ``flush()`` writes what is left
+(at shutdown).
+
+* :class:`AlertWriter` — drafts → ``alerts`` rows + their ``alert_deliveries`` outbox rows (and
+  the spike-history records of the same detection round) in **one transaction per batch**; after
+  the commit, each alert is published on the ``alerts`` topic and handed to the ``on_committed``
+  callbacks (the embedded notifier wakes up). A batch that fails is retried as a whole, so an alert
+  is never stored without its deliveries nor published before it is stored.
+* :class:`MinuteWriter` — closed 1-minute candles → ``price_history_1m`` (insert; a minute that
+  is already stored — a restart or a late second inside it — is merged and marked incomplete).
+* :class:`StatsWriter` — feed status snapshots → ``exchange_stats`` (upsert) and the ``status``
+  topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from wickwatch.alerts.events import alert_event
+from wickwatch.bus import ALERTS, STATUS, Bus, BusError
+from wickwatch.detection import AlertDraft
+from wickwatch.market.connectors import FeedStatusSnapshot
+from wickwatch.market.types import Candle
+from wickwatch.notify.repository import create_alert_with_deliveries
+from wickwatch.roles.history import DbSpikeHistory
+from wickwatch.storage.models import (
+    Alert,
+    AlertDelivery,
+    Channel,
+    ExchangeStats,
+    PriceCandle1m,
+    User,
+)
+from wickwatch.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+AlertsCallback = Callable[[list[dict[str, Any]]], object]
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(repr(float(value)))
+
+
+class _Batcher:
+    """The retry loop shared by the writers: ``_write_once`` is called until it succeeds."""
+
+    name = "writer"
+
+    def __init__(self, retry_max_s: float = 5.0) -> None:
+        self.retry_max_s = retry_max_s
+        self.errors = 0
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """End :meth:`run_every` after the write in progress (never in the middle of one)."""
+        self._stopping = True
+        self._wake.set()
+
+    def _has_work(self) -> bool:
+        raise NotImplementedError
+
+    async def _write_once(self) -> None:
+        raise NotImplementedError
+
+    async def _write_retrying(self, deadline: float | None = None) -> bool:
+        """Write until it worked (True) or ``deadline`` (monotonic) passed (False)."""
+        delay = 0.2
+        while True:
+            try:
+                await self._write_once()
+                return True
+            except Exception as exc:
+                self.errors += 1
+                if deadline is not None and time.monotonic() + delay > deadline:
+                    log.error("%s: giving up at shutdown: %s", self.name, exc)
+                    return False
+                log.warning("%s: write failed (%s); retrying in %.1fs", self.name, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.retry_max_s)
+
+    async def run_every(self, interval_s: float | None) -> None:
+        """Write whenever woken (``interval_s`` None) or every ``interval_s`` seconds."""
+        while not self._stopping:
+            if interval_s is None:
+                await self._wake.wait()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(interval_s):
+                        await self._wake.wait()
+            self._wake.clear()
+            while self._has_work() and not self._stopping:
+                await self._write_retrying()
+
+    async def flush(self, timeout_s: float) -> bool:
+        """Write everything still queued, within ``timeout_s``; False if some was left."""
+        self._stopping = True
+        self._wake.set()
+        deadline = time.monotonic() + timeout_s
+        while self._has_work():
+            if not await self._write_retrying(deadline):
+                return False
+        return True
+
+
+class AlertWriter(_Batcher):
+    """Alert drafts → alerts + outbox rows, one transaction per batch; then the bus."""
+
+    name = "alert writer"
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        bus: Bus | None,
+        *,
+        history: DbSpikeHistory | None = None,
+        max_batch: int = 500,
+        max_queue: int = 100_000,
+        on_committed: Sequence[AlertsCallback] = (),
+    ) -> None:
+        super().__init__()
+        self.sessionmaker = sessionmaker
+        self.bus = bus
+        self.history = history
+        self.max_batch = max_batch
+        self.max_queue = max_queue
+        self.on_committed = list(on_committed)
+        self.queue: deque[AlertDraft] = deque()
+        self.written = 0  #: alerts committed
+        self.dropped = 0  #: drafts dropped because the queue was full (database away for long)
+        self.skipped = 0  #: drafts of users that no longer exist
+
+    def put(self, drafts: Iterable[AlertDraft]) -> None:
+        """Queue drafts (called from the candle loop; never blocks)."""
+        queue = self.queue
+        for draft in drafts:
+            if len(queue) >= self.max_queue:
+                queue.popleft()
+                self.dropped += 1
+                if self.dropped % 1000 == 1:
+                    log.error("alert queue full: %d alerts dropped so far", self.dropped)
+            queue.append(draft)
+        self._wake.set()
+
+    def _has_work(self) -> bool:
+        return bool(self.queue) or bool(self.history and self.history.pending)
+
+    async def run(self) -> None:
+        await self.run_every(None)
+
+    async def _write_once(self) -> None:
+        batch = [self.queue[i] for i in range(min(self.max_batch, len(self.queue)))]
+        records = self.history.take() if self.history is not None else []
+        try:
+            alerts = await self._transaction(batch, records)
+        except BaseException:
+            if self.history is not None:
+                self.history.put_back(records)
+            raise
+        for _ in batch:
+            self.queue.popleft()
+        self.written += len(alerts)
+        if not alerts:
+            return
+        events = [alert_event(alert, deliveries) for alert, deliveries in alerts]
+        for callback in self.on_committed:
+            try:
+                callback(events)
+            except Exception:
+                log.exception("alert callback failed")
+        if self.bus is not None:
+            try:
+                keys = [str(alert.id) for alert, _ in alerts]
+                await self.bus.publish_many(ALERTS, events, keys=keys)
+            except BusError as exc:  # stored and in the outbox: only the live push is late
+                log.warning("%d alerts not published on the bus: %s", len(alerts), exc)
+
+    async def _transaction(
+        self, drafts: list[AlertDraft], records: list[Any]
+    ) -> list[tuple[Alert, list[AlertDelivery]]]:
+        alerts: list[tuple[Alert, list[AlertDelivery]]] = []
+        async with self.sessionmaker() as session:
+            if drafts:
+                user_ids = {d.user_id for d in drafts}
+                alive = set(
+                    (
+                        await session.scalars(
+                            select(User.id).where(User.id.in_(user_ids), User.is_active)
+                        )
+                    ).all()
+                )
+                channels: dict[int, list[Channel]] = {uid: [] for uid in alive}
+                for channel in await session.scalars(
+                    select(Channel).where(Channel.user_id.in_(alive)).order_by(Channel.id)
+                ):
+                    channels[channel.user_id].append(channel)
+                for draft in drafts:
+                    if draft.user_id not in alive:
+                        self.skipped += 1
+                        continue
+                    alerts.append(
+                        await create_alert_with_deliveries(
+                            session, draft, channels=channels[draft.user_id]
+                        )
+                    )
+            if records:
+                user_ids = {key[0] for key, _ in records}
+                alive = set(
+                    (await session.scalars(select(User.id).where(User.id.in_(user_ids)))).all()
+                )
+                DbSpikeHistory.add_to(session, [r for r in records if r[0][0] in alive])
+            await session.commit()
+        return alerts
+
+
+class MinuteWriter(_Batcher):
+    """Closed 1-minute candles → ``price_history_1m``, every ``interval_s`` seconds."""
+
+    name = "minute writer"
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        interval_s: float = 5.0,
+        max_batch: int = 5000,
+        max_queue: int = 1_000_000,
+    ) -> None:
+        super().__init__()
+        self.sessionmaker = sessionmaker
+        self.interval_s = interval_s
+        self.max_batch = max_batch
+        self.max_queue = max_queue
+        self.queue: deque[Candle] = deque()
+        self.written = 0
+        self.merged = 0
+        self.dropped = 0
+
+    def add(self, candle: Candle) -> None:
+        if len(self.queue) >= self.max_queue:
+            self.queue.popleft()
+            self.dropped += 1
+        self.queue.append(candle)
+
+    def _has_work(self) -> bool:
+        return bool(self.queue)
+
+    async def run(self) -> None:
+        await self.run_every(self.interval_s)
+
+    async def _write_once(self) -> None:
+        batch = [self.queue[i] for i in range(min(self.max_batch, len(self.queue)))]
+        merged = await self._transaction(batch)
+        for _ in batch:
+            self.queue.popleft()
+        self.written += len(batch)
+        self.merged += merged
+
+    async def _transaction(self, batch: list[Candle]) -> int:
+        # One row per key in the batch (a minute re-emitted inside the batch is merged first).
+        rows: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+        for c in batch:
+            key = (c.exchange, c.market, c.symbol, c.ts_ms)
+            row = _minute_row(c)
+            rows[key] = _merge(rows[key], row) if key in rows else row
+        merged = 0
+        async with self.sessionmaker() as session:
+            insert = _insert(session)
+            pk = (
+                PriceCandle1m.exchange,
+                PriceCandle1m.market,
+                PriceCandle1m.symbol,
+                PriceCandle1m.ts_ms,
+            )
+            result = await session.execute(
+                insert(PriceCandle1m).on_conflict_do_nothing().returning(*pk),
+                list(rows.values()),
+            )
+            inserted = {tuple(r) for r in result.all()}
+            clashes = [key for key in rows if key not in inserted]
+            if clashes:
+                stored = await session.scalars(
+                    select(PriceCandle1m).where(tuple_(*pk).in_(clashes))
+                )
+                for existing in stored:
+                    key = (existing.exchange, existing.market, existing.symbol, existing.ts_ms)
+                    new = rows[key]
+                    existing.high = max(existing.high, new["high"])
+                    existing.low = min(existing.low, new["low"])
+                    existing.close = new["close"]
+                    existing.volume += new["volume"]
+                    existing.quote_volume += new["quote_volume"]
+                    existing.trades += new["trades"]
+                    existing.complete = False
+                    merged += 1
+            await session.commit()
+        return merged
+
+
+def _minute_row(c: Candle) -> dict[str, Any]:
+    return {
+        "exchange": c.exchange,
+        "market": c.market,
+        "symbol": c.symbol,
+        "ts_ms": c.ts_ms,
+        "open": _dec(c.open),
+        "high": _dec(c.high),
+        "low": _dec(c.low),
+        "close": _dec(c.close),
+        "volume": _dec(c.volume),
+        "quote_volume": _dec(c.quote_volume),
+        "trades": c.trades,
+        "complete": c.complete,
+    }
+
+
+def _merge(first: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **first,
+        "high": max(first["high"], later["high"]),
+        "low": min(first["low"], later["low"]),
+        "close": later["close"],
+        "volume": first["volume"] + later["volume"],
+        "quote_volume": first["quote_volume"] + later["quote_volume"],
+        "trades": first["trades"] + later["trades"],
+        "complete": False,
+    }
+
+
+def status_event(snapshot: FeedStatusSnapshot, at: datetime) -> dict[str, Any]:
+    """A feed's status as the ``exchange_stats`` row (and the UI's ``MarketStatus``)."""
+    row = snapshot.as_row()
+    row["updated_at"] = at.isoformat()
+    return row
+
+
+class StatsWriter(_Batcher):
+    """Feed status snapshots → ``exchange_stats`` rows (one per feed) and the ``status`` topic."""
+
+    name = "stats writer"
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], bus: Bus | None) -> None:
+        super().__init__()
+        self.sessionmaker = sessionmaker
+        self.bus = bus
+        self._latest: dict[tuple[str, str], FeedStatusSnapshot] = {}
+        self.written = 0
+
+    def put(self, snapshots: Iterable[FeedStatusSnapshot]) -> None:
+        for snap in snapshots:
+            self._latest[(snap.exchange, snap.market)] = snap
+        self._wake.set()
+
+    def _has_work(self) -> bool:
+        return bool(self._latest)
+
+    async def run(self) -> None:
+        await self.run_every(None)
+
+    async def _write_once(self) -> None:
+        snaps = list(self._latest.values())
+        self._latest.clear()
+        now = utcnow()
+        try:
+            async with self.sessionmaker() as session:
+                insert = _insert(session)
+                rows = [{**s.as_row(), "updated_at": now} for s in snaps]
+                statement = insert(ExchangeStats)
+                columns = [c for c in rows[0] if c not in ("exchange", "market")]
+                statement = statement.on_conflict_do_update(
+                    index_elements=[ExchangeStats.exchange, ExchangeStats.market],
+                    set_={c: getattr(statement.excluded, c) for c in columns},
+                )
+                await session.execute(statement, rows)
+                await session.commit()
+        except BaseException:
+            for snap in snaps:  # keep the newest per feed for the retry
+                self._latest.setdefault((snap.exchange, snap.market), snap)
+            raise
+        self.written += len(snaps)
+        if self.bus is not None:
+            try:
+                await self.bus.publish_many(STATUS, [status_event(s, now) for s in snaps])
+            except BusError as exc:
+                log.debug("status not published: %s", exc)

@@ -1,0 +1,153 @@
+"""Keeps a detector's users in step with the database.
+
+At start every active user's rules document is loaded (a user who never saved one has the
+defaults, as the settings API shows them). Afterwards a user is reloaded when
+
+* a ``settings`` bus message names them (``{"user_id": 42, "version": 7}``; published by whoever
+  changes settings — immediate), or
+* the periodic check (every ``poll_s``) sees a different ``user_settings.version``, a user that
+  appeared, was disabled or deleted — so changes are picked up within ``poll_s`` even when
+  nobody publishes on the bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from wickwatch.bus import SETTINGS, Bus, BusError
+from wickwatch.detection import Detector, UserSettings
+from wickwatch.roles.history import DbSpikeHistory
+from wickwatch.storage.models import User
+from wickwatch.storage.models import UserSettings as UserSettingsRow
+
+log = logging.getLogger(__name__)
+
+
+class SettingsSync:
+    """Loads users' settings into ``detector`` and keeps them current."""
+
+    def __init__(
+        self,
+        detector: Detector,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        bus: Bus | None,
+        *,
+        poll_s: float = 5.0,
+    ) -> None:
+        self.detector = detector
+        self.sessionmaker = sessionmaker
+        self.bus = bus
+        self.poll_s = poll_s
+        #: user id → settings version applied (0: the defaults, no stored document)
+        self.versions: dict[int, int] = {}
+        self.reloads = 0
+        self._dirty: set[int] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    async def load_all(self) -> int:
+        """Apply every active user's document; returns how many users."""
+        await self._sync(full=True)
+        return len(self.versions)
+
+    def request(self, user_ids: Iterable[int]) -> None:
+        """Reload these users soon (a bus message said they changed)."""
+        self._dirty.update(user_ids)
+        self._wake.set()
+
+    def stop(self) -> None:
+        """End :meth:`run` after the check in progress."""
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Poll and follow the bus until :meth:`stop`."""
+        listener = asyncio.create_task(self._listen(), name="settings-listener")
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_s):
+                        await self._wake.wait()
+                self._wake.clear()
+                if self._stopping:
+                    return
+                try:
+                    await self._sync(full=False)
+                except Exception as exc:
+                    log.warning("settings check failed: %s", exc)
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+
+    async def _listen(self) -> None:
+        if self.bus is None:
+            return
+        while True:
+            try:
+                async with self.bus.subscribe(SETTINGS) as subscription:
+                    async for message in subscription:
+                        payload = message.payload
+                        user_id = payload.get("user_id") if isinstance(payload, dict) else None
+                        if isinstance(user_id, int):
+                            self.request([user_id])
+                return  # the bus was closed
+            except BusError as exc:
+                log.warning("settings subscription lost (%s); resubscribing", exc)
+                await asyncio.sleep(1.0)
+
+    async def _sync(self, *, full: bool) -> None:
+        dirty, self._dirty = self._dirty, set()
+        async with self.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(User.id, UserSettingsRow.version)
+                    .outerjoin(UserSettingsRow, UserSettingsRow.user_id == User.id)
+                    .where(User.is_active)
+                )
+            ).all()
+            current = {int(uid): int(version or 0) for uid, version in rows}
+            changed = [
+                uid
+                for uid, version in current.items()
+                if full or uid in dirty or self.versions.get(uid) != version
+            ]
+            documents: dict[int, object] = {}
+            if changed:
+                for uid, document in (
+                    await session.execute(
+                        select(UserSettingsRow.user_id, UserSettingsRow.document).where(
+                            UserSettingsRow.user_id.in_(changed)
+                        )
+                    )
+                ).all():
+                    documents[int(uid)] = document
+        for uid in changed:
+            self.detector.update_user(uid, self._parse(uid, documents.get(uid)))
+            self.versions[uid] = current[uid]
+        gone = [uid for uid in self.versions if uid not in current]
+        for uid in gone:
+            self.detector.remove_user(uid)
+            del self.versions[uid]
+            history = self.detector.history
+            if isinstance(history, DbSpikeHistory):
+                history.forget_user(uid)
+        if not full and (changed or gone):
+            self.reloads += len(changed) + len(gone)
+            log.info("settings reloaded: %d users changed, %d removed", len(changed), len(gone))
+
+    @staticmethod
+    def _parse(user_id: int, document: object) -> UserSettings:
+        if document is None:
+            return UserSettings()
+        try:
+            return UserSettings.model_validate(document)
+        except ValidationError:
+            log.error("stored settings of user %d do not validate; using the defaults", user_id)
+            return UserSettings()

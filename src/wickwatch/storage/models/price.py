@@ -1,0 +1,52 @@
+"""Price-band alerts and 1-minute price history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wickwatch.storage.models.base import Base, CreatedAtMixin
+from wickwatch.storage.types import ExactDecimal, UTCDateTime
+
+
+class PriceAlert(CreatedAtMixin, Base):
+    """A coin a user watches with a min/max band; soft-deleted so it can be restored."""
+
+    __tablename__ = "price_alerts"
+    __table_args__ = (Index("ix_price_alerts_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    coin: Mapped[str] = mapped_column(String(32), nullable=False)
+    exchange: Mapped[str] = mapped_column(String(16), nullable=False)
+    market: Mapped[str] = mapped_column(String(8), nullable=False)
+    symbol: Mapped[str] = mapped_column(String(64), nullable=False)
+    min_price: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    max_price: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    hysteresis_pct: Mapped[float] = mapped_column(nullable=False, default=0.5)
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="inside")
+    is_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    last_triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PriceCandle1m(Base):
+    """One-minute OHLCV derived from the 1-second candles, kept for price history."""
+
+    __tablename__ = "price_history_1m"
+
+    exchange: Mapped[str] = mapped_column(String(16), primary_key=True)
+    market: Mapped[str] = mapped_column(String(8), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ts_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    open: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    high: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    low: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    close: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    volume: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    quote_volume: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    trades: Mapped[int] = mapped_column(Integer, nullable=False)
+    complete: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

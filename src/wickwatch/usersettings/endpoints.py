@@ -1,0 +1,66 @@
+"""``/api/v1/settings``: the signed-in user's whole rules document."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response
+
+from wickwatch.accounts.auth import CurrentUser
+from wickwatch.accounts.errors import InvalidInput
+from wickwatch.api.deps import DbSession
+from wickwatch.api.responses import error_responses
+from wickwatch.detection.schemas import UserSettings
+from wickwatch.usersettings.repository import SettingsRepository
+from wickwatch.usersettings.service import SettingsEnvelope, SettingsService
+
+router = APIRouter(prefix="/settings", tags=["settings"], responses=error_responses(401, 429))
+
+_ETAG = re.compile(r'^(?:W/)?"v(\d{1,18})"$')
+
+
+def get_settings_service(session: DbSession) -> SettingsService:
+    return SettingsService(SettingsRepository(session))
+
+
+Service = Annotated[SettingsService, Depends(get_settings_service)]
+
+
+def _etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+@router.get("")
+async def get_settings(user: CurrentUser, service: Service, response: Response) -> SettingsEnvelope:
+    """Your rules document (defaults, version 0, until you save one). The `ETag` is the version;
+    send it back as `If-Match` when saving."""
+    envelope = await service.get(user)
+    response.headers["ETag"] = _etag(envelope.version)
+    return envelope
+
+
+@router.put("", responses=error_responses(412, 422))
+async def put_settings(
+    document: UserSettings,
+    user: CurrentUser,
+    service: Service,
+    response: Response,
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=40,
+            description='The `ETag` you read (`"v3"`): refuse to overwrite a newer version (412).',
+        ),
+    ] = None,
+) -> SettingsEnvelope:
+    """Replace the whole document. Invalid documents are a 422 naming the field."""
+    expected = None
+    if if_match is not None and if_match.strip() != "*":
+        matched = _ETAG.match(if_match.strip())
+        if matched is None:
+            raise InvalidInput("header.if-match", 'expected an ETag like "v3"')
+        expected = int(matched.group(1))
+    envelope = await service.replace(user, document, expected)
+    response.headers["ETag"] = _etag(envelope.version)
+    return envelope

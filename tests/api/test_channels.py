@@ -1,0 +1,179 @@
+"""Delivery channels: CRUD scoped to the owner, secrets encrypted at rest and only masked, and
+no secret in any response or log line."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.api.kit import API, PASSWORD, Env, bearer
+from wickwatch.storage.models import Channel
+
+BOT_TOKEN = "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
+SMTP_PASSWORD = "smtp-pass-Zq81-vvX"
+WEBHOOK_SECRET = "whsec_9f8e7d6c5b4a3921"
+
+TELEGRAM = {
+    "kind": "telegram",
+    "name": "My bot",
+    "config": {"chat_id": 123456789},
+    "secret": BOT_TOKEN,
+}
+EMAIL = {
+    "kind": "email",
+    "name": "Mail",
+    "config": {
+        "address": "me@example.com",
+        "smtp": {"host": "smtp.example.com", "username": "me", "from": "Me <me@example.com>"},
+    },
+    "secret": SMTP_PASSWORD,
+}
+WEBHOOK = {
+    "kind": "webhook",
+    "name": "Hook",
+    "config": {"url": "https://hooks.example.com/in"},
+    "secret": WEBHOOK_SECRET,
+}
+
+
+async def test_channel_crud_and_masking(env: Env) -> None:
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    made = []
+    for body in (TELEGRAM, EMAIL, WEBHOOK):
+        response = await env.client.post(f"{API}/channels", json=body, headers=auth)
+        assert response.status_code == 201, response.text
+        made.append(response.json())
+    telegram, mail, hook = made
+    assert telegram["secret_masked"] == "987654321:••••sawQ" and telegram["secret_set"]
+    assert telegram["config"] == {"chat_id": 123456789, "bot": "own"}
+    assert mail["secret_masked"] == "••••" + SMTP_PASSWORD[-4:]
+    assert mail["config"]["smtp"]["from"] == "Me <me@example.com>"
+    assert hook["secret_masked"].endswith(WEBHOOK_SECRET[-4:])
+
+    listed = await env.client.get(f"{API}/channels", headers=auth)
+    assert [c["id"] for c in listed.json()] == [c["id"] for c in made]
+
+    paused = await env.client.patch(
+        f"{API}/channels/{hook['id']}", json={"enabled": False}, headers=auth
+    )
+    assert paused.json()["enabled"] is False and paused.json()["secret_set"]
+    moved = await env.client.patch(
+        f"{API}/channels/{hook['id']}",
+        json={"config": {"url": "https://other.example.com/x"}, "secret": "n" * 20},
+        headers=auth,
+    )
+    assert moved.status_code == 200
+    assert moved.json()["config"]["url"] == "https://other.example.com/x"
+    assert moved.json()["secret_masked"] == "••••nnnn"
+    no_secret = await env.client.patch(
+        f"{API}/channels/{hook['id']}", json={"secret": None}, headers=auth
+    )
+    assert no_secret.status_code == 422
+    bad_config = await env.client.patch(
+        f"{API}/channels/{hook['id']}", json={"config": {"url": "ftp://x"}}, headers=auth
+    )
+    assert bad_config.status_code == 422
+    assert bad_config.json()["error"]["details"][0]["field"] == "body.config.url"
+    cleared = await env.client.patch(
+        f"{API}/channels/{mail['id']}", json={"secret": None}, headers=auth
+    )
+    assert cleared.json()["secret_set"] is False and cleared.json()["secret_masked"] is None
+
+    deleted = await env.client.delete(f"{API}/channels/{hook['id']}", headers=auth)
+    assert deleted.status_code == 204
+    assert (await env.client.get(f"{API}/channels/{hook['id']}", headers=auth)).status_code == 404
+
+
+async def test_other_users_channels_are_not_found(env: Env) -> None:
+    _, owner = await env.create_user()
+    _, other = await env.create_user()
+    owner_auth, other_auth = bearer(await env.token(owner)), bearer(await env.token(other))
+    channel = (await env.client.post(f"{API}/channels", json=WEBHOOK, headers=owner_auth)).json()
+    url = f"{API}/channels/{channel['id']}"
+    assert (await env.client.get(url, headers=other_auth)).status_code == 404
+    patched = await env.client.patch(url, json={"enabled": False}, headers=other_auth)
+    assert patched.status_code == 404
+    assert (await env.client.delete(url, headers=other_auth)).status_code == 404
+    assert (await env.client.get(f"{API}/channels", headers=other_auth)).json() == []
+    assert (await env.client.get(url, headers=owner_auth)).json()["enabled"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**TELEGRAM, "secret": "not-a-token"}, "body.telegram"),
+        ({**TELEGRAM, "config": {"chat_id": 1, "bot": "service"}}, "body.telegram.config.bot"),
+        ({**WEBHOOK, "secret": "short"}, "body.webhook"),
+        ({**WEBHOOK, "config": {"url": "javascript:alert(1)"}}, "body.webhook.config.url"),
+        ({**EMAIL, "config": {"address": "me@example.com"}}, "body.email"),
+        ({**EMAIL, "kind": "pigeon"}, "body"),
+        ({**WEBHOOK, "extra": 1}, "body.webhook.extra"),
+    ],
+)
+async def test_invalid_channels_name_the_field(env: Env, body: dict[str, Any], field: str) -> None:
+    _, email = await env.create_user()
+    response = await env.client.post(
+        f"{API}/channels", json=body, headers=bearer(await env.token(email))
+    )
+    assert response.status_code == 422, response.text
+    fields = [d["field"] for d in response.json()["error"]["details"]]
+    assert any(f.startswith(field) for f in fields), fields
+    assert BOT_TOKEN not in response.text
+
+
+async def test_secrets_never_appear_in_responses_logs_or_the_database(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen: list[str] = []
+
+    async def call(method: str, url: str, **kwargs: Any) -> Any:
+        response = await env.client.request(method, url, **kwargs)
+        seen.append(response.text + str(response.headers))
+        return response
+
+    _, email = await env.create_user()
+    tokens = (
+        await call(
+            "POST",
+            f"{API}/auth/login",
+            json={"email": email, "password": PASSWORD, "refresh_in": "body"},
+        )
+    ).json()
+    auth = bearer(tokens["access_token"])
+    ids = []
+    for body in (TELEGRAM, EMAIL, WEBHOOK):
+        ids.append((await call("POST", f"{API}/channels", json=body, headers=auth)).json()["id"])
+    await call("GET", f"{API}/channels", headers=auth)
+    for channel_id in ids:
+        await call("GET", f"{API}/channels/{channel_id}", headers=auth)
+        await call("PATCH", f"{API}/channels/{channel_id}", json={"name": "x"}, headers=auth)
+    await call("POST", f"{API}/channels", json={**TELEGRAM, "name": ""}, headers=auth)  # a 422
+    await call("POST", f"{API}/auth/login", json={"email": email, "password": "wrong " + PASSWORD})
+    await call("POST", f"{API}/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    await call("POST", f"{API}/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+
+    secrets = [BOT_TOKEN, BOT_TOKEN.split(":")[1], SMTP_PASSWORD, WEBHOOK_SECRET, PASSWORD]
+    responses = "\n".join(seen)
+    logs = "\n".join(
+        f"{r.getMessage()} {r.__dict__}" for r in caplog.records
+    )  # message and every extra
+    for secret in secrets:
+        assert secret not in responses, secret
+        assert secret not in logs, secret
+    assert tokens["refresh_token"] not in logs
+
+    async with env.sessionmaker() as session:
+        stored = [(c.config, c.secret_ciphertext) for c in await session.scalars(select(Channel))]
+    dump = repr(stored)
+    for secret in secrets:
+        assert secret not in dump
+    assert all(ciphertext for _, ciphertext in stored)
+    box = env.app.state.security.secrets
+    assert sorted(box.decrypt(c) for _, c in stored) == sorted(
+        [BOT_TOKEN, SMTP_PASSWORD, WEBHOOK_SECRET]
+    )

@@ -1,0 +1,47 @@
+"""The rules document over HTTP: defaults, replace, versions with If-Match, 422 naming fields."""
+
+from __future__ import annotations
+
+from tests.api.kit import API, Env, bearer
+
+
+async def test_settings_document_round_trip(env: Env) -> None:
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    first = await env.client.get(f"{API}/settings", headers=auth)
+    assert first.status_code == 200 and first.headers["etag"] == '"v0"'
+    body = first.json()
+    assert body["version"] == 0 and body["document"]["cooldown_s"] == 60
+
+    document = {**body["document"], "cooldown_s": 120, "blacklist": ["btc"]}
+    saved = await env.client.put(f"{API}/settings", json=document, headers=auth)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["version"] == 1 and saved.headers["etag"] == '"v1"'
+    assert saved.json()["document"]["blacklist"] == ["BTC"]
+
+    again = await env.client.put(
+        f"{API}/settings", json={**document, "cooldown_s": 30}, headers={**auth, "If-Match": '"v1"'}
+    )
+    assert again.json()["version"] == 2
+    stale = await env.client.put(
+        f"{API}/settings", json=document, headers={**auth, "If-Match": '"v1"'}
+    )
+    assert stale.status_code == 412 and stale.json()["error"]["details"]["current_version"] == 2
+    current = (await env.client.get(f"{API}/settings", headers=auth)).json()
+    assert current["document"]["cooldown_s"] == 30
+
+    other = bearer(await env.token((await env.create_user())[1]))
+    assert (await env.client.get(f"{API}/settings", headers=other)).json()["version"] == 0
+
+
+async def test_invalid_settings_name_the_field(env: Env) -> None:
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    bad = await env.client.put(f"{API}/settings", json={"cooldown_s": -1}, headers=auth)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"][0]["field"] == "body.cooldown_s"
+    tz = await env.client.put(f"{API}/settings", json={"timezone": "Mars/Base"}, headers=auth)
+    assert tz.json()["error"]["details"][0]["field"] == "body.timezone"
+    etag = await env.client.put(f"{API}/settings", json={}, headers={**auth, "If-Match": "v1"})
+    assert etag.status_code == 422
+    assert etag.json()["error"]["details"][0]["field"] == "header.if-match"

@@ -1,0 +1,169 @@
+"""Detection over replayed recordings: library use, settings files, and the replay CLI options."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tests.detection.helpers import candle, flat
+from wickwatch.detection import UserSettings
+from wickwatch.detection.replay import (
+    AlertsOutOption,
+    CooldownOption,
+    MinDeltaOption,
+    MinVolumeOption,
+    MinWickOption,
+    ReplayDetection,
+    SettingsOption,
+    WindowOption,
+    detect,
+    load_settings,
+    open_detection,
+    quick_settings,
+)
+from wickwatch.market.commands import replay_files
+
+REQUIRED_FIELDS = {"ts_ms", "exchange", "market", "symbol", "direction", "delta_pct", "wick_pct",
+                   "volume_usd", "price", "rule"}  # fmt: skip
+
+
+def test_detect_over_an_iterable_of_candles() -> None:
+    candles = [*flat(0, 5), candle(5, 100.0, 103.0, 100.0, 100.5), *flat(6, 10)]
+    [a] = detect(candles, quick_settings(2.0, window_s=3))
+    assert (a.ts_ms, a.rule, a.window_s) == (5000, "quick", 3)
+    assert list(detect(candles, {7: quick_settings(5.0)})) == []
+
+
+def test_load_settings_shapes_and_errors(tmp_path: Path) -> None:
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"cooldown_s": 0}))
+    assert load_settings(one)[1].cooldown_s == 0
+    many = tmp_path / "many.json"
+    many.write_text(json.dumps([{}, {"cooldown_s": 5}]))
+    assert sorted(load_settings(many)) == [1, 2]
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps({"users": {"42": {"timezone": "Europe/Berlin"}}}))
+    assert load_settings(users)[42].timezone == "Europe/Berlin"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{}, {"thresholds": [{"window_s": 90}]}]))
+    with pytest.raises(ValueError, match=r"user 2: thresholds\.0\.window_s: .*60"):
+        load_settings(bad)
+
+
+@pytest.mark.realdata
+def test_replay_pipeline_with_detection_handler(realdata_dir: Path) -> None:
+    """The real Binance USD-M recording through the live parser/candle builder into detection:
+    a calm tape, so a 0.05 % rule fires and a 1 % rule does not."""
+    rec = realdata_dir / "hftbacktest" / "usdm" / "btcusdt_20240808.gz"
+    low = ReplayDetection(quick_settings(0.05, window_s=5, cooldown_s=0), keep=True)
+    high = ReplayDetection(quick_settings(1.0, window_s=5, cooldown_s=0), keep=True)
+    stats = replay_files([rec], on_candle=[low, high], progress=False)
+    assert stats.candles > 300
+    assert low.detector.candles == stats.candles == high.detector.candles
+    assert high.count == 0
+    assert low.alerts and all(a.symbol == "BTCUSDT" and a.market == "futures" for a in low.alerts)
+    # de-duplication: alerts of a 5 s rule never have overlapping windows
+    ts = [a.ts_ms for a in low.alerts]
+    assert all(b - a >= 5000 for a, b in itertools.pairwise(ts))
+
+
+# A stand-in for ``wickwatch replay`` wired exactly as described in docs/detection.md.
+app = typer.Typer()
+
+
+@app.command()
+def replay(
+    files: list[Path],
+    settings: SettingsOption = None,
+    min_delta: MinDeltaOption = None,
+    min_volume_usd: MinVolumeOption = 0.0,
+    min_wick: MinWickOption = 0.0,
+    window_s: WindowOption = 1,
+    cooldown_s: CooldownOption = 60,
+    alerts_out: AlertsOutOption = None,
+    verbose: Annotated[bool, typer.Option()] = False,
+) -> None:
+    with open_detection(
+        settings=settings,
+        min_delta=min_delta,
+        min_volume_usd=min_volume_usd,
+        min_wick=min_wick,
+        window_s=window_s,
+        cooldown_s=cooldown_s,
+        alerts_out=alerts_out,
+    ) as detection:
+        handlers = [detection] if detection is not None else []
+        replay_files(files, on_candle=handlers, progress=False)
+    if detection is not None:
+        typer.echo(detection.summary(), err=True)
+
+
+@pytest.mark.realdata
+def test_cli_quick_flags_write_alerts_jsonl(realdata_dir: Path, tmp_path: Path) -> None:
+    rec = realdata_dir / "hftbacktest" / "spot" / "btcusdt_20240808.gz"
+    out = tmp_path / "alerts.jsonl"
+    result = CliRunner().invoke(
+        app,
+        [str(rec), "--min-delta", "0.05", "--window-s", "10", "--min-volume-usd", "10000",
+         "--cooldown-s", "0", "--alerts-out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = [orjson.loads(line) for line in out.read_text().splitlines()]
+    assert lines and "alerts" in result.output
+    for rec_ in lines:
+        assert set(rec_) >= REQUIRED_FIELDS
+        assert rec_["delta_pct"] >= 0.05 - 1e-9 and rec_["volume_usd"] >= 10000 - 1e-6
+        assert rec_["window_s"] == 10 and rec_["rule"] == "quick"
+        assert rec_["message"].startswith("BN-S BTCUSDT ")
+
+
+@pytest.mark.realdata
+def test_cli_settings_file(realdata_dir: Path, tmp_path: Path) -> None:
+    rec = realdata_dir / "hftbacktest" / "spot" / "btcusdt_20240808.gz"
+    settings = tmp_path / "settings.json"
+    doc = UserSettings(cooldown_s=0, blacklist=["BTC"], thresholds=[{"min_delta_pct": 0.05}])
+    settings.write_text(doc.model_dump_json())
+    out = tmp_path / "alerts.jsonl"
+    result = CliRunner().invoke(
+        app, [str(rec), "--settings", str(settings), "--alerts-out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == ""  # BTC blacklisted
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["--alerts-out", "x.jsonl"], "--settings FILE or --min-delta"),
+        (["--window-s", "5"], "needs --min-delta"),
+        (["--min-delta", "1", "--window-s", "61"], "--window-s"),
+        (["--min-delta", "0"], "--min-delta"),
+    ],
+)
+def test_cli_option_errors(tmp_path: Path, args: list[str], text: str) -> None:
+    dummy = tmp_path / "x.gz"
+    dummy.write_bytes(b"")
+    result = CliRunner().invoke(app, [str(dummy), *args])
+    assert result.exit_code == 2
+    assert text in result.output.replace("\n", " ") or text in " ".join(result.output.split())
+
+
+def test_cli_settings_and_quick_flags_conflict(tmp_path: Path) -> None:
+    settings = tmp_path / "s.json"
+    settings.write_text("{}")
+    with (
+        pytest.raises(typer.BadParameter, match="not both"),
+        open_detection(settings=settings, min_delta=1.0),
+    ):
+        pass
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"timezone": "Nowhere/Land"}')
+    with pytest.raises(typer.BadParameter, match="user 1: timezone"), open_detection(settings=bad):
+        pass

@@ -1,0 +1,191 @@
+"""The settings document: defaults, example, validation messages that name the field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from wickwatch.detection import UserSettings, default_settings, validate_template
+from wickwatch.detection.messages import PLACEHOLDERS, render
+from wickwatch.detection.schemas import EXAMPLE
+from wickwatch.detection.symbols import split_symbol
+
+
+def error_of(doc: dict[str, object]) -> tuple[tuple[object, ...], str]:
+    with pytest.raises(ValidationError) as info:
+        UserSettings.model_validate(doc)
+    [err] = info.value.errors()
+    return err["loc"], err["msg"]
+
+
+def test_default_document_is_complete_and_round_trips() -> None:
+    s = default_settings()
+    assert s.cooldown_s == 60 and s.timezone == "UTC" and s.destinations == ["browser"]
+    assert len(s.thresholds) == 1 and s.thresholds[0].window_s == 5
+    doc = json.loads(s.model_dump_json())
+    assert UserSettings.model_validate(doc) == s
+    assert UserSettings.model_validate_json("{}") == s  # a new user sends nothing
+
+
+def test_example_is_valid_and_in_the_json_schema() -> None:
+    UserSettings.model_validate(EXAMPLE)
+    schema = UserSettings.model_json_schema()
+    assert schema["examples"] == [EXAMPLE]
+    assert {"switches", "thresholds", "overrides", "strategies", "timezone"} <= set(
+        schema["properties"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("doc", "loc", "text"),
+    [
+        ({"message_template": "{symbol} {price_usd}"}, ("message_template",), "{price_usd}"),
+        ({"message_template": "{symbol.__class__}"}, ("message_template",), "unknown placeholder"),
+        ({"message_template": "{price:.2f}"}, ("message_template",), "no format spec"),
+        ({"message_template": "{symbol"}, ("message_template",), "malformed"),
+        ({"timezone": "Mars/Olympus"}, ("timezone",), "IANA"),
+        ({"blacklist": ["BTC", "ETHUSDT@binanse_spot"]}, ("blacklist", 1), "binanse_spot"),
+        ({"whitelist": ["a b"]}, ("whitelist", 0), "no spaces"),
+        (
+            {"thresholds": [{"window_s": 61}]},
+            ("thresholds", 0, "window_s"),
+            "less than or equal to 60",
+        ),
+        (
+            {"thresholds": [{"window_s": 0}]},
+            ("thresholds", 0, "window_s"),
+            "greater than or equal to 1",
+        ),
+        ({"thresholds": [{"min_delta_pct": -1}]}, ("thresholds", 0, "min_delta_pct"), "greater"),
+        ({"thresholds": [{"exchange": "kraken"}]}, ("thresholds", 0, "exchange"), "binance"),
+        ({"thresholds": [{"quote": "US DT"}]}, ("thresholds", 0, "quote"), "letters"),
+        (
+            {"thresholds": [{}, {"min_delta_pct": 1}]},
+            ("thresholds",),
+            "thresholds[1] duplicates thresholds[0]",
+        ),
+        (
+            {"overrides": [{"symbol": "eth"}, {"symbol": "ETH"}]},
+            ("overrides",),
+            "overrides[1] duplicates",
+        ),
+        ({"switches": {"binance": {"options": True}}}, ("switches", "binance", "options"), "Extra"),
+        ({"cooldown_s": -1}, ("cooldown_s",), "greater than or equal to 0"),
+        ({"destinations": ["sms"]}, ("destinations", 0), "telegram"),
+        ({"strategies": [{"name": "a"}, {"name": "a"}]}, ("strategies",), "same name"),
+        (
+            {"strategies": [{"name": "a", "template": "{nope}"}]},
+            ("strategies", 0, "template"),
+            "{nope}",
+        ),
+        (
+            {"strategies": [{"name": "a", "use_global_thresholds": False}]},
+            ("strategies", 0),
+            "delta condition",
+        ),
+        (
+            {
+                "strategies": [
+                    {"name": "a", "conditions": [{"type": "delta", "min_pct": 5, "max_pct": 2}]}
+                ]
+            },
+            ("strategies", 0, "conditions", 0, "delta"),
+            "above max_pct",
+        ),
+        (
+            {
+                "strategies": [
+                    {"name": "a", "conditions": [{"type": "series", "count": 0, "within_s": 5}]}
+                ]
+            },
+            ("strategies", 0, "conditions", 0, "series", "count"),
+            "greater",
+        ),
+        (
+            {"strategies": [{"name": "a", "conditions": [{"type": "colour"}]}]},
+            ("strategies", 0, "conditions", 0),
+            "tag",
+        ),
+        (
+            {
+                "strategies": [
+                    {
+                        "name": "a",
+                        "conditions": [{"type": "markets", "markets": ["binance_options"]}],
+                    }
+                ]
+            },
+            ("strategies", 0, "conditions", 0, "markets", "markets", 0),
+            "binance_spot",
+        ),
+        ({"colour": "red"}, ("colour",), "Extra"),
+    ],
+)
+def test_validation_errors_name_the_field(
+    doc: dict[str, object], loc: tuple[object, ...], text: str
+) -> None:
+    got_loc, msg = error_of(doc)
+    assert got_loc == loc
+    assert text in msg
+
+
+def test_symbol_references_are_normalised() -> None:
+    s = UserSettings(blacklist=[" btc ", "ethusdt@BINANCE_FUTURES", "@107@hyperliquid_spot"])
+    assert s.blacklist == ["BTC", "ETHUSDT@binance_futures", "@107@hyperliquid_spot"]
+
+
+def test_template_placeholders_all_render() -> None:
+    from tests.detection.helpers import candle
+    from wickwatch.detection import Detector
+
+    template = " ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+    assert validate_template(template) == template
+    d = Detector()
+    d.update_user(
+        1,
+        UserSettings(
+            timezone="Asia/Tokyo", message_template=template, thresholds=[{"min_delta_pct": 1}]
+        ),
+    )
+    [a] = d.on_candle(
+        candle(1_700_000_000, 100.0, 103.0, 99.5, 101.0, qv=2_500_000.0, market="futures")
+    )
+    text = a.message()
+    assert text.startswith(
+        "+3.00% up Binance Futures BN-F BTCUSDT $2.50M 71.4% 2023-11-15 07:13:20 JST"
+    )
+    assert "2023-11-14T22:13:20Z 101 " in text
+    assert text.endswith(" 1 0 https://www.binance.com/en/futures/BTCUSDT")
+    assert render(a, "{{literal}} {symbol}") == "{literal} BTCUSDT"
+
+
+@pytest.mark.parametrize(
+    ("exchange", "market", "symbol", "expected"),
+    [
+        ("binance", "spot", "BTCUSDT", ("BTC", "USDT")),
+        ("binance", "spot", "ETHBTC", ("ETH", "BTC")),
+        ("binance", "spot", "BTCFDUSD", ("BTC", "FDUSD")),
+        ("binance", "futures", "BTCUSD_PERP", ("BTC", "USD")),
+        ("okx", "futures", "BTC-USDT-SWAP", ("BTC", "USDT")),
+        ("okx", "spot", "ETH-BTC", ("ETH", "BTC")),
+        ("gate", "spot", "PEPE_USDT", ("PEPE", "USDT")),
+        ("bitget", "futures", "BTCUSDT_UMCBL", ("BTC", "USDT")),
+        ("bybit", "futures", "BTCPERP", ("BTC", "USDC")),
+        ("hyperliquid", "futures", "kPEPE", ("kPEPE", "USDC")),
+        ("hyperliquid", "spot", "PURR/USDC", ("PURR", "USDC")),
+        ("hyperliquid", "spot", "@107", ("@107", "")),
+    ],
+)
+def test_split_symbol(exchange: str, market: str, symbol: str, expected: tuple[str, str]) -> None:
+    assert split_symbol(exchange, market, symbol) == expected
+
+
+def test_resolver_prefers_instruments() -> None:
+    from wickwatch.detection import SymbolResolver
+    from wickwatch.market.types import Instrument
+
+    r = SymbolResolver([Instrument("hyperliquid", "spot", "@107", "HYPE", "USDC", True, "0.001")])
+    assert r.resolve("hyperliquid", "spot", "@107") == ("HYPE", "USDC")
+    assert r.resolve("hyperliquid", "spot", "@108") == ("@108", "")

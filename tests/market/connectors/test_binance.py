@@ -1,0 +1,53 @@
+"""Binance connectors against the Binance simulator over loopback WebSockets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from tests.market.connectors import scenarios
+from wickwatch.market.connectors import BinanceFutures, BinanceSpot, VenueConnector
+from wickwatch.market.simulators import BinanceSimulator
+
+VENUES: dict[str, type[VenueConnector]] = {"spot": BinanceSpot, "futures": BinanceFutures}
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("market", sorted(VENUES))
+@pytest.mark.parametrize("scenario", scenarios.ALL, ids=lambda f: f.__name__)
+async def test_scenario(scenario: Callable[..., Awaitable[None]], market: str) -> None:
+    await scenario(BinanceSimulator, VENUES[market], market)
+
+
+async def test_consecutive_ids_need_no_backfill() -> None:
+    """After a drop, a symbol whose first live trade follows the last one seen needs no REST
+    call; one that traded during the drop, or stays quiet (unknown), gets a gap: REST is down."""
+    market = "futures"
+    venue = VENUES[market]
+    sim_cfg = scenarios.SimConfig(symbols=3, seed=2, generate=False)
+    async with scenarios.running(BinanceSimulator, venue, market, sim_config=sim_cfg) as (
+        sim,
+        feed,
+        sink,
+    ):
+        quiet, busy, silent = sim.symbols()
+        for symbol in (quiet, busy):
+            await sim.emit_new(symbol, 3)
+        await asyncio.sleep(0.2)
+        sim.rest_down = True
+        await sim.drop_all()
+        await sim.emit_new(busy, 2)  # traded while we were away
+        await scenarios.eventually(lambda: feed.status.reconnects >= 1)
+        async with asyncio.timeout(5):
+            await feed.wait_live()
+        rest_calls = len(sim.rest_requests)
+        await sim.emit_new(quiet, 2)
+        await sim.emit_new(busy, 2)
+        await asyncio.sleep(0.8)
+        assert len(sim.rest_requests) == rest_calls + 2  # busy and silent, not quiet
+        assert sorted(g[0] for g in sink.gaps) == sorted([busy, silent])
+        assert feed.status.gaps == 2
+        assert len([t for t in sink.trades if t.symbol == quiet]) == 5
+        assert len([t for t in sink.trades if t.symbol == busy]) == 5

@@ -1,0 +1,672 @@
+"""CandleBuilder / MinuteAggregator / exact_sum: brute-force references, timer, clock, gaps."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wickwatch.market.candles import (
+    CandleBuilder,
+    Gap,
+    MinuteAggregator,
+    exact_sum,
+    monotonic_epoch_ms,
+)
+from wickwatch.market.types import BUY, SELL, Candle, Trade
+
+T0 = 1_723_161_256_000  # a whole second, exchange time
+U = 2.0**-53
+
+
+def trade(
+    ts: int,
+    price: str = "100.5",
+    qty: str = "1",
+    *,
+    symbol: str = "BTCUSDT",
+    side: str = BUY,
+    recv: int | None = None,
+    exchange: str = "binance",
+    market: str = "futures",
+    tid: str = "",
+) -> Trade:
+    p, q = float(price), float(qty)
+    return Trade(exchange, market, symbol, p, q, p * q, side, ts, ts if recv is None else recv, tid)
+
+
+# ------------------------------------------------------------------------------ brute force
+
+
+@dataclass
+class Ref:
+    """Plain reference of one candle: Decimal sums over the exchange's decimal text."""
+
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    quote: Decimal
+    buy: Decimal
+    trades: int
+
+
+def dec(x: float) -> Decimal:
+    return Decimal(repr(x))
+
+
+def reference(trades: Iterable[Trade]) -> dict[tuple[str, str, str, int], Ref]:
+    groups: dict[tuple[str, str, str, int], list[Trade]] = defaultdict(list)
+    for t in trades:
+        groups[(t.exchange, t.market, t.symbol, t.ts_ms // 1000 * 1000)].append(t)
+    out = {}
+    for key, ts in groups.items():
+        first = min(ts, key=lambda t: t.ts_ms)  # min/max keep the first of equal keys...
+        last = max(reversed(ts), key=lambda t: t.ts_ms)  # ...so reversed: the last arrival
+        out[key] = Ref(
+            dec(first.price),
+            max(dec(t.price) for t in ts),
+            min(dec(t.price) for t in ts),
+            dec(last.price),
+            sum((dec(t.qty) for t in ts), Decimal(0)),
+            sum((dec(t.price) * dec(t.qty) for t in ts), Decimal(0)),
+            sum((dec(t.qty) for t in ts if t.side == BUY), Decimal(0)),
+            len(ts),
+        )
+    return out
+
+
+def exact_expected(value: Decimal, terms: int) -> bool:
+    """Does the documented guarantee of exact_sum cover this true sum?"""
+    if value == 0:
+        return True
+    exponent = value.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    bound = (terms + 3) * float(value) * U * 1.01
+    return 10.0**exponent > 2 * bound
+
+
+def assert_sum(got: float, want: Decimal, terms: int) -> None:
+    if exact_expected(want, terms):
+        assert dec(got) == want.normalize() or Decimal(got) == want, (got, want)
+    else:
+        assert got == pytest.approx(float(want), rel=1e-12)
+
+
+def assert_candle(c: Candle, ref: Ref) -> None:
+    assert (dec(c.open), dec(c.high), dec(c.low), dec(c.close)) == (
+        ref.open,
+        ref.high,
+        ref.low,
+        ref.close,
+    )
+    assert c.trades == ref.trades
+    assert_sum(c.volume, ref.volume, ref.trades)
+    assert_sum(c.quote_volume, ref.quote, ref.trades)
+    assert_sum(c.taker_buy_volume, ref.buy, ref.trades)
+
+
+def key(c: Candle) -> tuple[str, str, str, int]:
+    return (c.exchange, c.market, c.symbol, c.ts_ms)
+
+
+# ------------------------------------------------------------------------------ properties
+
+Spec = tuple[
+    tuple[str, str], str, int, str, str, str
+]  #: venue, symbol, ms after T0, price, qty, side
+
+prices = st.integers(1, 10_000_000).map(lambda k: str(Decimal(k).scaleb(-2)))
+quantities = st.tuples(st.integers(1, 10_000), st.integers(0, 8)).map(
+    lambda md: str(Decimal(md[0]).scaleb(-md[1]))
+)
+trade_specs = st.tuples(
+    st.sampled_from([("binance", "futures"), ("binance", "spot"), ("okx", "spot")]),
+    st.sampled_from(["BTCUSDT", "ETHUSDT", "PEPEUSDT"]),
+    st.integers(0, 6_000),  # ms after T0
+    prices,
+    quantities,
+    st.sampled_from([BUY, SELL]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(trade_specs, max_size=120))
+def test_flush_equals_brute_force(specs: list[Spec]) -> None:
+    trades = [
+        trade(T0 + dt, p, q, symbol=sym, side=side, exchange=ex, market=mk)
+        for (ex, mk), sym, dt, p, q, side in specs
+    ]
+    b = CandleBuilder()
+    half = len(trades) // 2
+    for t in trades[:half]:
+        b.add(t)
+    for t in trades[half:]:
+        b.add_frame([t])
+    candles = b.flush()
+    ref = reference(trades)
+    assert sorted(map(key, candles)) == sorted(ref)
+    for c in candles:
+        assert_candle(c, ref[key(c)])
+        assert c.complete
+    assert b.late_total == 0
+    assert b.open_candles == 0
+
+
+@dataclass
+class Tick:
+    advance_ms: int
+
+
+@dataclass
+class Arrival:
+    spec: Spec
+    jitter_ms: int  #: exchange time minus true local time of arrival
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(Tick, st.integers(0, 900)),
+            st.builds(Arrival, trade_specs, st.integers(-2500, 300)),
+        ),
+        min_size=10,
+        max_size=200,
+    ),
+    st.integers(-5_000, 5_000),
+)
+def test_timer_closing_never_duplicates_and_matches_reference(
+    events: list[Tick | Arrival], skew: int
+) -> None:
+    """Interleaved timer ticks and trades (recv = local clock, skewed; exchange time jittered
+    around it). Every candle equals the reference over the trades of its key fed before it
+    closed; later trades of a closed second are counted late; nothing is lost or doubled."""
+    fed: list[Trade] = []
+    closed_at: dict[tuple[str, str, str, int], int] = {}
+    emitted: list[Candle] = []
+
+    def on_candle(c: Candle) -> None:
+        assert key(c) not in closed_at, "two candles for one second"
+        closed_at[key(c)] = len(fed)
+        emitted.append(c)
+
+    b = CandleBuilder(grace_ms=250, on_candle=on_candle)
+    local = T0 + skew
+    late_expected = 0
+    for ev in events:
+        if isinstance(ev, Tick):
+            local += ev.advance_ms
+            b.close_due(local)
+            continue
+        (ex, mk), sym, _dt, p, q, side = ev.spec
+        ts = local - skew + ev.jitter_ms
+        t = trade(ts, p, q, symbol=sym, side=side, exchange=ex, market=mk, recv=local)
+        k = (ex, mk, sym, t.ts_ms // 1000 * 1000)
+        if k in closed_at or (b.closed_before(ex, mk) or 0) > k[3]:
+            late_expected += 1
+        else:
+            fed.append(t)
+        b.add(t)
+    b.flush()
+    assert b.late_total == late_expected
+    assert sum(c.trades for c in emitted) + b.late_total == len(fed) + late_expected
+    for c in emitted:
+        ref = reference(t for t in fed[: closed_at[key(c)]] if key_of(t) == key(c))
+        assert_candle(c, ref[key(c)])
+    assert sum(b.late_counts().values()) == b.late_total
+
+
+def key_of(t: Trade) -> tuple[str, str, str, int]:
+    return (t.exchange, t.market, t.symbol, t.ts_ms // 1000 * 1000)
+
+
+@dataclass
+class GapEvent:
+    symbol: str | None
+    from_dt: int
+    length: int
+
+
+@dataclass
+class HoldEvent:
+    symbol: str
+    release: bool
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(Tick, st.integers(0, 900)),
+            st.builds(Arrival, trade_specs, st.integers(-2500, 300)),
+            st.builds(Arrival, trade_specs, st.integers(-2500, 300)),
+            st.builds(
+                GapEvent,
+                st.sampled_from([None, "BTCUSDT"]),
+                st.integers(-3000, 3000),
+                st.integers(1, 3000),
+            ),
+            st.builds(HoldEvent, st.sampled_from(["BTCUSDT", "ETHUSDT"]), st.booleans()),
+        ),
+        min_size=10,
+        max_size=200,
+    ),
+    st.lists(st.integers(0, 2), min_size=200, max_size=200),
+)
+def test_add_raw_equals_add(events: list[object], paths: list[int]) -> None:
+    """add_raw (a parser's fast path) and add give the same candles, late counts and clock,
+    alone or mixed trade by trade on one builder, through timer closes, late and out-of-order
+    trades, gaps and holds."""
+    venues = {("binance", "futures"): ("binance", "futures"), ("okx", "spot"): ("okx", "spot")}
+
+    def run(choose: list[int]) -> tuple[list[Candle], dict[tuple[str, str, str], int], object]:
+        emitted: list[Candle] = []
+        b = CandleBuilder(grace_ms=250, on_candle=emitted.append)
+        local = T0
+        for k, ev in enumerate(events):
+            if isinstance(ev, Tick):
+                local += ev.advance_ms
+                b.close_due(local)
+            elif isinstance(ev, GapEvent):
+                start = local + ev.from_dt
+                b.mark_gap("binance", "futures", ev.symbol, start, start + ev.length)
+            elif isinstance(ev, HoldEvent):
+                if ev.release:
+                    b.release("binance", "futures", ev.symbol)
+                else:
+                    b.hold("binance", "futures", ev.symbol, local - 500)
+            elif isinstance(ev, Arrival):
+                (ex, mk), sym, _dt, p, q, side = ev.spec
+                t = trade(local + ev.jitter_ms, p, q, symbol=sym, side=side, exchange=ex,
+                          market=mk, recv=local)  # fmt: skip
+                how = choose[k % len(choose)]
+                if how == 0:
+                    b.add(t)
+                else:  # the parser's tuple, or an equal new one (the slower lookup)
+                    venue = venues.get((ex, mk), (ex, mk)) if how == 1 else (ex, mk)
+                    b.add_raw(venue, sym, t.ts_ms, t.price, t.qty, side == BUY, local, 7)
+        emitted += b.flush()
+        clock = [b.exchange_now_ms(*v, local) for v in venues]
+        return emitted, b.late_counts(), clock
+
+    reference = run([0])
+    assert run([1]) == reference
+    assert run(paths) == reference
+
+
+# ------------------------------------------------------------------------------ scenarios
+
+
+def test_candle_fields_and_out_of_order_open_close() -> None:
+    b = CandleBuilder()
+    b.add_frame(
+        [
+            trade(T0 + 500, "61800.30", "0.006", side=BUY),
+            trade(T0 + 100, "61800.10", "0.199", side=SELL),  # earlier: becomes the open
+            trade(T0 + 900, "61801", "0.5", side=BUY),
+            trade(T0 + 900, "61799.9", "0.045", side=SELL),  # same ms, later arrival: close
+        ]
+    )
+    [c] = b.flush()
+    assert (c.open, c.high, c.low, c.close) == (61800.10, 61801.0, 61799.9, 61799.9)
+    assert repr(c.volume) == "0.75"  # 0.006 + 0.199 + 0.5 + 0.045
+    assert repr(c.taker_buy_volume) == "0.506"
+    assert c.quote_volume == pytest.approx(
+        61800.30 * 0.006 + 61800.10 * 0.199 + 61801 * 0.5 + 61799.9 * 0.045
+    )
+    assert (c.ts_ms, c.trades, c.complete) == (T0, 4, True)
+
+
+def test_seconds_without_trades_make_no_candle() -> None:
+    b = CandleBuilder()
+    b.add(trade(T0 + 10))
+    b.add(trade(T0 + 5_010))
+    assert [c.ts_ms for c in b.flush()] == [T0, T0 + 5_000]
+
+
+def test_quiet_symbol_closes_by_timer() -> None:
+    """BTC trades every 100 ms; ETH trades once. ETH's second closes when the exchange clock
+    passes its end + grace, without any further ETH trade; and with no trade at all."""
+    emitted: list[Candle] = []
+    b = CandleBuilder(grace_ms=250, on_candle=emitted.append)
+    latency = 40
+    b.add(trade(T0 + 300, symbol="ETHUSDT", recv=T0 + 300 + latency))
+    for ms in range(0, 1400, 100):
+        now = T0 + ms + latency
+        b.add(trade(T0 + ms, recv=now))
+        b.close_due(now)
+    assert [(c.symbol, c.ts_ms) for c in emitted] == [("ETHUSDT", T0), ("BTCUSDT", T0)]
+    # Nothing else trades: the timer alone closes the last second once it is due.
+    before_due = T0 + 2_000 + 250 + latency - 1
+    assert b.close_due(before_due) == []
+    [c] = b.close_due(before_due + 1)
+    assert (c.symbol, c.ts_ms) == ("BTCUSDT", T0 + 1000)
+    assert b.open_candles == 0
+
+
+def test_close_due_is_cheap_when_nothing_is_due() -> None:
+    b = CandleBuilder()
+    b.add(trade(T0 + 500))
+    assert b.close_due(T0 + 600) == []
+    assert b.open_candles == 1
+    assert b.close_due(T0 + 1_250) != []
+
+
+@pytest.mark.parametrize("skew_ms", [-7_000, -1_268, 0, 4_000])
+def test_local_clock_off_by_seconds(skew_ms: int) -> None:
+    """The local clock reads ``exchange time + skew``; candles still close at the exchange's
+    end of second + grace (+ latency), not skew ms early or late."""
+    latency = 30
+    b = CandleBuilder(grace_ms=250)
+    for ms in (100, 400, 800):
+        b.add(trade(T0 + ms, recv=T0 + ms + latency + skew_ms))
+    due_local = T0 + 1_000 + 250 + latency + skew_ms
+    assert b.close_due(due_local - 1) == []
+    assert [c.ts_ms for c in b.close_due(due_local)] == [T0]
+    assert b.exchange_now_ms("binance", "futures", due_local) == T0 + 1_250
+
+
+def test_clock_follows_a_stepped_local_clock() -> None:
+    """After the local clock steps back by 5 s, the offset windows forget the old offset."""
+    b = CandleBuilder(grace_ms=250, offset_window_ms=1_000)
+    now = T0
+    for i in range(30):  # 3 s, clock right
+        b.add(trade(T0 + i * 100, recv=now))
+        b.close_due(now)
+        now += 100
+    now -= 5_000  # the local clock steps back 5 s
+    for i in range(30, 60):
+        b.add(trade(T0 + i * 100, recv=now))
+        b.close_due(now)
+        now += 100
+    est = b.exchange_now_ms("binance", "futures", now)
+    assert est is not None and abs(est - (T0 + 6_000)) <= 100
+
+
+def test_late_trade_counted_not_duplicated() -> None:
+    emitted: list[Candle] = []
+    b = CandleBuilder(grace_ms=250, on_candle=emitted.append)
+    b.add(trade(T0 + 100, "10", "1"))
+    b.close_due(T0 + 1_250)
+    assert len(emitted) == 1
+    b.add(trade(T0 + 999, "11", "2", recv=T0 + 1_300))  # its second is closed
+    b.add(trade(T0 + 10, "9", "3", symbol="ETHUSDT", recv=T0 + 1_300))  # closed for the venue
+    b.add(trade(T0 + 1_100, "12", "1", recv=T0 + 1_300))  # the next second: fine
+    b.flush()
+    assert [(c.symbol, c.ts_ms, c.trades) for c in emitted] == [
+        ("BTCUSDT", T0, 1),
+        ("BTCUSDT", T0 + 1_000, 1),
+    ]
+    assert b.late_total == 2
+    assert b.late_counts() == {
+        ("binance", "futures", "BTCUSDT"): 1,
+        ("binance", "futures", "ETHUSDT"): 1,
+    }
+
+
+def test_next_second_while_previous_waits_out_grace() -> None:
+    b = CandleBuilder(grace_ms=250)
+    b.add(trade(T0 + 900, "1"))
+    b.add(trade(T0 + 1_050, "2"))  # second T0+1000 opens; T0 still open (grace)
+    b.add(trade(T0 + 950, "3", recv=T0 + 1_100))  # still counts for T0
+    closed = b.close_due(T0 + 1_260)
+    assert [(c.ts_ms, c.trades, c.close) for c in closed] == [(T0, 2, 3.0)]
+    [c] = b.flush()
+    assert (c.ts_ms, c.trades) == (T0 + 1_000, 1)
+
+
+def test_venues_have_separate_clocks() -> None:
+    b = CandleBuilder(grace_ms=250)
+    b.add(trade(T0 + 100, exchange="binance", recv=T0 + 100))
+    b.add(trade(T0 + 100, exchange="okx", recv=T0 + 3_100))  # okx's clock reads 3 s later locally
+    closed = b.close_due(T0 + 1_250)
+    assert [c.exchange for c in closed] == ["binance"]
+    assert [c.exchange for c in b.close_due(T0 + 4_250)] == ["okx"]
+
+
+def test_mark_gap_open_future_and_closed_candles() -> None:
+    gaps: list[Gap] = []
+    b = CandleBuilder(grace_ms=250, on_gap=gaps.append)
+    b.add(trade(T0 + 100))  # second 0: will be closed before the gap is known
+    b.add(trade(T0 + 100, symbol="ETHUSDT"))
+    b.close_due(T0 + 1_250)
+    b.add(trade(T0 + 1_500, recv=T0 + 1_500))  # second 1: open
+    b.add(trade(T0 + 1_600, symbol="ETHUSDT", recv=T0 + 1_600))
+    assert b.mark_gap("binance", "futures", "BTCUSDT", T0 + 800, T0 + 2_100) == 1
+    b.add(trade(T0 + 2_050, recv=T0 + 1_700))  # second 2, inside the gap: incomplete
+    b.add(trade(T0 + 3_000, recv=T0 + 1_700))  # second 3, after the gap: complete
+    out = {(c.symbol, c.ts_ms): c.complete for c in b.flush()}
+    assert out == {
+        ("BTCUSDT", T0 + 1_000): False,
+        ("BTCUSDT", T0 + 2_000): False,
+        ("BTCUSDT", T0 + 3_000): True,
+        ("ETHUSDT", T0 + 1_000): True,
+    }
+    assert gaps == b.gaps == [Gap("binance", "futures", "BTCUSDT", T0 + 800, T0 + 2_100)]
+
+
+def test_mark_gap_whole_venue() -> None:
+    b = CandleBuilder()
+    b.add(trade(T0 + 100))
+    b.add(trade(T0 + 100, symbol="ETHUSDT"))
+    b.add(trade(T0 + 100, exchange="okx"))
+    assert b.mark_gap("binance", "futures", None, T0 + 999, T0 + 1_000) == 2
+    assert {(c.exchange, c.symbol): c.complete for c in b.flush()} == {
+        ("binance", "BTCUSDT"): False,
+        ("binance", "ETHUSDT"): False,
+        ("okx", "BTCUSDT"): True,
+    }
+
+
+def test_hold_keeps_a_recovering_symbol_open_for_backfill() -> None:
+    emitted: list[Candle] = []
+    b = CandleBuilder(grace_ms=250, on_candle=emitted.append)
+    b.add(trade(T0 + 100, "1", symbol="ETHUSDT"))
+    b.add(trade(T0 + 200, "1"))
+    b.hold("binance", "futures", "ETHUSDT", T0 + 100)  # ETH's connection dropped
+    for ms in range(1_000, 4_000, 100):  # BTC keeps trading on another connection
+        b.add(trade(T0 + ms, "1", recv=T0 + ms))
+        b.close_due(T0 + ms)
+    assert ("ETHUSDT", T0) not in {(c.symbol, c.ts_ms) for c in emitted}
+    # Backfill arrives: trades for seconds the venue closed long ago are accepted for ETH.
+    b.add(trade(T0 + 600, "2", symbol="ETHUSDT", recv=T0 + 4_000))
+    b.add(trade(T0 + 2_500, "3", symbol="ETHUSDT", recv=T0 + 4_000))
+    assert b.late_total == 0
+    b.release("binance", "futures", "ETHUSDT")
+    eth = [(c.ts_ms, c.trades, c.close) for c in b.close_due(T0 + 4_000) if c.symbol == "ETHUSDT"]
+    assert eth == [(T0, 2, 2.0), (T0 + 2_000, 1, 3.0)]
+    b.add(trade(T0 + 700, "4", symbol="ETHUSDT", recv=T0 + 4_100))  # released: late again
+    assert b.late_total == 1
+
+
+def test_hold_never_reopens_a_closed_second() -> None:
+    b = CandleBuilder(grace_ms=250)
+    b.add(trade(T0 + 100))
+    assert len(b.close_due(T0 + 1_250)) == 1
+    b.hold("binance", "futures", "BTCUSDT", T0 + 100)  # drop noticed after the close
+    b.add(trade(T0 + 900, recv=T0 + 1_300))
+    assert b.late_total == 1
+    assert b.flush() == []
+
+
+def test_flush_with_end_marks_truncated_seconds() -> None:
+    b = CandleBuilder()
+    b.add(trade(T0 + 100))
+    b.add(trade(T0 + 1_100))
+    assert [c.complete for c in b.flush(end_ms=T0 + 1_500)] == [True, False]
+
+
+def test_state_for_many_symbols_is_recycled() -> None:
+    b = CandleBuilder(grace_ms=0)
+    for sec in range(3):
+        for i in range(1_000):
+            b.add(trade(T0 + sec * 1000 + 10, symbol=f"S{i}", recv=T0 + sec * 1000 + 10))
+        b.close_due(T0 + sec * 1000 + 1_010)
+    assert b.candles_closed == 3_000
+    assert b.symbols == 1_000
+    assert b.open_candles == 0
+
+
+def test_monotonic_epoch_ms_tracks_wall_clock() -> None:
+    import time
+
+    assert abs(monotonic_epoch_ms() - time.time() * 1000) < 5_000
+
+
+# ------------------------------------------------------------------------------ exact_sum
+
+
+def test_exact_sum_recovers_decimal_sums() -> None:
+    total = 0.0
+    for _ in range(10):
+        total += 0.1
+    assert total != 1.0
+    assert exact_sum(total, 10) == 1.0
+    values = ["0.006", "0.199", "0.045", "0.00009", "12.5", "0.33333"]
+    s = 0.0
+    for v in values:
+        s += float(v)
+    assert Decimal(repr(exact_sum(s, len(values)))) == sum(map(Decimal, values))
+
+
+def test_exact_sum_of_non_decimal_terms_stays_within_float_error() -> None:
+    """Inverse-contract base sizes (USD / price) are not short decimals: the sum may only move
+    within its error bound, never to a short decimal far away."""
+    s = 4 / 60621.5 + 1 / 60621.5
+    assert abs(exact_sum(s, 2) - s) <= 5 * s * U * 1.01
+    assert exact_sum(0.0, 0) == 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 10**9), st.integers(0, 10)), min_size=1, max_size=200))
+def test_exact_sum_guarantee(terms: list[tuple[int, int]]) -> None:
+    texts = [Decimal(m).scaleb(-d) for m, d in terms]
+    s = 0.0
+    for t in texts:
+        s += float(t)
+    want = sum(texts, Decimal(0))
+    got = exact_sum(s, len(texts))
+    if exact_expected(want, len(texts)):
+        assert Decimal(repr(got)) == want.normalize() or Decimal(got) == want
+    else:
+        assert abs(Decimal(got) - want) <= Decimal(2 * (len(texts) + 3) * float(want) * U * 1.01)
+
+
+def _exact_sum_with_round(total: float, terms: int) -> float:
+    """exact_sum as first written: every probe a ``round(total, d)`` call."""
+    if total <= 0.0 or total != total or total == float("inf"):
+        return total
+    bound = (terms + 3) * total * U * 1.01
+    hi = min(20, math.ceil(-math.log10(2.0 * bound)) - 1)
+    if hi < 0 or abs(round(total, hi) - total) > bound:
+        return total
+    lo = 0
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if abs(round(total, mid) - total) <= bound:
+            hi = mid
+        else:
+            lo = mid + 1
+    return round(total, lo)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 10**12), st.integers(0, 12)), min_size=1, max_size=300),
+    st.sampled_from([None, "0.01", "61800.3", "0.00000638"]),
+    st.integers(-3, 3),
+)
+def test_exact_sum_equals_the_round_based_version(
+    terms: list[tuple[int, int]], price: str | None, ulps: int
+) -> None:
+    """The probes skip round()'s decimal string but give the same floats: same result for
+    sums of decimals, of products, and for floats a few ulps off them (ties, near-ties)."""
+    s = 0.0
+    for m, d in terms:
+        v = float(Decimal(m).scaleb(-d))
+        s += v * float(price) if price else v
+    for _ in range(abs(ulps)):
+        s = math.nextafter(s, math.inf if ulps > 0 else 0.0)
+    for total in (s, float(f"{s:.6g}"), s / 1024, s * 1e-9):
+        assert exact_sum(total, len(terms)) == _exact_sum_with_round(total, len(terms))
+
+
+def test_exact_sum_round_probes_at_ties() -> None:
+    """Exact binary ties (k / 2**m) and huge values take round() itself: same result."""
+    for k in range(1, 2000):
+        for m in (1, 3, 7, 12, 20):
+            total = k / 2**m
+            for terms in (1, 5, 100, 10_000):
+                assert exact_sum(total, terms) == _exact_sum_with_round(total, terms)
+    for total in (2.0**52 + 1, 1e17, 123456789012.345678, 9.5e15):
+        assert exact_sum(total, 3) == _exact_sum_with_round(total, 3)
+
+
+# ------------------------------------------------------------------------------ minutes
+
+
+def second(
+    ts: int, o: float, h: float, lo: float, c: float, v: float, n: int, complete: bool = True
+) -> Candle:
+    return Candle("binance", "futures", "BTCUSDT", ts, o, h, lo, c, v, v * o, n, v / 2, complete)
+
+
+def test_minute_from_seconds() -> None:
+    minutes: list[Candle] = []
+    agg = MinuteAggregator(minutes.append, start_ms=T0 - 60_000)
+    m0 = T0 - T0 % 60_000
+    agg.add(second(m0 + 1_000, 10, 12, 9, 11, 0.1, 1))
+    agg.add(second(m0 + 7_000, 11, 15, 10, 14, 0.2, 2))
+    agg.add(second(m0 + 59_000, 14, 14, 8, 9, 0.3, 3))
+    assert minutes == []
+    agg.add(second(m0 + 60_000, 9, 9, 9, 9, 1.0, 1))  # next minute closes the first
+    [m] = minutes
+    assert (m.ts_ms, m.open, m.high, m.low, m.close, m.trades) == (m0, 10, 15, 8, 9, 6)
+    assert repr(m.volume) == "0.6" and m.complete
+    assert agg.close_through("binance", "futures", m0 + 119_000) == []
+    [m1] = agg.close_through("binance", "futures", m0 + 120_000)
+    assert (m1.ts_ms, m1.complete) == (m0 + 60_000, True)
+
+
+def test_minute_completeness() -> None:
+    minutes: list[Candle] = []
+    agg = MinuteAggregator(minutes.append, start_ms=T0)
+    m0 = T0 - T0 % 60_000  # T0 is mid-minute: the feed started inside minute m0
+    agg.add(second(T0, 1, 1, 1, 1, 1, 1))
+    agg.add(second(m0 + 60_000, 1, 1, 1, 1, 1, 1))
+    agg.add(second(m0 + 61_000, 1, 1, 1, 1, 1, 1, complete=False))
+    agg.add(second(m0 + 120_000, 1, 1, 1, 1, 1, 1))
+    agg.mark_gap("binance", "futures", None, m0 + 150_000, m0 + 150_001)
+    agg.add(second(m0 + 180_000, 1, 1, 1, 1, 1, 1))
+    agg.add(second(m0 + 240_000, 1, 1, 1, 1, 1, 1))
+    agg.flush(end_ms=m0 + 270_000)
+    assert [(m.ts_ms - m0, m.complete) for m in minutes] == [
+        (0, False),  # the feed started mid-minute
+        (60_000, False),  # one of its seconds was incomplete
+        (120_000, False),  # a gap
+        (180_000, True),
+        (240_000, False),  # the input ended mid-minute
+    ]
+
+
+def test_add_frame_of_mixed_venues_falls_back_to_add() -> None:
+    trades = [
+        trade(T0 + 1, "1", exchange="binance"),
+        trade(T0 + 2, "2", exchange="okx"),
+        trade(T0 + 3, "3", exchange="bybit"),
+    ]
+    b = CandleBuilder()
+    b.add_frame(trades)
+    assert sorted((c.exchange, c.open) for c in b.flush()) == [
+        ("binance", 1.0),
+        ("bybit", 3.0),
+        ("okx", 2.0),
+    ]

@@ -1,0 +1,307 @@
+"""Telegram delivery with the real aiogram client against the Bot API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.notify.conftest import (
+    OWN_TOKEN,
+    SERVICE_TOKEN,
+    Draft,
+    World,
+    deliveries,
+    make_dispatcher,
+)
+from wickwatch.notify.dispatcher import Dispatcher
+from wickwatch.notify.standin import TelegramStandIn
+from wickwatch.notify.telegram import TelegramNotifier
+from wickwatch.notify.templates import visible_length
+from wickwatch.storage.models import Channel
+
+TEMPLATE = "<b>{symbol}</b> {delta_formatted} {exchange_market_short}"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+@pytest.fixture
+async def telegram(standin: TelegramStandIn) -> AsyncIterator[TelegramNotifier]:
+    notifier = TelegramNotifier(service_token=SERVICE_TOKEN, api_url=standin.url)
+    yield notifier
+    await notifier.aclose()
+
+
+async def _running(dispatcher: Dispatcher) -> asyncio.Task[None]:
+    return asyncio.create_task(dispatcher.run())
+
+
+async def _stop(dispatcher: Dispatcher, task: asyncio.Task[None]) -> None:
+    dispatcher.stop()
+    await asyncio.wait_for(task, 20)
+
+
+async def test_an_alert_reaches_the_linked_chat_exactly(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    channel = await world.channel(user, "telegram", {"chat_id": 1001, "bot": "service"})
+    [delivery_id] = await world.alerts([Draft(user_id=user, template=TEMPLATE)])
+
+    dispatcher = make_dispatcher(sessionmaker, {"telegram": telegram})
+    assert await dispatcher.run_once() == 1
+
+    [call] = standin.messages()
+    assert call.method == "sendMessage"
+    assert call.token == SERVICE_TOKEN
+    assert call.chat_id == "1001"
+    assert call.text == "<b>BTCUSDT</b> +5.25% BN-F"
+    assert call.parse_mode == "HTML"
+    assert call.photo is None
+    [row] = await deliveries(sessionmaker)
+    assert (row.id, row.status, row.attempts, row.locked_by) == (delivery_id, "sent", 1, None)
+    assert row.sent_at is not None and row.last_error is None
+    async with sessionmaker() as session:
+        stored = await session.get(Channel, channel)
+        assert stored is not None and stored.last_status == "ok"
+    assert standin.violations == []
+
+
+async def test_the_users_own_bot_sends_with_its_token(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    await world.channel(
+        user,
+        "telegram",
+        {"chat_id": "@my_alerts", "bot": "own"},
+        secret_ciphertext=f"enc:{OWN_TOKEN}",
+    )
+    await world.alerts([Draft(user_id=user, template="{symbol}")])
+    await make_dispatcher(sessionmaker, {"telegram": telegram}).run_once()
+    [call] = standin.messages()
+    assert (call.token, call.chat_id, call.text) == (OWN_TOKEN, "@my_alerts", "BTCUSDT")
+
+
+async def test_a_chart_goes_as_a_photo_with_a_caption(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    await world.channel(user, "telegram", {"chat_id": 1001})
+    await world.alerts([Draft(user_id=user, template=TEMPLATE + " " + "x" * 2000, chart=True)])
+
+    async def chart(alert: object) -> bytes:
+        return PNG
+
+    await make_dispatcher(sessionmaker, {"telegram": telegram}, charts=chart).run_once()
+    [call] = standin.messages()
+    assert call.method == "sendPhoto"
+    assert call.photo == PNG
+    assert call.parse_mode == "HTML"
+    assert call.caption is not None and call.caption.startswith("<b>BTCUSDT</b> +5.25% BN-F")
+    assert visible_length(call.caption) == 1024 and call.caption.endswith("…")
+
+
+async def test_429_retry_after_is_honoured_and_not_counted(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    await world.channel(user, "telegram", {"chat_id": 1001})
+    await world.alerts([Draft(user_id=user, template="{symbol}")])
+    standin.fail_next(method="sendMessage", retry_after=1)
+
+    dispatcher = make_dispatcher(sessionmaker, {"telegram": telegram})
+    task = await _running(dispatcher)
+    try:
+        await standin.wait_for_messages(1, within_s=10)
+    finally:
+        await _stop(dispatcher, task)
+    refused, accepted = standin.calls_to("sendMessage")
+    assert refused.status == 429 and accepted.ok
+    assert accepted.at - refused.at >= 1.0
+    [row] = await deliveries(sessionmaker)
+    assert (row.status, row.attempts) == ("sent", 1)
+
+
+async def test_messages_to_one_chat_are_paced_and_other_chats_are_not_held_up(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    await world.channel(user, "telegram", {"chat_id": 1001})
+    other = await world.user()
+    await world.channel(other, "telegram", {"chat_id": 2002})
+    dispatcher = make_dispatcher(sessionmaker, {"telegram": telegram})
+    task = await _running(dispatcher)
+    try:
+        for i in range(3):  # one alert at a time, each after the previous one went out
+            await world.alerts([Draft(user_id=user, template=f"{{symbol}} #{i}")])
+            dispatcher.wake()
+            await standin.wait_for_messages(i + 1, chat_id=1001)
+            started = time.monotonic()
+            await world.alerts([Draft(user_id=other, template=f"{{symbol}} other #{i}")])
+            dispatcher.wake()
+            await standin.wait_for_messages(i + 1, chat_id=2002)
+            assert time.monotonic() - started < 0.9  # not queued behind chat 1001
+    finally:
+        await _stop(dispatcher, task)
+    sends = standin.messages(1001)
+    assert [c.text for c in sends] == ["BTCUSDT #0", "BTCUSDT #1", "BTCUSDT #2"]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(sends)]
+    assert all(gap >= 1.0 for gap in gaps), gaps
+    assert standin.violations == []
+
+
+async def test_groups_get_at_most_twenty_messages_a_minute(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    await world.channel(user, "telegram", {"chat_id": -1001234, "chat_type": "supergroup"})
+    dispatcher = make_dispatcher(sessionmaker, {"telegram": telegram})
+    task = await _running(dispatcher)
+    try:
+        await world.alerts([Draft(user_id=user, template="first")])
+        dispatcher.wake()
+        await standin.wait_for_messages(1)
+        await world.alerts([Draft(user_id=user, template="second")])
+        dispatcher.wake()
+        await standin.wait_for_messages(2, within_s=10)
+    finally:
+        await _stop(dispatcher, task)
+    first, second = standin.messages()
+    assert second.at - first.at >= 3.0  # 20 per minute
+
+
+async def test_a_burst_is_folded_into_one_digest(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    await world.channel(user, "telegram", {"chat_id": 1001})
+    dispatcher = make_dispatcher(sessionmaker, {"telegram": telegram})
+    task = await _running(dispatcher)
+    try:
+        await world.alerts([Draft(user_id=user, template="{symbol} alone")])
+        dispatcher.wake()
+        await standin.wait_for_messages(1)
+        burst = [
+            replace(Draft(user_id=user), symbol=f"C{i}USDT", base=f"C{i}", ts_ms=1_767_225_601_000)
+            for i in range(25)
+        ]
+        await world.alerts(burst)  # arrive while the chat waits for its next second
+        dispatcher.wake()
+        await standin.wait_for_messages(2, within_s=10)
+        await asyncio.sleep(1.5)  # nothing else follows
+    finally:
+        await _stop(dispatcher, task)
+    first, digest = standin.messages()
+    assert first.text == "BTCUSDT alone"
+    assert digest.text is not None and digest.text.startswith("⚡ <b>25 alerts</b>\n")
+    assert all(f"C{i}USDT" in digest.text for i in range(25))
+    assert digest.at - first.at >= 0.95
+    rows = await deliveries(sessionmaker)
+    assert [r.status for r in rows] == ["sent"] * 26
+    assert standin.violations == []
+
+
+async def test_a_blocked_bot_fails_at_once_and_tells_admin_and_user(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user = await world.user()
+    channel = await world.channel(user, "telegram", {"chat_id": 1001})
+    await world.alerts([Draft(user_id=user)])
+    standin.blocked_chats.add("1001")
+    with caplog.at_level("ERROR", logger="wickwatch.notify.dispatcher"):
+        await make_dispatcher(sessionmaker, {"telegram": telegram}).run_once()
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "failed" and row.attempts == 1
+    assert row.last_error == "Telegram: Forbidden: bot was blocked by the user"
+    async with sessionmaker() as session:
+        stored = await session.get(Channel, channel)
+        assert stored is not None and stored.last_status == "failing"
+        assert stored.last_error == row.last_error
+    assert any("failed after 1 attempts" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_group_that_became_a_supergroup_is_followed(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    channel = await world.channel(user, "telegram", {"chat_id": -4242, "chat_type": "group"})
+    await world.alerts([Draft(user_id=user, template="{symbol}")])
+    standin.fail_next(
+        status=400,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=-1009999,
+    )
+    dispatcher = make_dispatcher(sessionmaker, {"telegram": telegram})
+    task = await _running(dispatcher)
+    try:
+        await standin.wait_for_messages(1, within_s=10)
+    finally:
+        await _stop(dispatcher, task)
+    [call] = standin.messages()
+    assert call.chat_id == "-1009999"
+    async with sessionmaker() as session:
+        stored = await session.get(Channel, channel)
+        assert stored is not None and stored.config["chat_id"] == -1009999
+
+
+async def test_server_errors_are_retried_with_backoff_then_given_up(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    await world.channel(user, "telegram", {"chat_id": 1001})
+    await world.alerts([Draft(user_id=user)])
+    standin.fail_next(status=500, count=100)
+    dispatcher = make_dispatcher(
+        sessionmaker, {"telegram": telegram}, max_attempts=3, retry_base_s=0.2
+    )
+    task = await _running(dispatcher)
+    try:
+        for _ in range(200):
+            rows = await deliveries(sessionmaker)
+            if rows[0].status == "failed":
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await _stop(dispatcher, task)
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "failed" and row.attempts == 3
+    assert row.last_error == "gave up after 3 attempts: Telegram: Internal Server Error"
+    first, second, third = standin.calls_to("sendMessage")
+    assert second.at - first.at >= 0.2 - 0.02  # base
+    assert third.at - second.at >= 0.4 - 0.02  # doubled

@@ -1,0 +1,304 @@
+"""Webhook delivery: signed JSON to a receiver on loopback, retries, de-duplication, SSRF guard."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import pytest
+from aiohttp import web
+from aiohttp.abc import ResolveResult
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.notify.conftest import Draft, World, deliveries, make_dispatcher
+from wickwatch.notify.base import Delivery, Outcome
+from wickwatch.notify.templates import render_alert
+from wickwatch.notify.webhook import (
+    BlockedTarget,
+    GuardedResolver,
+    WebhookNotifier,
+    address_problem,
+    url_problem,
+    verify,
+)
+
+SECRET = "webhook-signing-secret-0123456789"
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver as a user would write one: verifies, then drops repeated keys."""
+
+    secret: str = SECRET
+    #: Statuses to answer before accepting, in order (the request is processed all the same
+    #: when ``process_anyway``: a lost response).
+    script: list[int] = field(default_factory=list)
+    process_anyway: bool = False
+    retry_after: str | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    processed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    duplicates: int = 0
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        headers = dict(request.headers)
+        self.requests.append({"headers": headers, "body": body, "path": request.path})
+        timestamp = headers.get("X-Wickwatch-Timestamp", "")
+        if not verify(self.secret, timestamp, body, headers.get("X-Wickwatch-Signature", "")):
+            return web.Response(status=401)
+        key = headers["Idempotency-Key"]
+        status = self.script.pop(0) if self.script else 200
+        if status >= 300 and not self.process_anyway:
+            extra = {"Retry-After": self.retry_after} if self.retry_after else {}
+            if 300 <= status < 400:
+                extra["Location"] = "http://169.254.169.254/latest/meta-data/"
+            return web.Response(status=status, headers=extra)
+        if key in self.processed:
+            self.duplicates += 1
+        else:
+            self.processed[key] = orjson.loads(body)
+        return web.Response(status=status)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    app = web.Application()
+    recv = Receiver()
+    app.router.add_post("/hook", recv.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    recv.url = f"http://127.0.0.1:{port}/hook"
+    yield recv
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def webhook() -> AsyncIterator[WebhookNotifier]:
+    notifier = WebhookNotifier(allow_private=True, timeout_s=5)
+    yield notifier
+    await notifier.aclose()
+
+
+async def _setup(world: World, url: str) -> tuple[int, list[int]]:
+    user = await world.user()
+    channel = await world.channel(user, "webhook", {"url": url}, secret_ciphertext=f"enc:{SECRET}")
+    ids = await world.alerts([Draft(user_id=user, destinations=("webhook",))])
+    return channel, ids
+
+
+async def test_signed_alert_json_with_idempotency_key(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    receiver: Receiver,
+    webhook: WebhookNotifier,
+) -> None:
+    _channel, [delivery_id] = await _setup(world, receiver.url)
+    await make_dispatcher(sessionmaker, {"webhook": webhook}).run_once()
+
+    [request] = receiver.requests
+    headers = request["headers"]
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "sent"
+    assert headers["Idempotency-Key"] == row.idempotency_key
+    assert headers["Content-Type"] == "application/json"
+    assert headers["X-Wickwatch-Signature"].startswith("sha256=")
+    assert verify(
+        SECRET, headers["X-Wickwatch-Timestamp"], request["body"], headers["X-Wickwatch-Signature"]
+    )
+    assert not verify(
+        "wrong", headers["X-Wickwatch-Timestamp"], request["body"], headers["X-Wickwatch-Signature"]
+    )
+    document = orjson.loads(request["body"])
+    assert document["idempotency_key"] == row.idempotency_key
+    assert document["delivery_id"] == delivery_id
+    assert document["type"] == "alert"
+    alert = document["alert"]
+    assert alert["symbol"] == "BTCUSDT" and alert["exchange"] == "binance"
+    assert alert["price"] == "64123.5" and alert["delta_pct"] == 5.25
+    assert alert["link"] == "https://www.binance.com/en/futures/BTCUSDT"
+    assert alert["text"].startswith("⚡ BTCUSDT +5.25% up · Binance Futures")
+
+
+async def test_a_lost_response_is_retried_and_the_receiver_drops_the_repeat(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    receiver: Receiver,
+    webhook: WebhookNotifier,
+) -> None:
+    receiver.script = [503]
+    receiver.process_anyway = True  # it processed the alert, then the answer got lost
+    await _setup(world, receiver.url)
+    dispatcher = make_dispatcher(sessionmaker, {"webhook": webhook})
+    task = asyncio.create_task(dispatcher.run())
+    try:
+        for _ in range(200):
+            if (await deliveries(sessionmaker))[0].status == "sent":
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        dispatcher.stop()
+        await task
+    first, second = receiver.requests
+    assert first["headers"]["Idempotency-Key"] == second["headers"]["Idempotency-Key"]
+    assert len(receiver.processed) == 1 and receiver.duplicates == 1
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "sent" and row.attempts == 2
+
+
+async def test_429_retry_after_is_honoured(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    receiver: Receiver,
+    webhook: WebhookNotifier,
+) -> None:
+    receiver.script = [429]
+    receiver.retry_after = "1"
+    await _setup(world, receiver.url)
+    dispatcher = make_dispatcher(sessionmaker, {"webhook": webhook})
+    task = asyncio.create_task(dispatcher.run())
+    try:
+        for _ in range(300):
+            if len(receiver.processed) == 1:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        dispatcher.stop()
+        await task
+    assert len(receiver.requests) == 2
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "sent" and row.attempts == 1  # the throttled try is not counted
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [(410, "HTTP 410"), (302, "redirects are not followed")]
+)
+async def test_permanent_answers_fail_without_retry(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    receiver: Receiver,
+    webhook: WebhookNotifier,
+    status: int,
+    reason: str,
+) -> None:
+    receiver.script = [status]
+    await _setup(world, receiver.url)
+    await make_dispatcher(sessionmaker, {"webhook": webhook}).run_once()
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "failed" and reason in (row.last_error or "")
+    assert len(receiver.requests) == 1  # the redirect was not followed
+
+
+async def test_an_unreachable_receiver_is_retried(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    webhook: WebhookNotifier,
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    await _setup(world, f"http://127.0.0.1:{port}/hook")
+    await make_dispatcher(sessionmaker, {"webhook": webhook}).run_once()
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "pending" and row.attempts == 1
+    assert "webhook unreachable" in (row.last_error or "")
+    assert row.next_attempt_at is not None
+
+
+# --- server-side request forgery ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:9/hook", "loopback"),
+        ("http://[::1]/hook", "loopback"),
+        ("http://10.1.2.3/hook", "private"),
+        ("http://192.168.0.10/hook", "private"),
+        ("http://172.16.5.5/hook", "private"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://[fe80::1]/hook", "link-local"),
+        ("http://224.0.0.1/hook", "multicast"),
+        ("http://[ff02::1]/hook", "multicast"),
+        ("http://0.0.0.0/hook", "unspecified"),
+        ("http://[::ffff:127.0.0.1]/hook", "loopback"),
+        ("http://100.64.0.1/hook", "not a public address"),
+        ("ftp://example.com/hook", "https://"),
+        ("http://user:pw@example.com/hook", "credentials"),
+    ],
+)
+def test_non_public_targets_are_refused(url: str, reason: str) -> None:
+    problem = url_problem(url, allow_private=False)
+    assert problem is not None and reason in problem, problem
+
+
+def test_public_targets_and_names_pass_the_static_check() -> None:
+    assert url_problem("https://93.184.216.34/hook", allow_private=False) is None
+    assert url_problem("https://hooks.example.com/x", allow_private=False) is None  # at connect
+    assert address_problem("1.1.1.1") is None and address_problem("2606:4700::1111") is None
+    assert url_problem("http://127.0.0.1/hook", allow_private=True) is None
+
+
+async def test_names_resolving_to_any_private_address_are_refused() -> None:
+    class Fake(GuardedResolver):
+        def __init__(self, addresses: list[str]) -> None:
+            super().__init__(allow_private=False)
+            self.addresses = addresses
+
+            class Inner:
+                async def resolve(self, host: str, port: int, family: int) -> list[ResolveResult]:
+                    return [
+                        ResolveResult(
+                            hostname=host,
+                            host=a,
+                            port=port,
+                            family=socket.AF_INET,
+                            proto=0,
+                            flags=0,
+                        )
+                        for a in addresses
+                    ]
+
+                async def close(self) -> None:
+                    return None
+
+            self._inner = Inner()  # type: ignore[assignment]
+
+    assert len(await Fake(["93.184.216.34"]).resolve("ok.example", 443)) == 1
+    refused = r"rebind\.example resolves to 10\.0\.0\.7 is a private"
+    with pytest.raises(BlockedTarget, match=refused):
+        await Fake(["93.184.216.34", "10.0.0.7"]).resolve("rebind.example", 443)
+
+
+async def test_the_guard_refuses_at_send_time(receiver: Receiver) -> None:
+    notifier = WebhookNotifier(allow_private=False, timeout_s=5)
+    port = receiver.url.split(":")[2].split("/")[0]
+    delivery = Delivery(
+        id=1, alert_id=1, user_id=1, channel="webhook", destination="", idempotency_key="k",
+        attempts=0, config={"url": f"http://localhost:{port}/hook"}, secret=SECRET,
+    )  # fmt: skip
+    alert = Draft(user_id=1)
+    try:
+        named = await notifier.send(delivery, alert, render_alert(alert, None))
+        literal = await notifier.send(
+            Delivery(**{**_fields(delivery), "config": {"url": receiver.url}}),
+            alert,
+            render_alert(alert, None),
+        )
+    finally:
+        await notifier.aclose()
+    assert named.outcome is Outcome.FAILED
+    assert named.error is not None and "localhost resolves to" in named.error
+    assert literal.outcome is Outcome.FAILED and "loopback" in (literal.error or "")
+    assert receiver.requests == []
+
+
+def _fields(delivery: Delivery) -> dict[str, Any]:
+    return {name: getattr(delivery, name) for name in delivery.__dataclass_fields__}

@@ -1,0 +1,110 @@
+"""Logging: JSON lines on demand, and errors kept in the database without blocking anyone."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from wickwatch.ops.logging import ErrorLogHandler, ErrorLogWriter, JsonFormatter
+from wickwatch.storage.models import ErrorLogEntry
+
+
+@pytest.fixture
+def logger() -> Iterator[logging.Logger]:
+    log = logging.getLogger("wickwatch.tests.logging")
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    yield log
+    log.handlers.clear()
+
+
+def test_json_lines(logger: logging.Logger) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger.addHandler(handler)
+    logger.warning("feed %s lagging", "binance_spot", extra={"lag_ms": 1200})
+    try:
+        raise ValueError("bad frame")
+    except ValueError:
+        logger.exception("parse failed ✓ кириллица")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["level"] == "WARNING" and first["message"] == "feed binance_spot lagging"
+    assert first["lag_ms"] == 1200 and first["logger"] == "wickwatch.tests.logging"
+    assert second["message"] == "parse failed ✓ кириллица"
+    assert "ValueError: bad frame" in second["exception"]
+
+
+async def _rows(engine: AsyncEngine) -> list[ErrorLogEntry]:
+    async with engine.connect() as connection:
+        result = await connection.execute(select(ErrorLogEntry).order_by(ErrorLogEntry.id))
+        return list(result.all())  # type: ignore[arg-type]
+
+
+async def test_errors_and_marked_records_reach_the_table(
+    engine: AsyncEngine, logger: logging.Logger
+) -> None:
+    handler = ErrorLogHandler()
+    logger.addHandler(handler)
+    writer = ErrorLogWriter(handler, engine)
+    task = asyncio.create_task(writer.run())
+    await asyncio.sleep(0)
+
+    logger.info("ordinary")
+    logger.warning("feed reconnected", extra={"error_log": True, "feed": "okx_spot"})
+    try:
+        1 / 0  # noqa: B018
+    except ZeroDivisionError:
+        logger.exception("detector crashed")
+    logger.critical("disk full")
+
+    for _ in range(100):
+        if writer.written >= 3:
+            break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    rows = await _rows(engine)
+    assert [(r.level, r.message) for r in rows] == [
+        ("WARNING", "feed reconnected"),
+        ("ERROR", "detector crashed"),
+        ("CRITICAL", "disk full"),
+    ]
+    assert rows[0].context == {"feed": "okx_spot"}
+    assert rows[1].exception is not None and "ZeroDivisionError" in rows[1].exception
+    assert all(r.created_at.tzinfo is not None for r in rows)
+
+
+def test_full_queue_drops_instead_of_blocking(logger: logging.Logger) -> None:
+    handler = ErrorLogHandler(maxsize=3)
+    logger.addHandler(handler)
+    for i in range(10):
+        logger.error("burst %d", i)
+    assert handler.queue.qsize() == 3
+    assert handler.dropped == 7
+
+
+async def test_a_failing_database_does_not_recurse(logger: logging.Logger) -> None:
+    from wickwatch.storage import create_engine
+
+    handler = ErrorLogHandler()
+    root = logging.getLogger()
+    root.addHandler(handler)  # the writer logs its own failure at ERROR
+    try:
+        broken = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+        writer = ErrorLogWriter(handler, broken)
+        logging.getLogger("wickwatch.tests.rooted").error("first")
+        written = await writer.flush()
+        await broken.dispose()
+    finally:
+        root.removeHandler(handler)
+    assert written == 0 and writer.failed == 1
+    assert handler.queue.qsize() == 0  # the writer's own ERROR was not queued again

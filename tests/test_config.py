@@ -1,0 +1,89 @@
+"""Configuration: defaults give the embedded mode; wrong values name the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from wickwatch.config import ALL_MARKETS, Settings, describe_validation_error
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("WICKWATCH_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_are_the_embedded_mode() -> None:
+    settings = Settings()
+    assert settings.effective_database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.effective_database_url.endswith("/data/wickwatch.db")
+    assert settings.redis_url is None and settings.embedded
+    assert (settings.api_host, settings.api_port) == ("127.0.0.1", 8000)
+    assert settings.markets == list(ALL_MARKETS)
+
+
+def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("WICKWATCH_API_PORT=9001\nWICKWATCH_LOG_FORMAT=json\n")
+    monkeypatch.setenv("WICKWATCH_MARKETS", "binance_spot, okx_futures")
+    monkeypatch.setenv("WICKWATCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
+    settings = Settings()
+    assert settings.api_port == 9001 and settings.log_format == "json"
+    assert settings.markets == ["binance_spot", "okx_futures"]
+    assert settings.effective_database_url == "postgresql+asyncpg://postgres@127.0.0.1/test"
+    assert not settings.is_sqlite
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("WICKWATCH_DATABASE_URL", "nonsense", "WICKWATCH_DATABASE_URL: not a database URL"),
+        ("WICKWATCH_DATABASE_URL", "mysql://x@y/z", "unsupported database 'mysql'"),
+        ("WICKWATCH_MARKETS", "binance_spot,kraken_spot", "unknown market kraken_spot"),
+        ("WICKWATCH_STATUS_INTERVAL_S", "-5", "WICKWATCH_STATUS_INTERVAL_S: Input should be"),
+        ("WICKWATCH_REDIS_URL", "not a url", "WICKWATCH_REDIS_URL"),
+        ("WICKWATCH_API_PORT", "70000", "WICKWATCH_API_PORT"),
+    ],
+)
+def test_invalid_values_are_described_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    line = describe_validation_error(caught.value)
+    assert expected in line
+    assert "\n" not in line
+
+
+def test_masked_hides_secrets_and_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WICKWATCH_SECRET_KEY", "s3cret-key-value")
+    monkeypatch.setenv("WICKWATCH_DATABASE_URL", "postgresql://app:hunter22@db.internal/ww")
+    monkeypatch.setenv("WICKWATCH_REDIS_URL", "redis://:redispass@cache:6379/0")
+    shown = repr(Settings().masked())
+    for secret in ("s3cret-key-value", "hunter22", "redispass"):
+        assert secret not in shown
+    assert "WICKWATCH_SECRET_KEY" in shown and "db.internal" in shown
+
+
+def test_production_requires_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WICKWATCH_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert describe_validation_error(caught.value) == (
+        "WICKWATCH_SECRET_KEY must be set when environment is production"
+    )
+    monkeypatch.setenv("WICKWATCH_SECRET_KEY", "k" * 32)
+    assert Settings().environment == "production"
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"`WICKWATCH_{name.upper()}`" in readme, name

@@ -1,0 +1,141 @@
+// The live layer shared by every page: one StreamClient while signed in, the alert feed it fills
+// (plus the REST history and the gap-fill after reconnects), and the optional sound / desktop
+// notification for new alerts.
+
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
+import { capabilities } from "../api/capabilities";
+import { api, ApiError } from "../api/client";
+import { itemsOf, type AlertPublic, type Page } from "../api/contract";
+import { API } from "../api/paths";
+import { emptyFeed, feedReducer, lastAlertId, type FeedState } from "../live/feed";
+import { defaultStreamUrl, StreamClient, type StreamState } from "../live/stream";
+import { useAuth } from "./auth";
+import { notifyAlert, type NotifyPrefs, loadNotifyPrefs, saveNotifyPrefs } from "./notify";
+
+export const stream = new StreamClient({
+  url: defaultStreamUrl,
+  getToken: () => api.freshAccessToken(),
+  refreshToken: () => api.refresh(),
+});
+
+/** Whether GET /api/v1/alerts exists on this server: unknown until the first answer. */
+export type HistoryState = "unknown" | "available" | "missing" | "error";
+
+export interface Live {
+  feed: FeedState;
+  streamState: StreamState;
+  nextRetryAt: number | null;
+  history: HistoryState;
+  markSeen: () => void;
+  clear: () => void;
+  prefs: NotifyPrefs;
+  setPrefs: (p: NotifyPrefs) => void;
+}
+
+/** Exported for tests, which provide a feed of their own. */
+export const LiveContext = createContext<Live | null>(null);
+const Ctx = LiveContext;
+const POLL_MS = 5000;
+const BATCH_MS = 100;
+
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const { user } = useAuth();
+  const [feed, dispatch] = useReducer(feedReducer as (s: FeedState, a: Parameters<typeof feedReducer>[1]) => FeedState, emptyFeed);
+  const [streamState, setStreamState] = useState<StreamState>(stream.getState());
+  const [nextRetryAt, setNextRetryAt] = useState<number | null>(null);
+  const [history, setHistory] = useState<HistoryState>("unknown");
+  const [prefs, setPrefsState] = useState<NotifyPrefs>(loadNotifyPrefs);
+  const feedRef = useRef(feed);
+  feedRef.current = feed;
+  const prefsRef = useRef(prefs);
+  prefsRef.current = prefs;
+
+  const fetchSince = useCallback(async (afterId: number | null) => {
+    try {
+      const answer = await api.get<Page<AlertPublic> | AlertPublic[]>(API.alerts, {
+        query: afterId === null ? { limit: 500 } : { after_id: afterId, limit: 1000 },
+      });
+      setHistory("available");
+      const alerts = itemsOf(answer);
+      if (alerts.length) dispatch({ type: "received", alerts, live: afterId !== null });
+    } catch (err) {
+      setHistory(err instanceof ApiError && err.notImplemented ? "missing" : "error");
+    }
+  }, []);
+
+  // Stream lifecycle follows the session.
+  useEffect(() => {
+    if (!user) {
+      stream.stop();
+      dispatch({ type: "clear" });
+      setHistory("unknown");
+      return;
+    }
+    const offState = stream.onState((s) => {
+      setStreamState(s);
+      setNextRetryAt(stream.getNextRetryAt());
+    });
+    const offOpen = stream.onOpen((reconnected) => {
+      if (reconnected) void fetchSince(lastAlertId(feedRef.current));
+    });
+    let queue: AlertPublic[] = [];
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const offAlerts = stream.subscribe("alerts", (m) => {
+      const alert = m.data as AlertPublic | undefined;
+      if (!alert || typeof alert.id !== "number") return;
+      queue.push(alert);
+      if (!feedRef.current.ids.has(alert.id)) notifyAlert(alert, prefsRef.current);
+      timer ??= setTimeout(() => {
+        timer = null;
+        const batch = queue;
+        queue = [];
+        dispatch({ type: "received", alerts: batch, live: true });
+      }, BATCH_MS);
+    });
+    const online = () => stream.retryNow();
+    window.addEventListener("online", online);
+    if (capabilities.serves(API.stream)) stream.start();
+    else setStreamState("unavailable"); // this server has no live stream (yet): do not dial it
+    void fetchSince(null);
+    return () => {
+      offState();
+      offOpen();
+      offAlerts();
+      if (timer) clearTimeout(timer);
+      window.removeEventListener("online", online);
+    };
+  }, [user, fetchSince]);
+
+  // Without a stream, poll the REST list so the feed still moves (degraded mode).
+  useEffect(() => {
+    if (!user || history !== "available" || streamState === "open") return;
+    const id = setInterval(() => void fetchSince(lastAlertId(feedRef.current)), POLL_MS);
+    return () => clearInterval(id);
+  }, [user, history, streamState, fetchSince]);
+
+  const setPrefs = useCallback((p: NotifyPrefs) => {
+    setPrefsState(p);
+    saveNotifyPrefs(p);
+  }, []);
+
+  const value = useMemo<Live>(
+    () => ({
+      feed,
+      streamState,
+      nextRetryAt,
+      history,
+      markSeen: () => dispatch({ type: "seen" }),
+      clear: () => dispatch({ type: "clear" }),
+      prefs,
+      setPrefs,
+    }),
+    [feed, streamState, nextRetryAt, history, prefs, setPrefs],
+  );
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
+
+export function useLive(): Live {
+  const v = useContext(Ctx);
+  if (!v) throw new Error("useLive outside LiveProvider");
+  return v;
+}

@@ -1,0 +1,47 @@
+import { memo } from "react";
+import type { AlertPublic } from "../api/contract";
+import { exchangeMarketShort, formatClock, formatFeedTime, formatDelta, formatPct, formatPrice, formatUsdCompact } from "../lib/format";
+
+export const ROW_HEIGHT = 34;
+
+interface Props {
+  alert: AlertPublic;
+  locale: string;
+  timeZone?: string;
+  fresh: boolean;
+  /** Now (ms), to tell today's alerts from older ones; omitted: clock time only. */
+  now?: number;
+  onOpen: (alert: AlertPublic) => void;
+  style?: React.CSSProperties;
+}
+
+export const AlertRow = memo(function AlertRow({ alert, locale, timeZone, fresh, now, onOpen, style }: Props) {
+  return (
+    <div
+      role="row"
+      tabIndex={0}
+      className={`feed-row ${alert.direction === "up" ? "is-up" : "is-down"} ${fresh ? "fresh" : ""}`}
+      style={style}
+      onClick={() => onOpen(alert)}
+      onKeyDown={(e) => {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          onOpen(alert);
+        }
+      }}
+      data-testid="feed-row"
+    >
+      <span role="cell" className="c-time mono">{now === undefined ? formatClock(alert.ts_ms, locale, timeZone) : formatFeedTime(alert.ts_ms, now, locale, timeZone)}</span>
+      <span role="cell" className="c-venue"><span className={`tag tag-${alert.market}`}>{exchangeMarketShort(alert.exchange, alert.market)}</span></span>
+      <span role="cell" className="c-symbol">{alert.symbol}</span>
+      <span role="cell" className="c-delta mono">{formatDelta(alert.delta_pct, alert.direction, locale)}</span>
+      <span role="cell" className="c-wick mono">{formatPct(alert.wick_pct, locale)}</span>
+      <span role="cell" className="c-vol mono">{formatUsdCompact(alert.volume_usd, locale)}</span>
+      <span role="cell" className="c-price mono">{formatPrice(alert.price, locale)}</span>
+      <span role="cell" className="c-rule muted" title={alert.strategy ?? alert.rule}>
+        {alert.strategy ?? alert.rule}
+        {alert.series_count > 1 && <span className="pill pill-dim">×{alert.series_count}</span>}
+      </span>
+    </div>
+  );
+});

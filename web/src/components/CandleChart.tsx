@@ -1,0 +1,86 @@
+import { CandlestickSeries, createChart, createSeriesMarkers, HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type Time, type UTCTimestamp } from "lightweight-charts";
+import { useEffect, useRef } from "react";
+import { useI18n } from "../i18n";
+import { DOWN_COLOR, UP_COLOR, type Bar, type SpikeMarker, type VolumeBar } from "../lib/chartData";
+import { formatClock, formatDateTime, formatPrice } from "../lib/format";
+
+export interface CandleChartProps {
+  bars: Bar[];
+  volume?: VolumeBar[];
+  markers?: SpikeMarker[];
+  /** Extra line series (moving average). */
+  line?: { time: number; value: number }[];
+  priceLine?: { price: number; title: string } | null;
+  timeZone?: string;
+  height?: number;
+  /** Show seconds on the time axis (1-second candles). */
+  seconds?: boolean;
+}
+
+/** A dark candlestick chart (lightweight-charts) that resizes with its box. */
+export function CandleChart({ bars, volume, markers, line, priceLine, timeZone, height = 380, seconds = true }: CandleChartProps) {
+  const { locale } = useI18n();
+  const box = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<IChartApi | null>(null);
+  const series = useRef<{ candles: ISeriesApi<"Candlestick">; volume: ISeriesApi<"Histogram">; line: ISeriesApi<"Line"> } | null>(null);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const chart = createChart(el, {
+      autoSize: true,
+      layout: { background: { color: "transparent" }, textColor: "#8a94a6", fontFamily: "inherit", attributionLogo: false },
+      grid: { vertLines: { color: "#1a2030" }, horzLines: { color: "#1a2030" } },
+      rightPriceScale: { borderColor: "#1f2633" },
+      timeScale: {
+        borderColor: "#1f2633",
+        timeVisible: true,
+        secondsVisible: seconds,
+        rightOffset: 4,
+        tickMarkFormatter: (t: Time) => formatClock(Number(t) * 1000, locale, timeZone).slice(0, seconds ? 8 : 5),
+      },
+      crosshair: { mode: 0 },
+      localization: {
+        locale,
+        timeFormatter: (t: Time) => formatDateTime(Number(t) * 1000, locale, timeZone),
+        priceFormatter: (p: number) => formatPrice(p, locale),
+      },
+    });
+    const candles = chart.addSeries(CandlestickSeries, {
+      upColor: UP_COLOR,
+      downColor: DOWN_COLOR,
+      wickUpColor: UP_COLOR,
+      wickDownColor: DOWN_COLOR,
+      borderVisible: false,
+    });
+    const vol = chart.addSeries(HistogramSeries, { priceScaleId: "vol", priceFormat: { type: "volume" }, lastValueVisible: false, priceLineVisible: false });
+    chart.priceScale("vol").applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+    const ma = chart.addSeries(LineSeries, { color: "#f5a524", lineWidth: 2, lastValueVisible: false, priceLineVisible: false });
+    chartRef.current = chart;
+    series.current = { candles, volume: vol, line: ma };
+    return () => {
+      chart.remove();
+      chartRef.current = null;
+      series.current = null;
+    };
+  }, [locale, timeZone, seconds]);
+
+  useEffect(() => {
+    const s = series.current;
+    if (!s) return;
+    s.candles.setData(bars.map((b) => ({ ...b, time: b.time as UTCTimestamp })));
+    s.volume.setData((volume ?? []).map((v) => ({ ...v, time: v.time as UTCTimestamp })));
+    s.line.setData((line ?? []).map((p) => ({ ...p, time: p.time as UTCTimestamp })));
+    const plugin = createSeriesMarkers(s.candles, (markers ?? []).map((m) => ({ ...m, time: m.time as UTCTimestamp })));
+    const pl = priceLine ? s.candles.createPriceLine({ price: priceLine.price, title: priceLine.title, color: "#4c9aff", lineStyle: 2, lineWidth: 1, axisLabelVisible: true }) : null;
+    chartRef.current?.timeScale().fitContent();
+    return () => {
+      // on unmount the chart effect's cleanup has already removed the chart (and everything on it)
+      if (series.current !== s) return;
+      plugin.detach();
+      if (pl) s.candles.removePriceLine(pl);
+    };
+  }, [bars, volume, markers, line, priceLine, locale, timeZone, seconds]);
+
+  return <div ref={box} className="chart" style={{ height }} data-testid="candle-chart" />;
+}

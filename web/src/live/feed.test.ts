@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { makeAlert } from "../test/alerts";
+import { defaultFilters, emptyFeed, feedReducer, filterAlerts, filtersFromQuery, filtersToQuery, lastAlertId, matchesFilters } from "./feed";
+
+describe("feedReducer", () => {
+  it("keeps newest first and counts live arrivals as unseen", () => {
+    const a = makeAlert({ id: 1, ts_ms: 1000 });
+    const b = makeAlert({ id: 2, ts_ms: 2000 });
+    let s = feedReducer(emptyFeed, { type: "received", alerts: [a], live: false });
+    s = feedReducer(s, { type: "received", alerts: [b], live: true });
+    expect(s.alerts.map((x) => x.id)).toEqual([2, 1]);
+    expect(s.unseen).toBe(1);
+    expect(feedReducer(s, { type: "seen" }).unseen).toBe(0);
+  });
+  it("drops duplicates (stream and REST gap-fill overlap)", () => {
+    const a = makeAlert({ id: 10 });
+    let s = feedReducer(emptyFeed, { type: "received", alerts: [a, a], live: true });
+    const same = feedReducer(s, { type: "received", alerts: [a], live: true });
+    expect(same).toBe(s);
+    expect(s.alerts).toHaveLength(1);
+    s = feedReducer(s, { type: "received", alerts: [a, makeAlert({ id: 11, ts_ms: a.ts_ms + 1 })], live: true });
+    expect(s.alerts.map((x) => x.id)).toEqual([11, 10]);
+  });
+  it("merges older history below newer alerts", () => {
+    let s = feedReducer(emptyFeed, { type: "received", alerts: [makeAlert({ id: 5, ts_ms: 5000 })], live: true });
+    s = feedReducer(s, { type: "received", alerts: [makeAlert({ id: 3, ts_ms: 3000 }), makeAlert({ id: 7, ts_ms: 7000 })], live: false });
+    expect(s.alerts.map((x) => x.id)).toEqual([7, 5, 3]);
+    expect(lastAlertId(s)).toBe(7);
+  });
+  it("orders alerts of the same second by id", () => {
+    const s = feedReducer(emptyFeed, { type: "received", alerts: [makeAlert({ id: 1, ts_ms: 1 }), makeAlert({ id: 2, ts_ms: 1 })], live: false });
+    expect(s.alerts.map((x) => x.id)).toEqual([2, 1]);
+  });
+  it("is bounded, dropping the oldest", () => {
+    const many = Array.from({ length: 30 }, (_, i) => makeAlert({ id: 100 + i, ts_ms: i }));
+    const s = feedReducer(emptyFeed, { type: "received", alerts: many, live: false }, 10);
+    expect(s.alerts).toHaveLength(10);
+    expect(s.alerts[9]!.id).toBe(120);
+    expect(s.ids.has(100)).toBe(false);
+  });
+  it("takes 1,000 alerts one by one quickly", () => {
+    let s = emptyFeed;
+    const started = performance.now();
+    for (let i = 0; i < 1000; i++) s = feedReducer(s, { type: "received", alerts: [makeAlert({ id: 10_000 + i, ts_ms: i })], live: true });
+    expect(s.alerts).toHaveLength(1000);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+  it("clears", () => {
+    const s = feedReducer(emptyFeed, { type: "received", alerts: [makeAlert()], live: true });
+    expect(feedReducer(s, { type: "clear" })).toBe(emptyFeed);
+    expect(lastAlertId(emptyFeed)).toBeNull();
+  });
+});
+
+describe("filters", () => {
+  const alerts = [
+    makeAlert({ id: 1, exchange: "binance", market: "spot", direction: "up", delta_pct: 2, volume_usd: "1000", symbol: "PEPEUSDT", base: "PEPE" }),
+    makeAlert({ id: 2, exchange: "okx", market: "futures", direction: "down", delta_pct: 5, volume_usd: "90000", symbol: "BTC-USDT-SWAP", base: "BTC" }),
+    makeAlert({ id: 3, exchange: "bybit", market: "futures", direction: "up", delta_pct: 8, volume_usd: 250000, symbol: "SOLUSDT", base: "SOL" }),
+  ];
+  const ids = (f: Partial<typeof defaultFilters>) => filterAlerts(alerts, { ...defaultFilters, ...f }).map((a) => a.id);
+
+  it("returns the same array when no filter is set", () => {
+    expect(filterAlerts(alerts, defaultFilters)).toBe(alerts);
+  });
+  it("filters by exchange, market and direction", () => {
+    expect(ids({ exchanges: ["okx", "bybit"] })).toEqual([2, 3]);
+    expect(ids({ markets: ["spot"] })).toEqual([1]);
+    expect(ids({ direction: "down" })).toEqual([2]);
+  });
+  it("filters by minimum delta and volume (decimal text or number)", () => {
+    expect(ids({ minDeltaPct: 5 })).toEqual([2, 3]);
+    expect(ids({ minVolumeUsd: 100000 })).toEqual([3]);
+  });
+  it("finds symbols by part of the symbol or the coin, any case", () => {
+    expect(ids({ symbol: "pepe" })).toEqual([1]);
+    expect(ids({ symbol: " btc " })).toEqual([2]);
+  });
+  it("combines filters with AND", () => {
+    expect(matchesFilters(alerts[2]!, { ...defaultFilters, exchanges: ["bybit"], direction: "down" })).toBe(false);
+  });
+  it("round-trips through the URL query", () => {
+    const f = { exchanges: ["binance", "okx"], markets: ["futures"], direction: "down" as const, minDeltaPct: 3, minVolumeUsd: 50000, symbol: "PEPE" };
+    const q = filtersToQuery(f);
+    expect(q.toString()).toBe("ex=binance%2Cokx&mkt=futures&dir=down&d=3&v=50000&q=PEPE");
+    expect(filtersFromQuery(q)).toEqual(f);
+    expect(filtersToQuery(defaultFilters).toString()).toBe("");
+  });
+  it("ignores junk in the URL", () => {
+    expect(filtersFromQuery(new URLSearchParams("dir=sideways&d=-1&v=abc"))).toEqual(defaultFilters);
+  });
+});

@@ -1,0 +1,67 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { createMemoryRouter, RouterProvider } from "react-router-dom";
+import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { LiveContext, type Live } from "../app/live";
+import { I18nProvider } from "../i18n";
+import { emptyFeed, feedReducer } from "../live/feed";
+import { makeAlert } from "../test/alerts";
+import { LivePage } from "./LivePage";
+
+afterEach(cleanup);
+
+// jsdom has no layout: give elements the size of a real feed (600 px high) so the virtualiser
+// has a viewport to fill
+const sizes = { clientHeight: 600, clientWidth: 1200, offsetHeight: 600, offsetWidth: 1200 };
+const saved = Object.fromEntries(Object.keys(sizes).map((k) => [k, Object.getOwnPropertyDescriptor(HTMLElement.prototype, k)]));
+beforeAll(() => {
+  for (const [k, v] of Object.entries(sizes)) Object.defineProperty(HTMLElement.prototype, k, { configurable: true, get: () => v });
+});
+afterAll(() => {
+  for (const [k, d] of Object.entries(saved)) if (d) Object.defineProperty(HTMLElement.prototype, k, d);
+});
+
+function live(count: number): Live {
+  const alerts = Array.from({ length: count }, (_, i) => makeAlert({ id: i + 1, ts_ms: 1_768_480_000_000 + i * 1000, direction: i % 2 ? "down" : "up", exchange: i % 3 ? "binance" : "okx" }));
+  return {
+    feed: feedReducer(emptyFeed, { type: "received", alerts, live: false }),
+    streamState: "open",
+    nextRetryAt: null,
+    history: "available",
+    markSeen: vi.fn(),
+    clear: vi.fn(),
+    prefs: { sound: false, desktop: false },
+    setPrefs: vi.fn(),
+  };
+}
+
+function renderLive(value: Live, url = "/live") {
+  const router = createMemoryRouter([{ path: "/live", element: <LivePage /> }, { path: "/alerts/:id", element: <div>alert page</div> }], { initialEntries: [url] });
+  render(
+    <I18nProvider lang="en">
+      <LiveContext.Provider value={value}>
+        <RouterProvider router={router} />
+      </LiveContext.Provider>
+    </I18nProvider>,
+  );
+}
+
+it("renders a window of a 1,000-alert feed, not every row", () => {
+  renderLive(live(1000));
+  expect(screen.getByTestId("feed-count").textContent).toBe("1,000 of 1,000 alerts");
+  const rows = screen.queryAllByTestId("feed-row").length;
+  expect(rows).toBeGreaterThan(0);
+  expect(rows).toBeLessThan(100);
+});
+
+it("filters from the URL and opens an alert", async () => {
+  renderLive(live(30), "/live?ex=okx&dir=down");
+  expect(screen.getByTestId("feed-count").textContent).toBe("5 of 30 alerts");
+  fireEvent.click(screen.getAllByTestId("feed-row")[0]!);
+  await screen.findByText("alert page");
+});
+
+it("says so when the server has neither stream nor history", () => {
+  renderLive({ ...live(0), streamState: "unavailable", history: "missing" });
+  expect(screen.getByTestId("unavailable")).toBeTruthy();
+});

@@ -1,0 +1,61 @@
+import { useEffect, useMemo, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import { api } from "../api/client";
+import type { CandlePublic } from "../api/contract";
+import { API } from "../api/paths";
+import { stream, useLive } from "../app/live";
+import { CandleChart } from "../components/CandleChart";
+import { ErrorBox, Unavailable } from "../components/States";
+import { useI18n } from "../i18n";
+import { toBars, toVolume } from "../lib/chartData";
+import { exchangeName } from "../lib/format";
+import { useResource } from "../lib/useResource";
+
+const HISTORY_S = 15 * 60;
+const KEEP = 3600;
+
+/** A live 1-second chart of one symbol: recent candles over REST, then the stream topic. */
+export default function SymbolPage() {
+  const { feed = "", symbol = "" } = useParams();
+  const { t } = useI18n();
+  const { streamState } = useLive();
+  const [exchange, market] = feed.split("_");
+  const history = useResource<{ candles: CandlePublic[] }>(
+    (signal) => {
+      const to = Date.now();
+      return api.get(API.candles, { signal, query: { exchange, market, symbol, from_ms: to - HISTORY_S * 1000, to_ms: to } });
+    },
+    [feed, symbol],
+  );
+  const [live, setLive] = useState<CandlePublic[]>([]);
+  useEffect(() => {
+    setLive([]);
+    return stream.subscribe(`candles:${feed}:${symbol}`, (m) => {
+      const c = m.data as CandlePublic | undefined;
+      if (c && typeof c.t === "number") setLive((prev) => (prev.length > KEEP ? prev.slice(-KEEP / 2) : prev).concat(c));
+    });
+  }, [feed, symbol]);
+  const all = useMemo(() => (history.data?.candles ?? []).concat(live), [history.data, live]);
+  const bars = useMemo(() => toBars(all), [all]);
+  const volume = useMemo(() => toVolume(all), [all]);
+  return (
+    <div className="page">
+      <div className="page-head">
+        <Link to="/markets" className="btn btn-ghost btn-small">← {t("nav.markets")}</Link>
+        <h1>
+          {symbol} <span className="muted">{exchangeName(exchange ?? "")} {market ? t(`market.${market === "futures" ? "futures" : "spot"}`) : ""}</span>
+        </h1>
+      </div>
+      {bars.length > 0 ? (
+        <CandleChart bars={bars} volume={volume} height={460} />
+      ) : history.missing && streamState !== "open" ? (
+        <Unavailable what={t("markets.chartUnavailable")} />
+      ) : history.error && !history.missing ? (
+        <ErrorBox error={history.error} onRetry={history.reload} />
+      ) : (
+        <div className="chart chart-loading" style={{ height: 460 }} />
+      )}
+      {history.missing && streamState === "open" && <p className="muted small">{t("markets.liveOnly")}</p>}
+    </div>
+  );
+}
