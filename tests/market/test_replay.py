@@ -94,7 +94,10 @@ def reference_trades(exchange: str, frame: str) -> list[RefTrade]:
     elif exchange == "bitget":
         if "action" not in msg or msg.get("arg", {}).get("channel") != "trade":
             return []
-        for ts, price, size, side in msg["data"]:
+        data = msg["data"]
+        if msg["action"] == "snapshot":
+            data = data[::-1]  # Bitget sends a snapshot newest first
+        for ts, price, size, side in data:
             p, q = Decimal(price), Decimal(size)
             tid = f"v1:{ts}:{price}:{size}:{side}"
             out.append(RefTrade(msg["arg"]["instId"], int(ts), p, q, p * q, side == "buy", tid))

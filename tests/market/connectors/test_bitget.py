@@ -211,11 +211,6 @@ async def test_spot_history_times_are_whole_seconds() -> None:
     values_match(sim, sink, exact_time=False)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="venues/bitget.py returns the rows of a snapshot push in frame order, which Bitget "
-    "sends newest first: the trades already traded before subscribing reach the sink reversed",
-)
 async def test_first_snapshot_reaches_the_sink_in_trade_order() -> None:
     sim_cfg = SimConfig(symbols=1, seed=9, generate=False)
 

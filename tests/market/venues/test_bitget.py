@@ -33,8 +33,8 @@ def test_registry() -> None:
     assert parser_class("bitget", "futures") is BitgetFuturesParser
 
 
-def test_doc_snapshot_is_kept_as_trades() -> None:
-    a, b = BitgetSpotParser().parse_frame(DOC_SPOT, RECV) or []
+def test_doc_snapshot_is_kept_as_trades_oldest_first() -> None:
+    b, a = BitgetSpotParser().parse_frame(DOC_SPOT, RECV) or []
     assert a == Trade(
         "bitget", "spot", "BTCUSDT", 26293.4, 0.0013, 26293.4 * 0.0013, "buy", 1695709835822,
         RECV, "1000000000",
@@ -115,7 +115,8 @@ def _legacy_rows(path: Path) -> list[tuple[str, list[str]]]:
         except ValueError:
             continue
         if "action" in msg and msg["arg"]["channel"] == "trade":
-            out.extend((msg["arg"]["instId"], row) for row in msg["data"])
+            data = msg["data"][::-1] if msg["action"] == "snapshot" else msg["data"]
+            out.extend((msg["arg"]["instId"], row) for row in data)  # oldest first
     return out
 
 
@@ -166,8 +167,9 @@ def test_legacy_mix_snapshot_frame(realdata_dir: Path) -> None:
                  '"channel":"trade"' in f)  # fmt: skip
     trades = BitgetFuturesParser().parse_frame(frame, RECV) or []
     assert len(trades) == len(json.loads(frame)["data"])
-    first = trades[0]
-    assert (first.symbol, first.ts_ms, first.price, first.qty, first.side, first.market) == (
+    assert [t.ts_ms for t in trades] == sorted(t.ts_ms for t in trades)  # sent newest first
+    newest = trades[-1]
+    assert (newest.symbol, newest.ts_ms, newest.price, newest.qty, newest.side, newest.market) == (
         "DASHUSDT",
         1649290076980,
         113.37,
@@ -186,7 +188,7 @@ def test_rest_spot_fills_doc_sample() -> None:
          "size": "0.0013", "ts": "1695709835822"}]}  # fmt: skip
     p = BitgetSpotParser()
     [rest] = p.parse_rest_trades("BTCUSDT", payload, RECV)
-    assert rest == (p.parse_frame(DOC_SPOT, RECV) or [])[0]
+    assert rest == (p.parse_frame(DOC_SPOT, RECV) or [])[-1]
 
 
 def test_rest_mix_fills() -> None:

@@ -18,6 +18,10 @@ Formats, told apart by the shape of each ``data`` row:
   trade repeated between the subscribe snapshot and an update; two genuinely identical fills in
   the same millisecond would collapse. Bitget no longer serves v1.
 
+A ``snapshot`` push lists its rows newest first (v2 and v1 alike, in every recording); they are
+returned oldest first, the order they traded in, like the rows of an ``update``: open/close of a
+candle and the feed's de-duplication horizon depend on it.
+
 Subscribe answers (``{"event":"subscribe",...}``), errors and the text ``pong`` give ``None``.
 """
 
@@ -91,6 +95,8 @@ class _BitgetParser(VenueParser):
 
             {"action": "update", "arg": {"instType": "mc", "channel": "trade",
              "instId": "UNIUSDT"}, "data": [["1649290078916", "9.977", "1", "sell"]]}
+
+        Trades come out oldest first (a snapshot's rows reversed).
         """
         if isinstance(frame, bytes):
             if frame.find(_MARK_B, 0, _HEAD) < 0:
@@ -123,6 +129,8 @@ class _BitgetParser(VenueParser):
             out.append(
                 Trade(EXCHANGE, market, symbol, price, qty, price * qty, side, ts, recv_ms, tid)
             )
+        if push.action == "snapshot":
+            out.reverse()  # sent newest first
         return out
 
     def parse_rest_trades(self, symbol: str, payload: Any, recv_ms: int) -> list[Trade]:
