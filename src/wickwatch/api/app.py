@@ -13,6 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wickwatch import __version__
@@ -43,6 +45,27 @@ def _error(
         {"error": {"code": code, "message": message, "details": details}},
         status_code=status,
         headers=headers,
+    )
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for errors meaning "the database cannot be reached now" (refused, dropped, shutting
+    down, pool exhausted), as opposed to a bug or a bad query: those answer 503, not 500."""
+    import asyncpg
+
+    if isinstance(exc, ConnectionError | TimeoutError | PoolTimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    return isinstance(
+        exc,
+        asyncpg.PostgresConnectionError
+        | asyncpg.exceptions.OperatorInterventionError
+        | asyncpg.InterfaceError
+        | ConnectionError
+        | TimeoutError,
     )
 
 
@@ -128,6 +151,25 @@ def create_app(
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(
             exc.status_code, f"http_{exc.status_code}", str(exc.detail), headers=exc.headers
+        )
+
+    @app.exception_handler(OSError)
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+        if not database_unavailable(exc):
+            raise exc  # a bug: the 500 handler below logs it
+        cause = getattr(exc, "orig", None) or exc  # never the statement or its parameters
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(cause).__name__,
+        )
+        return _error(
+            503,
+            "service_unavailable",
+            "the database is unavailable; try again shortly",
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)

@@ -9,8 +9,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from wickwatch import __version__
+from wickwatch.config import Settings
 
 router = APIRouter(tags=["health"])
+
+#: How long a readiness check may wait for a dependency (load balancers probe every few seconds).
+CHECK_TIMEOUT_S = 2.0
 
 
 @router.get("/healthz")
@@ -19,9 +23,31 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
+async def _redis_check(url: str) -> str:
+    """``ok`` or ``down: <reason>``; a connection of its own, so a probe never waits behind (or
+    disturbs) the bus, and the answer is Redis's state now, not the bus's last one."""
+    import redis.asyncio as redis
+
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=CHECK_TIMEOUT_S, socket_timeout=CHECK_TIMEOUT_S
+    )
+    try:
+        await client.ping()
+    except Exception as exc:
+        return f"down: {type(exc).__name__}"
+    finally:
+        await client.aclose()
+    return "ok"
+
+
 @router.get("/readyz", response_model=None)
 async def readyz(request: Request) -> JSONResponse | dict[str, Any]:
-    """The process can serve: the database answers (503 naming what is down otherwise)."""
+    """The process can serve: the database answers (503 naming what is down otherwise).
+
+    Redis, when configured, is checked and reported too, but its outage only makes the status
+    ``degraded`` (200): without Redis the API still answers from the database (live pushes and
+    shared rate limits wait for it), and a load balancer must not take every replica out of
+    rotation for a Redis restart."""
     checks: dict[str, str] = {}
     try:
         async with request.app.state.engine.connect() as connection:
@@ -29,6 +55,11 @@ async def readyz(request: Request) -> JSONResponse | dict[str, Any]:
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"down: {type(exc).__name__}"
-    ready = all(v == "ok" for v in checks.values())
-    body = {"status": "ready" if ready else "unavailable", "checks": checks}
+    settings: Settings = request.app.state.settings
+    if settings.redis_url is not None:
+        checks["redis"] = await _redis_check(str(settings.redis_url))
+    ready = checks["database"] == "ok"
+    degraded = any(v != "ok" for v in checks.values())
+    status = "unavailable" if not ready else "degraded" if degraded else "ready"
+    body = {"status": status, "checks": checks}
     return body if ready else JSONResponse(body, status_code=503)
