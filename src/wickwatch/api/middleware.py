@@ -7,6 +7,9 @@ headers, metrics and the slow-request log.
   echoed on the response and available to code as :func:`current_request_id`.
 * ``X-Process-Time``: seconds from receiving the request to starting the response.
 * A declared ``Content-Length`` above the limit is a 413 before anything reads the body.
+* An exception nothing else handled is logged here and answered with the API's 500 error body
+  (Starlette's own last-resort handler sits outside this middleware, so its 500 would lack the
+  headers below); the client never sees a stack trace.
 * Security headers on every response (see :data:`SECURITY_HEADERS`); a strict
   ``Content-Security-Policy`` on everything that is not HTML (pages set their own), HSTS over
   HTTPS, ``Cache-Control: no-store`` on ``/api`` responses.
@@ -35,6 +38,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("wickwatch.api.requests")
+errors_log = logging.getLogger("wickwatch.api.app")
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -129,12 +133,14 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        response_started = False
         is_api = scope.get("path", "").startswith("/api/")
         https = scope.get("scheme") == "https"
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
@@ -162,6 +168,18 @@ class RequestContextMiddleware:
                 await _send_error(send_wrapper, 413, "request body too large")
             else:
                 await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            if response_started:
+                raise  # too late for an error body; the server closes the connection
+            errors_log.error(
+                "unhandled error on %s %s",
+                scope.get("method", ""),
+                scope.get("path", ""),
+                exc_info=exc,
+            )
+            await _send_error(
+                send_wrapper, 500, "internal server error", code="internal_error", close=False
+            )
         finally:
             HTTP_IN_PROGRESS.dec()
             elapsed = time.perf_counter() - started
@@ -212,19 +230,17 @@ class RequestContextMiddleware:
             scope["scheme"] = scheme
 
 
-async def _send_error(send: Send, status: int, message: str) -> None:
+async def _send_error(
+    send: Send, status: int, message: str, *, code: str | None = None, close: bool = True
+) -> None:
     body = json.dumps(
-        {"error": {"code": f"http_{status}", "message": message, "details": None}}
+        {"error": {"code": code or f"http_{status}", "message": message, "details": None}}
     ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
