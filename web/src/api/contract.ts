@@ -100,9 +100,46 @@ export type PriceAlertCreate = Schemas["PriceAlertCreate"];
 export type ErrorLogEntry = Schemas["ErrorLogPublic"];
 export type SystemStatus = Schemas["SystemStatus"];
 
-/** POST /api/v1/settings/dry-run (not served yet): what the settings would have sent. */
+/** One replayed alert of a dry run (usersettings: the alert the draft settings would have sent). */
+export interface DryRunAlert {
+  ts_ms: number;
+  exchange: string;
+  market: string;
+  symbol: string;
+  direction: DirectionId;
+  delta_pct: number | string;
+  wick_pct: number | string;
+  volume_usd: number | string;
+  price: number | string;
+  rule: string;
+}
+
+/**
+ * POST /api/v1/settings/dry-run `{"settings": UserSettings, "hours": 24}`: what the draft would
+ * have sent. Only spikes of at least `floor_pct` are kept in the history it replays; `folded`
+ * counts alerts the cooldown and series folded away; `sample` is cut when `truncated`.
+ */
 export interface DryRunResult {
   hours: number;
-  count: number;
-  alerts: AlertPublic[];
+  from_ms: number;
+  to_ms: number;
+  floor_pct: number;
+  alerts: number;
+  folded: number;
+  by_market: { exchange: string; market: string; alerts: number }[];
+  sample: DryRunAlert[];
+  truncated: boolean;
+}
+
+/** POST /api/v1/channels/telegram/link → 201: a one-time `/start <code>` for the service bot. */
+export interface TelegramLink {
+  code: string;
+  deep_link: string;
+  expires_at: string;
+}
+
+/** POST /api/v1/channels/{id}/test: the outcome of one test message. */
+export interface ChannelTestResult {
+  ok: boolean;
+  detail: string | null;
 }

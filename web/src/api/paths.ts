@@ -20,11 +20,11 @@ export const API = {
   candles: "/api/v1/candles", // ?exchange=&market=&symbol=&from_ms=&to_ms=
   stats: "/api/v1/stats", // ?scope=me|global&days=
   settings: "/api/v1/settings", // GET → {version, updated_at, document}; PUT document + If-Match
-  settingsDryRun: "/api/v1/settings/dry-run", // not served yet: POST {document, hours}
+  settingsDryRun: "/api/v1/settings/dry-run", // POST {settings, hours} → DryRunResult
   channels: "/api/v1/channels",
   channel: (id: number) => `/api/v1/channels/${id}`,
-  channelTest: (id: number) => `/api/v1/channels/${id}/test`, // not served yet: POST → sends a test message
-  telegramLink: "/api/v1/channels/telegram/link", // not served yet: POST → {url: t.me deep link, code, expires_at}
+  channelTest: (id: number) => `/api/v1/channels/${id}/test`, // POST → {ok, detail}
+  telegramLink: "/api/v1/channels/telegram/link", // POST → 201 {code, deep_link, expires_at}; 503 without a service bot
   priceAlerts: "/api/v1/price-alerts",
   admin: {
     users: "/api/v1/admin/users",

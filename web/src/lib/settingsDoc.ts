@@ -130,7 +130,7 @@ export function errorsByPath(details: unknown): Record<string, string> {
   if (!Array.isArray(details)) return out;
   for (const d of details as { field?: unknown; reason?: unknown }[]) {
     if (!d || typeof d.field !== "string") continue;
-    const path = d.field.replace(/^body\./, "").replace(/^document\./, "");
+    const path = d.field.replace(/^body\./, "").replace(/^(document|settings)\./, "");
     out[path] = String(d.reason ?? "");
   }
   return out;

@@ -1,42 +1,60 @@
-import { useState, type FormEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { capabilities } from "../../api/capabilities";
 import { api, ApiError } from "../../api/client";
-import type { ChannelCreate, ChannelKind, ChannelPublic } from "../../api/contract";
+import type { ChannelCreate, ChannelKind, ChannelPublic, ChannelTestResult, TelegramLink } from "../../api/contract";
 import { API } from "../../api/paths";
 import { errorText, ResourceView } from "../../components/States";
 import { useI18n } from "../../i18n";
 import { formatDateTime } from "../../lib/format";
 import { useResource } from "../../lib/useResource";
-import { channelTarget, newWebhookSecret, parseChatId } from "../../lib/channels";
+import { channelHealth, channelTarget, countdown, DIGEST_CHOICES, digestMinutes, newlyLinked, newWebhookSecret, parseChatId, withDigest } from "../../lib/channels";
+
+/** How often the list is re-read while a Telegram link code waits for `/start`. */
+export const LINK_POLL_MS = 3000;
+const HEALTH_CLASS = { ok: "active", retrying: "degraded", failing: "down", unknown: "unknown" } as const;
+
+/** Copy to the clipboard; false when the browser refuses (no permission, insecure page). */
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type TestOutcome = { ok: boolean; text: string };
 
 /** The user's delivery channels (channels/endpoints.py): link Telegram, own bot, e-mail, webhook. */
 export function Channels() {
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const channels = useResource<ChannelPublic[]>((signal) => api.get<ChannelPublic[]>(API.channels, { signal }), []);
   const [adding, setAdding] = useState<ChannelKind | null>(null);
   const [note, setNote] = useState<string | null>(null);
-  const canLink = capabilities.serves(API.telegramLink);
+  const [tests, setTests] = useState<Record<number, TestOutcome | "busy">>({});
 
-  async function linkTelegram() {
-    setNote(null);
-    try {
-      // a one-time code for the service bot (notify/telegram_bot.py /start <code>, 15 minutes)
-      const { url, code } = await api.post<{ url: string; code?: string }>(API.telegramLink, {});
-      window.open(url, "_blank", "noopener");
-      setNote(code ? t("channels.linkOpenedCode", { code: `/start ${code}` }) : t("channels.linkOpened"));
-    } catch (err) {
-      setNote(errorText(t, err));
-    }
-  }
   async function act(fn: () => Promise<unknown>, done?: string) {
     setNote(null);
     try {
       await fn();
       if (done) setNote(done);
     } catch (err) {
-      setNote(errorText(t, err));
+      setNote(err instanceof ApiError && err.status === 422 ? Object.values(err.fieldErrors).join("; ") || err.message : errorText(t, err));
     }
     channels.reload();
+  }
+
+  async function sendTest(c: ChannelPublic) {
+    setTests((m) => ({ ...m, [c.id]: "busy" }));
+    let outcome: TestOutcome;
+    try {
+      const r = await api.post<ChannelTestResult>(API.channelTest(c.id), {});
+      outcome = r.ok ? { ok: true, text: t("channels.testOk") } : { ok: false, text: r.detail || t("channels.testFailed") };
+    } catch (err) {
+      outcome = { ok: false, text: err instanceof ApiError && err.status === 429 ? t("channels.testRateLimited", { s: err.retryAfterS ?? 60 }) : errorText(t, err) };
+    }
+    setTests((m) => ({ ...m, [c.id]: outcome }));
+    channels.reload(); // the test updates the channel's delivery status
   }
 
   return (
@@ -51,43 +69,21 @@ export function Channels() {
               <table className="table" data-testid="channels-table">
                 <tbody>
                   {list.map((c) => (
-                    <tr key={c.id} className={c.enabled ? "" : "row-deleted"}>
-                      <td>{t(`channel.${c.kind}`)}</td>
-                      <td>
-                        {c.name}
-                        <div className="muted small mono">{channelTarget(c)}{c.secret_masked ? ` · ${c.secret_masked}` : ""}</div>
-                      </td>
-                      <td>
-                        <span className={`status status-${c.last_status === "ok" || c.last_status === "sent" ? "active" : c.last_status ? "down" : "unknown"}`}>
-                          {c.last_status ?? t("channels.neverUsed")}
-                        </span>
-                        {c.last_status_at && <span className="muted small"> {formatDateTime(c.last_status_at, locale)}</span>}
-                        {c.last_error && <div className="field-error small">{c.last_error}</div>}
-                      </td>
-                      <td className="actions">
-                        {capabilities.serves(API.channelTest(c.id)) && (
-                          <button type="button" className="btn btn-small" onClick={() => void act(() => api.post(API.channelTest(c.id), {}), t("channels.testSent", { name: c.name }))}>
-                            {t("channels.test")}
-                          </button>
-                        )}
-                        <button type="button" className="btn btn-small btn-ghost" onClick={() => void act(() => api.patch(API.channel(c.id), { enabled: !c.enabled }))}>
-                          {c.enabled ? t("channels.disable") : t("channels.enable")}
-                        </button>
-                        <button type="button" className="btn btn-small btn-ghost" onClick={() => window.confirm(t("channels.confirmDelete", { name: c.name })) && void act(() => api.delete(API.channel(c.id)))}>
-                          {t("common.remove")}
-                        </button>
-                      </td>
-                    </tr>
+                    <ChannelRow
+                      key={c.id}
+                      channel={c}
+                      test={tests[c.id]}
+                      onTest={() => void sendTest(c)}
+                      onToggle={() => void act(() => api.patch(API.channel(c.id), { enabled: !c.enabled }))}
+                      onDigest={(minutes) => void act(() => api.patch(API.channel(c.id), { config: withDigest(c.config as Record<string, unknown>, minutes) }), t("channels.digestSaved"))}
+                      onRemove={() => window.confirm(t("channels.confirmDelete", { name: c.name })) && void act(() => api.delete(API.channel(c.id)))}
+                    />
                   ))}
                 </tbody>
               </table>
             )}
+            <TelegramLinker list={list} onLinked={(linked) => (channels.setData(linked), setNote(null))} />
             <div className="row-wrap">
-              {canLink && (
-                <button type="button" className="btn btn-primary btn-small" onClick={() => void linkTelegram()} data-testid="link-telegram">
-                  {t("channels.linkTelegram")}
-                </button>
-              )}
               <button type="button" className="btn btn-small" onClick={() => setAdding("telegram")} data-testid="add-telegram">{t("channels.ownBot")}</button>
               <button type="button" className="btn btn-small" onClick={() => setAdding("email")} data-testid="add-email">{t("channels.addEmail")}</button>
               <button type="button" className="btn btn-small" onClick={() => setAdding("webhook")} data-testid="add-webhook">{t("channels.addWebhook")}</button>
@@ -101,6 +97,199 @@ export function Channels() {
   );
 }
 
+function ChannelRow({ channel: c, test, onTest, onToggle, onDigest, onRemove }: { channel: ChannelPublic; test?: TestOutcome | "busy"; onTest: () => void; onToggle: () => void; onDigest: (minutes: number) => void; onRemove: () => void }) {
+  const { t, locale } = useI18n();
+  const health = channelHealth(c.last_status);
+  const config = c.config as Record<string, unknown>;
+  const digest = digestMinutes(config);
+  const choices = (DIGEST_CHOICES as readonly number[]).includes(digest) ? DIGEST_CHOICES : [...DIGEST_CHOICES, digest].sort((a, b) => a - b);
+  return (
+    <tr className={c.enabled ? "" : "row-deleted"} data-testid="channel-row" data-kind={c.kind} data-channel-id={c.id}>
+      <td>
+        {t(`channel.${c.kind}`)}
+        {c.kind === "telegram" && <div className="muted small">{config.bot === "own" ? t("channels.viaOwnBot") : t("channels.viaServiceBot")}</div>}
+      </td>
+      <td>
+        {c.name}
+        <div className="muted small mono">{channelTarget(c)}{c.secret_masked ? ` · ${c.secret_masked}` : ""}</div>
+      </td>
+      <td data-testid="channel-status" data-health={health}>
+        <span className={`status status-${HEALTH_CLASS[health]}`}>{t(`channels.health.${health}`)}</span>
+        {c.last_status_at && <span className="muted small"> {formatDateTime(c.last_status_at, locale)}</span>}
+        {c.last_error && health !== "ok" && <div className="field-error small">{c.last_error}</div>}
+        {test && test !== "busy" && (
+          <div className={`small ${test.ok ? "ok" : "field-error"}`} role="status" data-testid="channel-test-result" data-ok={String(test.ok)}>
+            {test.text}
+          </div>
+        )}
+      </td>
+      <td className="actions">
+        {c.kind === "email" && (
+          <label className="inline small" title={t("channels.digestHint")}>
+            {t("channels.digest")}{" "}
+            <select value={digest} onChange={(e) => onDigest(Number(e.target.value))} data-testid="email-digest">
+              {choices.map((m) => (
+                <option key={m} value={m}>{m === 0 ? t("channels.digestOff") : t("channels.digestEvery", { count: m })}</option>
+              ))}
+            </select>
+          </label>
+        )}
+        {capabilities.serves(API.channelTest(c.id)) && (
+          <button type="button" className="btn btn-small" onClick={onTest} disabled={test === "busy" || !c.enabled} data-testid="channel-test">
+            {test === "busy" ? t("common.wait") : t("channels.test")}
+          </button>
+        )}
+        <button type="button" className="btn btn-small btn-ghost" onClick={onToggle}>
+          {c.enabled ? t("channels.disable") : t("channels.enable")}
+        </button>
+        <button type="button" className="btn btn-small btn-ghost" onClick={onRemove}>
+          {t("common.remove")}
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+type LinkState =
+  | { phase: "idle" }
+  | { phase: "busy" }
+  | { phase: "waiting"; link: TelegramLink; before: Set<number> }
+  | { phase: "linked"; channel: ChannelPublic }
+  | { phase: "error"; text: string };
+
+/**
+ * "Link Telegram": a one-time code for the service bot (notify/telegram_bot.py `/start <code>`).
+ * The deep link opens the bot; groups and channels get the `/start <code>` text. Until the code
+ * expires the channel list is re-read, and the new chat shows up as soon as the bot linked it.
+ */
+export function TelegramLinker({ list, onLinked }: { list: ChannelPublic[]; onLinked: (list: ChannelPublic[]) => void }) {
+  const { t } = useI18n();
+  const [state, setState] = useState<LinkState>({ phase: "idle" });
+  const [now, setNow] = useState(() => Date.now());
+  const [copied, setCopied] = useState<string | null>(null);
+  const listRef = useRef(list);
+  listRef.current = list;
+  const onLinkedRef = useRef(onLinked);
+  onLinkedRef.current = onLinked;
+  const waiting = state.phase === "waiting" ? state : null;
+  const left = waiting ? countdown(waiting.link.expires_at, now) : null;
+  const expired = waiting !== null && left === null;
+
+  const start = useCallback(async () => {
+    setState({ phase: "busy" });
+    setCopied(null);
+    try {
+      const link = await api.post<TelegramLink>(API.telegramLink, {});
+      setNow(Date.now());
+      setState({ phase: "waiting", link, before: new Set(listRef.current.map((c) => c.id)) });
+    } catch (err) {
+      setState({ phase: "error", text: err instanceof ApiError && err.status === 503 ? t("channels.linkNoBot") : errorText(t, err) });
+    }
+  }, [t]);
+
+  // the countdown
+  useEffect(() => {
+    if (!waiting || expired) return;
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, [waiting, expired]);
+
+  // re-read the channels until the linked chat appears (or the code expires)
+  useEffect(() => {
+    if (!waiting || expired) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const controller = new AbortController();
+    const poll = async () => {
+      try {
+        const fresh = await api.get<ChannelPublic[]>(API.channels, { signal: controller.signal });
+        if (stopped) return;
+        const linked = newlyLinked(waiting.before, fresh);
+        if (linked) {
+          onLinkedRef.current(fresh);
+          setState({ phase: "linked", channel: linked });
+          return;
+        }
+      } catch {
+        if (stopped) return; // a failed poll is retried on the next tick
+      }
+      timer = setTimeout(() => void poll(), LINK_POLL_MS);
+    };
+    timer = setTimeout(() => void poll(), LINK_POLL_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [waiting, expired]);
+
+  if (!capabilities.serves(API.telegramLink)) return null;
+  async function copy(what: string, text: string) {
+    setCopied((await copyText(text)) ? what : null);
+  }
+  return (
+    <div className="telegram-link" data-testid="telegram-link">
+      {state.phase !== "waiting" && (
+        <div className="row-wrap">
+          <button type="button" className="btn btn-primary btn-small" onClick={() => void start()} disabled={state.phase === "busy"} data-testid="link-telegram">
+            {state.phase === "busy" ? t("common.wait") : t("channels.linkTelegram")}
+          </button>
+          {state.phase === "linked" && (
+            <span className="ok" role="status" data-testid="telegram-linked">
+              {t("channels.linked", { name: state.channel.name })}
+            </span>
+          )}
+          {state.phase === "error" && (
+            <span className="field-error" role="alert" data-testid="telegram-link-error">
+              {state.text}
+            </span>
+          )}
+        </div>
+      )}
+      {waiting && (
+        <div className="card" data-testid="telegram-link-code">
+          {expired ? (
+            <p className="field-error" data-testid="link-expired">{t("channels.linkExpired")}</p>
+          ) : (
+            <>
+              <p>{t("channels.linkStep1")}</p>
+              <div className="row-wrap">
+                <a className="btn btn-primary btn-small" href={waiting.link.deep_link} target="_blank" rel="noopener noreferrer" data-testid="telegram-deep-link">
+                  {t("channels.openTelegram")} ↗
+                </a>
+                <button type="button" className="btn btn-small" onClick={() => void copy("link", waiting.link.deep_link)}>
+                  {copied === "link" ? t("channels.copied") : t("channels.copyLink")}
+                </button>
+                <code className="mono small">{waiting.link.deep_link}</code>
+              </div>
+              <p className="muted small">{t("channels.linkGroups")}</p>
+              <div className="row-wrap">
+                <code className="mono" data-testid="telegram-start-command">/start {waiting.link.code}</code>
+                <button type="button" className="btn btn-small" onClick={() => void copy("command", `/start ${waiting.link.code}`)}>
+                  {copied === "command" ? t("channels.copied") : t("common.copy")}
+                </button>
+              </div>
+              <p className="muted small" aria-live="polite">
+                <span className="spinner" /> {t("channels.linkWaiting")} · <span data-testid="link-countdown">{t("channels.linkExpiresIn", { left: left ?? "0:00" })}</span>
+              </p>
+            </>
+          )}
+          <div className="row-wrap">
+            {expired && (
+              <button type="button" className="btn btn-primary btn-small" onClick={() => void start()} data-testid="link-again">
+                {t("channels.linkAgain")}
+              </button>
+            )}
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => setState({ phase: "idle" })}>
+              {t("common.cancel")}
+            </button>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
 function AddChannel({ kind, onDone }: { kind: ChannelKind; onDone: () => void }) {
   const { t } = useI18n();
   const [name, setName] = useState<string>(t(`channel.${kind}`));
@@ -110,6 +299,7 @@ function AddChannel({ kind, onDone }: { kind: ChannelKind; onDone: () => void })
   const [host, setHost] = useState("");
   const [port, setPort] = useState("587");
   const [username, setUsername] = useState("");
+  const [digest, setDigest] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -120,8 +310,8 @@ function AddChannel({ kind, onDone }: { kind: ChannelKind; onDone: () => void })
       return { kind, name, enabled: true, config: { chat_id: chatId, bot: "own" }, secret: secret.trim() };
     }
     if (kind === "email") {
-      const config = smtp ? { address: target.trim(), smtp: { host: host.trim(), port: Number(port) || 587, username: username.trim() || null, starttls: true } } : { address: target.trim() };
-      return { kind, name, enabled: true, config, secret: smtp && secret ? secret : null } as ChannelCreate;
+      const base = smtp ? { address: target.trim(), smtp: { host: host.trim(), port: Number(port) || 587, username: username.trim() || null, starttls: true } } : { address: target.trim() };
+      return { kind, name, enabled: true, config: withDigest(base, digest), secret: smtp && secret ? secret : null } as ChannelCreate;
     }
     return { kind, name, enabled: true, config: { url: target.trim() }, secret };
   }
@@ -162,6 +352,16 @@ function AddChannel({ kind, onDone }: { kind: ChannelKind; onDone: () => void })
         <label className="check">
           <input type="checkbox" checked={smtp} onChange={(e) => setSmtp(e.target.checked)} />
           <span>{t("channels.ownSmtp")}</span>
+        </label>
+      )}
+      {kind === "email" && (
+        <label title={t("channels.digestHint")}>
+          {t("channels.digest")}
+          <select name="digest" value={digest} onChange={(e) => setDigest(Number(e.target.value))}>
+            {DIGEST_CHOICES.map((m) => (
+              <option key={m} value={m}>{m === 0 ? t("channels.digestOff") : t("channels.digestEvery", { count: m })}</option>
+            ))}
+          </select>
         </label>
       )}
       {kind === "email" && smtp && (
