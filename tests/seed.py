@@ -47,8 +47,17 @@ def alert_row(user_id: int, **values: Any) -> Alert:
 async def add_alerts(
     sessions: async_sessionmaker[AsyncSession], user_id: int, specs: Iterable[Mapping[str, Any]]
 ) -> list[int]:
-    """Insert one alert per spec (defaults above), in order; returns their ids."""
-    rows = [alert_row(user_id, **spec) for spec in specs]
+    """Insert one alert per spec (defaults above), in order; returns their ids. Alerts are
+    unique per user × symbol × second × rule, so a repeated spec gets a numbered rule."""
+    rows: list[Alert] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for spec in specs:
+        row = alert_row(user_id, **spec)
+        key = (row.exchange, row.market, row.symbol, row.ts_ms, row.rule)
+        seen[key] = n = seen.get(key, 0) + 1
+        if n > 1:
+            row.rule = f"{row.rule} #{n}"
+        rows.append(row)
     async with sessions() as session:
         for row in rows:
             session.add(row)

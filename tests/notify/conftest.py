@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +56,7 @@ class World:
 
     sessionmaker: async_sessionmaker[AsyncSession]
     users: list[int] = field(default_factory=list)
+    seen: dict[tuple[int, str, str, str, str, int], int] = field(default_factory=dict)
 
     async def user(self, email: str | None = None, locale: str = "en") -> int:
         async with self.sessionmaker() as session:
@@ -100,10 +101,16 @@ class World:
         ids: list[int] = []
         async with self.sessionmaker() as session:
             for draft in drafts:
-                _alert, deliveries = await create_alert_with_deliveries(
-                    session, draft, destinations
+                # Alerts are unique per user × symbol × second × rule: a repeated test draft is
+                # a later spike (same second, next millisecond), not the same one again.
+                key = (draft.user_id, draft.exchange, draft.market, draft.symbol, draft.rule)
+                n = self.seen.get((*key, draft.ts_ms), 0)
+                self.seen[(*key, draft.ts_ms)] = n + 1
+                created = await create_alert_with_deliveries(
+                    session, replace(draft, ts_ms=draft.ts_ms + n), destinations
                 )
-                ids.extend(d.id for d in deliveries)
+                assert created is not None
+                ids.extend(d.id for d in created[1])
             await session.commit()
         return ids
 

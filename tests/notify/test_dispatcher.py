@@ -68,10 +68,12 @@ async def test_enqueue_writes_the_alert_and_one_row_per_enabled_channel(
     assert await deliveries(sessionmaker) == []
 
     async with sessionmaker() as session:
-        alert, _rows = await repo.create_alert_with_deliveries(
+        created = await repo.create_alert_with_deliveries(
             session, draft, ["browser", "telegram", "email"]
         )
         await session.commit()
+    assert created is not None
+    alert = created[0]
     stored = await deliveries(sessionmaker)
     assert [(r.channel, r.channel_id, r.status, r.attempts) for r in stored] == [
         ("telegram", chat, "pending", 0),
@@ -102,9 +104,12 @@ async def test_enqueue_accepts_detections_alert_draft(
         template="{symbol} {delta_formatted}", timezone="UTC",
     )  # fmt: skip
     async with sessionmaker() as session:
-        alert, [row] = await repo.create_alert_with_deliveries(session, draft)
+        created = await repo.create_alert_with_deliveries(session, draft)
         await session.commit()
-    assert (alert.direction, alert.folded_count, str(alert.volume_usd)) == ("down", 2, "0")
+    assert created is not None
+    alert, [row] = created
+    # An unknown USD volume stays unknown (NULL), never a made-up 0.
+    assert (alert.direction, alert.folded_count, alert.volume_usd) == ("down", 2, None)
     assert row.channel == "telegram"
 
 

@@ -47,6 +47,7 @@ def alert_event(alert: Alert, deliveries: Iterable[AlertDelivery] = ()) -> dict[
     return {
         "id": alert.id,
         "user_id": alert.user_id,
+        "kind": alert.kind,
         "exchange": alert.exchange,
         "market": alert.market,
         "symbol": alert.symbol,
@@ -57,7 +58,7 @@ def alert_event(alert: Alert, deliveries: Iterable[AlertDelivery] = ()) -> dict[
         "direction": alert.direction,
         "delta_pct": alert.delta_pct,
         "wick_pct": alert.wick_pct,
-        "volume_usd": decimal_text(alert.volume_usd),
+        "volume_usd": None if alert.volume_usd is None else decimal_text(alert.volume_usd),
         "price": decimal_text(alert.price),
         "rule": alert.rule,
         "strategy": alert.strategy,

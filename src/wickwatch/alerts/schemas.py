@@ -43,6 +43,7 @@ class DeliveryPublic(BaseModel):
 
 _ALERT_EXAMPLE: JsonDict = {
     "id": 1042,
+    "kind": "spike",
     "exchange": "binance",
     "market": "futures",
     "symbol": "BTCUSDT",
@@ -77,12 +78,27 @@ _ALERT_EXAMPLE: JsonDict = {
 }
 
 
+AlertKind = Literal["spike", "above_max", "below_min"]
+
+
+def alert_kind(kind: str) -> AlertKind:
+    """A stored ``alerts.kind`` as the API's literal (anything unknown shows as a spike)."""
+    if kind == "above_max":
+        return "above_max"
+    if kind == "below_min":
+        return "below_min"
+    return "spike"
+
+
 class AlertPublic(BaseModel):
-    """A spike that matched one of your rules."""
+    """A spike that matched one of your rules, or (``kind`` ``above_max`` / ``below_min``) a
+    price that left the band of one of your price alerts: then ``price`` is the price that
+    crossed and ``rule`` names the edge (``max 110000``)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_ALERT_EXAMPLE]})
 
     id: int
+    kind: AlertKind = "spike"
     exchange: str
     market: str
     symbol: str
@@ -93,7 +109,10 @@ class AlertPublic(BaseModel):
     direction: Literal["up", "down"]
     delta_pct: float = Field(description="Size of the move, percent (always positive).")
     wick_pct: float
-    volume_usd: DecimalText = Field(description="USD volume of the window (exact decimal).")
+    volume_usd: DecimalText | None = Field(
+        description="USD volume of the window (exact decimal); null when it cannot be known "
+        "(no live price of a non-USD quote)."
+    )
     price: DecimalText = Field(description="Close of the last candle (exact decimal).")
     rule: str
     strategy: str | None

@@ -15,6 +15,7 @@ from wickwatch.alerts.schemas import (
     AlertPublic,
     AlertsPage,
     DeliveryPublic,
+    alert_kind,
 )
 from wickwatch.api.cursors import decode_cursor, next_cursor
 from wickwatch.errors import NotFound
@@ -43,6 +44,7 @@ def delivery_public(delivery: AlertDelivery) -> DeliveryPublic:
 def alert_public(alert: Alert, deliveries: Sequence[AlertDelivery]) -> AlertPublic:
     return AlertPublic(
         id=alert.id,
+        kind=alert_kind(alert.kind),
         exchange=alert.exchange,
         market=alert.market,
         symbol=alert.symbol,

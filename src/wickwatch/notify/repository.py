@@ -29,6 +29,7 @@ from wickwatch.storage.models import (
     TelegramLinkCode,
     User,
 )
+from wickwatch.storage.models.alert import SPIKE
 from wickwatch.storage.types import utcnow
 
 PENDING = "pending"
@@ -88,10 +89,12 @@ class DraftLike(Protocol):
     def folded_count(self) -> int: ...
 
 
-def _decimal(value: float | Decimal | None) -> Decimal:
-    if value is None:
-        return Decimal(0)
+def _decimal(value: float | Decimal) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+
+
+def _decimal_or_none(value: float | Decimal | None) -> Decimal | None:
+    return None if value is None else _decimal(value)
 
 
 def _describe(kind: str, config: Mapping[str, Any]) -> str:
@@ -102,44 +105,63 @@ def _describe(kind: str, config: Mapping[str, Any]) -> str:
     return (text or kind)[:255]
 
 
+#: The columns of ``ux_alerts_dedup``: one alert per user × market × second × kind × rule.
+DEDUP_KEY = ("user_id", "exchange", "market", "symbol", "ts_ms", "kind", "rule")
+
+
 async def create_alert_with_deliveries(
     session: AsyncSession,
     draft: DraftLike,
     destinations: Iterable[str] | None = None,
     *,
     channels: Sequence[Channel] | None = None,
-) -> tuple[Alert, list[AlertDelivery]]:
+) -> tuple[Alert, list[AlertDelivery]] | None:
     """Add the alert and one pending delivery per enabled channel of each destination kind
     (``telegram``, ``email``, ``webhook``) in the caller's transaction; the caller commits.
 
+    Idempotent: when an alert with the same :data:`DEDUP_KEY` is already stored (another
+    collector, or this one before a restart, wrote the same spike) nothing is added and None is
+    returned — the database's unique index decides, so it holds across processes.
+
     ``destinations`` defaults to ``draft.destinations``; ``channels`` may pass the user's channels
     already loaded (otherwise they are read). ``browser`` gets no outbox row: the alert row is
-    what the browser shows. Template, timezone and chart flag are taken from the draft when it has
-    them, so the message is rendered as the user configured it when the alert fired.
+    what the browser shows. Kind, template, timezone and chart flag are taken from the draft when
+    it has them, so the message is rendered as the user configured it when the alert fired.
     """
     kinds = list(destinations if destinations is not None else getattr(draft, "destinations", ()))
-    alert = Alert(
-        user_id=draft.user_id,
-        exchange=draft.exchange,
-        market=draft.market,
-        symbol=draft.symbol,
-        base=draft.base,
-        quote=draft.quote,
-        ts_ms=draft.ts_ms,
-        window_s=draft.window_s,
-        direction=draft.direction,
-        delta_pct=float(draft.delta_pct),
-        wick_pct=float(draft.wick_pct),
-        volume_usd=_decimal(draft.volume_usd),
-        price=_decimal(draft.price),
-        rule=draft.rule[:120],
-        strategy=draft.strategy[:120] if draft.strategy else None,
-        series_count=draft.series_count,
-        folded_count=draft.folded_count,
-        template=getattr(draft, "template", None),
-        timezone=getattr(draft, "timezone", None),
-        chart=bool(getattr(draft, "chart", False)),
+    values = {
+        "user_id": draft.user_id,
+        "kind": getattr(draft, "kind", SPIKE),
+        "exchange": draft.exchange,
+        "market": draft.market,
+        "symbol": draft.symbol,
+        "base": draft.base,
+        "quote": draft.quote,
+        "ts_ms": draft.ts_ms,
+        "window_s": draft.window_s,
+        "direction": draft.direction,
+        "delta_pct": float(draft.delta_pct),
+        "wick_pct": float(draft.wick_pct),
+        "volume_usd": _decimal_or_none(draft.volume_usd),
+        "price": _decimal(draft.price),
+        "rule": draft.rule[:120],
+        "strategy": draft.strategy[:120] if draft.strategy else None,
+        "series_count": draft.series_count,
+        "folded_count": draft.folded_count,
+        "template": getattr(draft, "template", None),
+        "timezone": getattr(draft, "timezone", None),
+        "chart": bool(getattr(draft, "chart", False)),
+        "created_at": utcnow(),
+    }
+    statement = (
+        _upsert(session)(Alert)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[getattr(Alert, c) for c in DEDUP_KEY])
+        .returning(Alert)
     )
+    alert = (await session.scalars(statement)).one_or_none()
+    if alert is None:
+        return None
     wanted = {k for k in kinds if k not in NOT_IN_OUTBOX}
     if channels is None and wanted:
         channels = list(
@@ -151,8 +173,6 @@ async def create_alert_with_deliveries(
                 )
             ).all()
         )
-    session.add(alert)
-    await session.flush()
     deliveries = [
         AlertDelivery(
             alert_id=alert.id,

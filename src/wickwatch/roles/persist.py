@@ -153,6 +153,7 @@ class AlertWriter(_Batcher):
         self.written = 0  #: alerts committed
         self.dropped = 0  #: drafts dropped because the queue was full (database away for long)
         self.skipped = 0  #: drafts of users that no longer exist
+        self.duplicates = 0  #: drafts whose alert was already stored (not sent again)
 
     def put(self, drafts: Iterable[AlertDraft]) -> None:
         """Queue drafts (called from the candle loop; never blocks)."""
@@ -222,11 +223,13 @@ class AlertWriter(_Batcher):
                     if draft.user_id not in alive:
                         self.skipped += 1
                         continue
-                    alerts.append(
-                        await create_alert_with_deliveries(
-                            session, draft, channels=channels[draft.user_id]
-                        )
+                    created = await create_alert_with_deliveries(
+                        session, draft, channels=channels[draft.user_id]
                     )
+                    if created is None:  # stored already (another collector, a restart)
+                        self.duplicates += 1
+                    else:
+                        alerts.append(created)
             if records:
                 user_ids = {key[0] for key, _ in records}
                 alive = set(

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from wickwatch.stats.days import Period
 from wickwatch.storage.expressions import as_number, dialect_of
 from wickwatch.storage.models import Alert
+from wickwatch.storage.models.alert import SPIKE
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,11 @@ class StatsRepository:
         """The derived table: alert_id, exchange, market, symbol, base, ts_ms, direction,
         delta_pct, volume (a number SQL can sum and sort), volume_usd and price (for display)."""
         volume = as_number(Alert.volume_usd, self.dialect)
-        conditions = [Alert.ts_ms >= q.period.start_ms, Alert.ts_ms < q.period.end_ms]
+        conditions = [
+            Alert.ts_ms >= q.period.start_ms,
+            Alert.ts_ms < q.period.end_ms,
+            Alert.kind == SPIKE,  # price-band alerts are not spikes
+        ]
         if q.scope == "me":
             conditions.append(Alert.user_id == q.user_id)
         if q.coin is not None:
@@ -92,8 +97,9 @@ class StatsRepository:
 
     async def by_venue_and_direction(
         self, spikes: Subquery
-    ) -> Sequence[Row[str, str, str, int, float, Any]]:
-        """(exchange, market, direction, count, sum of delta, sum of volume) per group."""
+    ) -> Sequence[Row[str, str, str, int, float, Any, int]]:
+        """(exchange, market, direction, count, sum of delta, sum of volume, count of known
+        volumes) per group; unknown (NULL) volumes are left out of the volume figures."""
         s = spikes.c
         result = await self.session.execute(
             select(
@@ -103,6 +109,7 @@ class StatsRepository:
                 func.count(),
                 func.sum(s.delta_pct),
                 func.sum(s.volume),
+                func.count(s.volume),
             ).group_by(s.exchange, s.market, s.direction)
         )
         return result.all()
@@ -130,6 +137,7 @@ class StatsRepository:
         """The ``limit`` largest spikes by ``delta`` or ``volume``."""
         s = spikes.c
         key = s.delta_pct if by == "delta" else s.volume
+        known = key.is_not(None)  # an unknown volume ranks nowhere (PostgreSQL sorts NULL first)
         result = await self.session.execute(
             select(
                 s.alert_id,
@@ -143,6 +151,7 @@ class StatsRepository:
                 s.volume_usd,
                 s.price,
             )
+            .where(known)
             .order_by(key.desc(), s.ts_ms.desc(), s.alert_id.desc())
             .limit(limit)
         )

@@ -42,7 +42,7 @@ class TopSpike(BaseModel):
     ts_ms: int
     direction: Literal["up", "down"]
     delta_pct: float
-    volume_usd: DecimalText
+    volume_usd: DecimalText | None = Field(description="Null when the USD volume is unknown.")
     price: DecimalText
 
 
@@ -105,7 +105,9 @@ class StatsResponse(BaseModel):
     up: int
     down: int
     avg_delta_pct: float | None = Field(description="Mean move, percent; null without alerts.")
-    avg_volume_usd: float | None = Field(description="Mean USD volume; null without alerts.")
+    avg_volume_usd: float | None = Field(
+        description="Mean USD volume of the alerts whose volume is known; null without any."
+    )
     per_day: list[DayCount] = Field(description="Every day of the period, oldest first.")
     by_exchange_market: list[VenueCount] = Field(description="Most alerts first.")
     top_symbols: list[SymbolCount] = Field(description="Most alerts first.")

@@ -83,6 +83,7 @@ class StatsService:
         total = up = down = 0
         delta_sum = 0.0
         volume_sum = Decimal(0)
+        volume_known = 0
         venues: dict[tuple[str, str], int] = {}
         for (
             exchange_,
@@ -91,6 +92,7 @@ class StatsService:
             count,
             deltas,
             volumes,
+            known,
         ) in await self.stats.by_venue_and_direction(spikes):
             total += count
             if direction == "down":
@@ -99,6 +101,7 @@ class StatsService:
                 up += count
             delta_sum += as_float(deltas)
             volume_sum += to_decimal(volumes) or Decimal(0)
+            volume_known += known
             venues[(exchange_, market_)] = venues.get((exchange_, market_), 0) + count
 
         per_day = await self.stats.per_day(spikes, period)
@@ -116,7 +119,7 @@ class StatsService:
                     ts_ms=r.ts_ms,
                     direction="down" if r.direction == "down" else "up",
                     delta_pct=r.delta_pct,
-                    volume_usd=to_decimal(r.volume_usd) or Decimal(0),
+                    volume_usd=to_decimal(r.volume_usd),
                     price=to_decimal(r.price) or Decimal(0),
                 )
                 for r in rows
@@ -134,7 +137,7 @@ class StatsService:
             up=up,
             down=down,
             avg_delta_pct=delta_sum / total if total else None,
-            avg_volume_usd=float(volume_sum / total) if total else None,
+            avg_volume_usd=float(volume_sum / volume_known) if volume_known else None,
             per_day=[DayCount(date=day, count=counts.get(day, 0)) for day in period.days],
             by_exchange_market=[
                 VenueCount(exchange=e, market=m, count=c)

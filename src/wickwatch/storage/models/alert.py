@@ -14,18 +14,39 @@ from wickwatch.storage.types import ExactDecimal, UTCDateTime
 _ID = BigInteger().with_variant(Integer, "sqlite")
 
 
+#: ``alerts.kind`` of a spike that matched a rule or strategy.
+SPIKE = "spike"
+
+
 class Alert(CreatedAtMixin, Base):
-    """One spike that matched one user's rule."""
+    """One spike that matched one user's rule, or a price leaving a user's band (``kind``
+    ``above_max`` / ``below_min``: ``price`` is the price that crossed, ``rule`` names the edge)."""
 
     __tablename__ = "alerts"
     __table_args__ = (
         Index("ix_alerts_user_id_id", "user_id", "id"),
         Index("ix_alerts_user_id_ts_ms", "user_id", "ts_ms"),
         Index("ix_alerts_ts_ms", "ts_ms"),
+        #: One alert per user × market × second × rule, whichever collector (or restart of one)
+        #: wrote it first: writers insert with ON CONFLICT DO NOTHING on this index.
+        Index(
+            "ux_alerts_dedup",
+            "user_id",
+            "exchange",
+            "market",
+            "symbol",
+            "ts_ms",
+            "kind",
+            "rule",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(
+        String(12), nullable=False, default=SPIKE, server_default=SPIKE
+    )
     exchange: Mapped[str] = mapped_column(String(16), nullable=False)
     market: Mapped[str] = mapped_column(String(8), nullable=False)
     symbol: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -36,7 +57,8 @@ class Alert(CreatedAtMixin, Base):
     direction: Mapped[str] = mapped_column(String(4), nullable=False)
     delta_pct: Mapped[float] = mapped_column(Float, nullable=False)
     wick_pct: Mapped[float] = mapped_column(Float, nullable=False)
-    volume_usd: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    #: None when the quote's USD rate was unknown (no live price of a non-USD quote).
+    volume_usd: Mapped[Decimal | None] = mapped_column(ExactDecimal())
     price: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
     rule: Mapped[str] = mapped_column(String(120), nullable=False)
     strategy: Mapped[str | None] = mapped_column(String(120))
