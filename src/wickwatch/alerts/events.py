@@ -9,6 +9,8 @@
   without a renewal.
 * ``settings`` (:data:`~wickwatch.bus.SETTINGS`): :func:`settings_event` — a user's rules document
   changed (or the user was removed); collectors reload it.
+* ``price_alerts`` (:data:`~wickwatch.bus.PRICE_ALERTS`): :func:`price_alerts_event` — a user
+  created, changed, deleted or restored a price alert; collectors reload that user's bands.
 * ``status`` (:data:`~wickwatch.bus.STATUS`): one feed's status row (``exchange_stats`` columns).
 """
 
@@ -109,3 +111,8 @@ def watch_event(keys: Iterable[str], ttl_s: float) -> dict[str, Any]:
 def settings_event(user_id: int, version: int | None) -> dict[str, Any]:
     """User ``user_id``'s settings are now at ``version`` (None: the user is gone)."""
     return {"user_id": user_id, "version": version}
+
+
+def price_alerts_event(user_id: int) -> dict[str, Any]:
+    """User ``user_id``'s price alerts changed."""
+    return {"user_id": user_id}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from wickwatch.bus.base import (
     ALERTS,
     CANDLES,
+    PRICE_ALERTS,
     SETTINGS,
     STATUS,
     Bus,
@@ -23,6 +24,7 @@ from wickwatch.bus.base import (
 __all__ = [
     "ALERTS",
     "CANDLES",
+    "PRICE_ALERTS",
     "SETTINGS",
     "STATUS",
     "Bus",

@@ -44,6 +44,8 @@ CANDLES = "candles"
 STATUS = "status"
 #: Settings invalidation ("user 42 is at settings version 7"): broadcast to every process.
 SETTINGS = "settings"
+#: Price alerts invalidation ("user 42 changed their price alerts"): broadcast to collectors.
+PRICE_ALERTS = "price_alerts"
 
 DEAD_LETTER_SUFFIX = ".dead"
 
@@ -72,6 +74,7 @@ DEFAULT_TOPICS: dict[str, TopicConfig] = {
     CANDLES: TopicConfig(maxlen=10_000, durable=False, buffer=10_000),
     STATUS: TopicConfig(maxlen=1_000, durable=False, buffer=100),
     SETTINGS: TopicConfig(maxlen=10_000, durable=True, buffer=10_000),
+    PRICE_ALERTS: TopicConfig(maxlen=10_000, durable=True, buffer=10_000),
 }
 
 
