@@ -40,8 +40,10 @@ from wickwatch.accounts.schemas import (
 )
 from wickwatch.accounts.service import IssuedTokens
 from wickwatch.api.deps import SecurityDep, object_id
+from wickwatch.api.events import SettingsEventsDep
 from wickwatch.api.pagination import Page, Pagination
 from wickwatch.api.responses import error_responses
+from wickwatch.usersettings.repository import SettingsRepository
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 admin_router = APIRouter(
@@ -256,10 +258,19 @@ async def get_user(user_id: UserId, service: AccountServiceDep) -> UserPublic:
 
 @admin_router.patch("/users/{user_id}", responses=error_responses(404, 409))
 async def update_user(
-    user_id: UserId, data: UserUpdate, admin: AdminUser, service: AccountServiceDep
+    user_id: UserId,
+    data: UserUpdate,
+    admin: AdminUser,
+    service: AccountServiceDep,
+    events: SettingsEventsDep,
 ) -> UserPublic:
-    """Change role, name or active state. Disabling ends every session of the account at once."""
-    return UserPublic.model_validate(await service.update_user(admin, user_id, data))
+    """Change role, name or active state. Disabling ends every session of the account at once
+    and stops its alerts within a second."""
+    user = await service.update_user(admin, user_id, data)
+    if data.model_fields_set & {"role", "is_active"}:
+        version = await SettingsRepository(service.session).version(user.id)
+        events.changed(user.id, version if user.is_active else None)
+    return UserPublic.model_validate(user)
 
 
 @admin_router.delete(
@@ -267,9 +278,12 @@ async def update_user(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(404, 409),
 )
-async def delete_user(user_id: UserId, admin: AdminUser, service: AccountServiceDep) -> None:
+async def delete_user(
+    user_id: UserId, admin: AdminUser, service: AccountServiceDep, events: SettingsEventsDep
+) -> None:
     """Delete the account with all its data (settings, alerts, channels, sessions)."""
     await service.delete_user(admin, user_id)
+    events.changed(user_id, None)
 
 
 @admin_router.get("/invites")

@@ -24,6 +24,7 @@ from wickwatch.accounts.security import build_security
 from wickwatch.accounts.service import purge_sessions_forever
 from wickwatch.accounts.tokens import Clock
 from wickwatch.api import health, metrics, web
+from wickwatch.api.events import close_own_bus
 from wickwatch.api.middleware import RequestContextMiddleware
 from wickwatch.api.router import api_router
 from wickwatch.config import Settings
@@ -122,6 +123,7 @@ def create_app(
                 await asyncio.gather(writer_task, return_exceptions=True)
             janitor.cancel()
             await asyncio.gather(janitor, return_exceptions=True)
+            await close_own_bus(app)
             await engine.dispose()
             await security.aclose()
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Response
 from wickwatch.accounts.auth import CurrentUser
 from wickwatch.accounts.errors import InvalidInput
 from wickwatch.api.deps import DbSession
+from wickwatch.api.events import SettingsEventsDep
 from wickwatch.api.responses import error_responses
 from wickwatch.detection.schemas import UserSettings
 from wickwatch.usersettings.repository import SettingsRepository
@@ -46,6 +47,7 @@ async def put_settings(
     user: CurrentUser,
     service: Service,
     response: Response,
+    events: SettingsEventsDep,
     if_match: Annotated[
         str | None,
         Header(
@@ -54,7 +56,8 @@ async def put_settings(
         ),
     ] = None,
 ) -> SettingsEnvelope:
-    """Replace the whole document. Invalid documents are a 422 naming the field."""
+    """Replace the whole document. Invalid documents are a 422 naming the field. Detection uses
+    the new rules within a second (every collector is told over the bus)."""
     expected = None
     if if_match is not None and if_match.strip() != "*":
         matched = _ETAG.match(if_match.strip())
@@ -62,5 +65,6 @@ async def put_settings(
             raise InvalidInput("header.if-match", 'expected an ETag like "v3"')
         expected = int(matched.group(1))
     envelope = await service.replace(user, document, expected)
+    events.changed(user.id, envelope.version)
     response.headers["ETag"] = _etag(envelope.version)
     return envelope

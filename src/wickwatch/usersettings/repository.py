@@ -22,6 +22,13 @@ class SettingsRepository:
         )
         return result.scalar_one_or_none()
 
+    async def version(self, user_id: int) -> int:
+        """The stored document's version (0: none stored, the defaults apply)."""
+        result = await self.session.execute(
+            select(UserSettingsRow.version).where(UserSettingsRow.user_id == user_id)
+        )
+        return int(result.scalar_one_or_none() or 0)
+
     async def insert(self, user_id: int, document: dict[str, Any]) -> UserSettingsRow:
         row = UserSettingsRow(user_id=user_id, document=document, version=1)
         self.session.add(row)
