@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "notify_rate_slots",
     "telegram_link_codes",
     "spike_history",
+    "spike_charts",
 }
 
 

@@ -238,6 +238,10 @@ class Dispatcher:
     ) -> Self:
         kwargs.setdefault("config", DispatcherConfig.from_settings(settings))
         kwargs.setdefault("open_secret", secret_opener(settings))
+        if "charts" not in kwargs:  # alerts with "chart on" go out with their spike's chart
+            from wickwatch.notify.charts import SpikeCharts
+
+            kwargs["charts"] = SpikeCharts(sessionmaker)
         return cls(sessionmaker, notifiers, **kwargs)
 
     # --- control -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from wickwatch.storage.models.auth import AuthSession, Invite, RefreshToken
 from wickwatch.storage.models.base import Base
 from wickwatch.storage.models.channel import Channel
 from wickwatch.storage.models.detection import SpikeRecord
-from wickwatch.storage.models.notify import NotifyRateSlot, TelegramLinkCode
+from wickwatch.storage.models.notify import NotifyRateSlot, SpikeChart, TelegramLinkCode
 from wickwatch.storage.models.ops import ErrorLogEntry, ExchangeStats
 from wickwatch.storage.models.price import PriceAlert, PriceCandle1m
 from wickwatch.storage.models.user import User, UserSettings
@@ -23,6 +23,7 @@ __all__ = [
     "PriceAlert",
     "PriceCandle1m",
     "RefreshToken",
+    "SpikeChart",
     "SpikeRecord",
     "TelegramLinkCode",
     "User",

@@ -1,10 +1,11 @@
-"""Delivery bookkeeping shared by every dispatcher: send-rate slots and Telegram link codes."""
+"""Delivery bookkeeping shared by every dispatcher: send-rate slots, Telegram link codes and
+spike charts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wickwatch.storage.models.base import Base, CreatedAtMixin
@@ -36,3 +37,17 @@ class TelegramLinkCode(CreatedAtMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
+
+
+class SpikeChart(CreatedAtMixin, Base):
+    """The PNG chart of one spike, drawn once and shared by every user and dispatcher that
+    sends it (:mod:`wickwatch.notify.charts`); rows older than two days are deleted."""
+
+    __tablename__ = "spike_charts"
+    __table_args__ = (Index("ix_spike_charts_created_at", "created_at"),)
+
+    exchange: Mapped[str] = mapped_column(String(16), primary_key=True)
+    market: Mapped[str] = mapped_column(String(8), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ts_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
