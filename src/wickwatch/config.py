@@ -144,6 +144,16 @@ class Settings(BaseSettings):
         90, gt=0, description="How long 1-minute price history is kept."
     )
     error_log_retention_days: int = Field(30, gt=0, description="How long error-log rows are kept.")
+    spike_floor_pct: float = Field(
+        0.3,
+        gt=0,
+        le=100,
+        description="Smallest move (%) of a 1-second candle kept as a market spike for the "
+        "settings dry run; rules below it cannot be replayed.",
+    )
+    spike_retention_days: int = Field(
+        7, gt=0, le=90, description="How long market spikes are kept for the settings dry run."
+    )
     cors_origins: CommaList = Field(
         default_factory=list, description="Origins allowed by CORS (none by default)."
     )

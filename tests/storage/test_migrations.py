@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "telegram_link_codes",
     "spike_history",
     "spike_charts",
+    "market_spikes",
 }
 
 

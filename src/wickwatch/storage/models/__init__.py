@@ -4,7 +4,7 @@ from wickwatch.storage.models.alert import Alert, AlertDelivery
 from wickwatch.storage.models.auth import AuthSession, Invite, RefreshToken
 from wickwatch.storage.models.base import Base
 from wickwatch.storage.models.channel import Channel
-from wickwatch.storage.models.detection import SpikeRecord
+from wickwatch.storage.models.detection import MarketSpike, SpikeRecord
 from wickwatch.storage.models.notify import NotifyRateSlot, SpikeChart, TelegramLinkCode
 from wickwatch.storage.models.ops import ErrorLogEntry, ExchangeStats
 from wickwatch.storage.models.price import PriceAlert, PriceCandle1m
@@ -19,6 +19,7 @@ __all__ = [
     "ErrorLogEntry",
     "ExchangeStats",
     "Invite",
+    "MarketSpike",
     "NotifyRateSlot",
     "PriceAlert",
     "PriceCandle1m",
