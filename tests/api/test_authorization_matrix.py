@@ -131,6 +131,20 @@ async def a_channel(ctx: Ctx) -> dict[str, Any]:
     return {"channel_id": await ctx.target("a_channel", make)}
 
 
+async def an_email_channel(ctx: Ctx) -> dict[str, Any]:
+    """A channel whose test needs no network: this server has no SMTP server configured."""
+
+    async def make() -> int:
+        made = await ctx.env.client.post(
+            f"{API}/channels",
+            json={"kind": "email", "name": "mail", "config": {"address": "a@example.com"}},
+            headers=bearer(ctx.tokens["a"]["access_token"]),
+        )
+        return int(made.json()["id"])
+
+    return {"channel_id": await ctx.target("an_email_channel", make)}
+
+
 async def an_alert(ctx: Ctx) -> dict[str, Any]:
     async def make() -> int:
         from tests.seed import add_alerts
@@ -225,6 +239,8 @@ ROWS: dict[str, Row] = {
         OWNER_ONLY, body=fixed({"enabled": False}), path=a_channel
     ),
     f"DELETE {API}/channels/{{channel_id}}": Row(expect(401, 204, 404, 404), path=a_channel),
+    f"POST {API}/channels/telegram/link": Row(expect(401, 503, 503, 503)),  # no service bot
+    f"POST {API}/channels/{{channel_id}}/test": Row(OWNER_ONLY, path=an_email_channel),
     # the rules document (each user's own)
     f"GET {API}/settings": Row(SIGNED_IN),
     f"PUT {API}/settings": Row(SIGNED_IN, body=fixed({"cooldown_s": 90})),

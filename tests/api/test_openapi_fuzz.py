@@ -90,7 +90,12 @@ def _openapi() -> dict[str, Any]:
 
 
 # Loaded eagerly: schemathesis' lazy fixture loader does not work with this pytest version.
-schema = schemathesis.openapi.from_dict(_openapi())
+# Not fuzzed: "send test" makes real requests to whatever address a channel holds (tests reach
+# only loopback), and the Telegram link is 503 by design on a server without a service bot;
+# tests/api/test_channel_actions.py covers both against local stand-ins.
+schema = schemathesis.openapi.from_dict(_openapi()).exclude(
+    path_regex=r"^/api/v1/channels/(telegram/link|\{channel_id\}/test)$"
+)
 
 
 def _admin_headers(base_url: str) -> dict[str, str]:

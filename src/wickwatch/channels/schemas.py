@@ -204,3 +204,41 @@ class ChannelPublic(BaseModel):
 def parse_config(kind: str, raw: dict[str, Any]) -> BaseModel:
     """Validate ``raw`` as the configuration of ``kind`` (a ``ValueError`` names the problem)."""
     return _CONFIG_MODELS[kind].model_validate(raw)
+
+
+class TelegramLink(BaseModel):
+    """A one-time code that links a Telegram chat to your account (valid 15 minutes, single
+    use): open ``deep_link`` for a private chat, or send ``/start <code>`` in a group or channel
+    where the bot is a member."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "Xb3k9QmPz1LwT7aC",
+                    "deep_link": "https://t.me/wickwatch_bot?start=Xb3k9QmPz1LwT7aC",
+                    "expires_at": "2026-01-02T03:19:05Z",
+                }
+            ]
+        }
+    )
+
+    code: str
+    deep_link: str
+    expires_at: datetime
+
+
+class ChannelTestResult(BaseModel):
+    """Whether the test message went out; ``detail`` says why not (never a secret)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"ok": True, "detail": None},
+                {"ok": False, "detail": "Telegram: Forbidden: bot was blocked by the user"},
+            ]
+        }
+    )
+
+    ok: bool
+    detail: str | None

@@ -1,12 +1,14 @@
-"""Channels of one user: create, list, change, delete. Secrets are encrypted before they reach
-the database, re-encrypted with the current key whenever the channel is saved, and leave only
-masked (``123456:••••wxyz``)."""
+"""Channels of one user: create, list, change, delete, link a Telegram chat, send a test. Secrets
+are encrypted before they reach the database, re-encrypted with the current key whenever the
+channel is saved, and leave only masked (``123456:••••wxyz``)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from limits import parse_many
 from pydantic import BaseModel, ValidationError
 
 from wickwatch.accounts.crypto import SecretBox, SecretKeyError, mask_secret
@@ -14,29 +16,44 @@ from wickwatch.accounts.errors import InvalidInput
 from wickwatch.channels.repository import ChannelRepository
 from wickwatch.channels.schemas import (
     ChannelPublic,
+    ChannelTestResult,
     ChannelUpdate,
     EmailChannelCreate,
     TelegramChannelCreate,
+    TelegramLink,
     WebhookChannelCreate,
     check_secret,
     config_document,
     parse_config,
 )
-from wickwatch.errors import Conflict, NotFound
+from wickwatch.errors import Conflict, NotFound, ServiceUnavailable
 from wickwatch.storage.models import Channel, User
 from wickwatch.storage.types import utcnow
+
+if TYPE_CHECKING:
+    from wickwatch.accounts.security import Security
 
 log = logging.getLogger(__name__)
 
 MAX_CHANNELS_PER_USER = 20
 #: Keys the notify domain keeps in a channel's config itself; an update preserves them.
 SERVER_KEYS = {"telegram": ("mutes", "chat_type")}
+#: "Send test" per user: each one is a real message (and a real request to someone's server).
+TEST_RATE_LIMIT = parse_many("5/minute")
 
 
 class ChannelService:
-    def __init__(self, repository: ChannelRepository, box: SecretBox) -> None:
+    def __init__(
+        self, repository: ChannelRepository, box: SecretBox, *, security: Security | None = None
+    ) -> None:
         self.channels = repository
         self.box = box
+        self.security = security
+
+    def _security(self) -> Security:
+        if self.security is None:
+            raise RuntimeError("this operation needs the security context")
+        return self.security
 
     def public(self, channel: Channel) -> ChannelPublic:
         masked = None
@@ -136,6 +153,58 @@ class ChannelService:
         await self.get(user, channel_id)
         await self.channels.delete(channel_id, user.id)
         log.info("user %d deleted channel %d", user.id, channel_id)
+
+    async def telegram_link(self, user: User) -> TelegramLink:
+        """A one-time ``/start`` code for the service bot and its deep link."""
+        from wickwatch.notify.repository import LINK_CODE_TTL, create_link_code
+
+        settings = self._security().settings
+        token = settings.telegram_bot_token
+        if token is None or not token.get_secret_value():
+            raise ServiceUnavailable("the service Telegram bot is not configured on this server")
+        try:
+            from wickwatch.notify.telegram_bot import bot_username
+
+            username = await bot_username(token.get_secret_value(), settings.telegram_api_url)
+        except Exception as exc:
+            log.warning("the service bot's username is unknown: %s", type(exc).__name__)
+            raise ServiceUnavailable("the Telegram service bot cannot be reached") from None
+        now = utcnow()
+        code = await create_link_code(self.channels.session, user.id, now=now)
+        return TelegramLink(
+            code=code,
+            deep_link=f"https://t.me/{username}?start={code}",
+            expires_at=now + LINK_CODE_TTL,
+        )
+
+    async def send_test(self, user: User, channel_id: int) -> ChannelTestResult:
+        """Send a test message through the channel's real plugin now (not via the outbox)."""
+        from wickwatch.notify.probe import send_test
+
+        channel = await self.get(user, channel_id)
+        security = self._security()
+        await security.limiter.hit(TEST_RATE_LIMIT, "channel-test", str(user.id), what="tests")
+        secret = None
+        if channel.secret_ciphertext:
+            try:
+                secret = self.box.decrypt(channel.secret_ciphertext)
+            except SecretKeyError:
+                return ChannelTestResult(
+                    ok=False, detail="the channel's secret cannot be read; enter it again"
+                )
+        result = await send_test(
+            security.settings,
+            kind=channel.kind,
+            channel_id=channel.id,
+            user_id=user.id,
+            config=dict(channel.config or {}),
+            secret=secret,
+            locale=user.locale or "en",
+        )
+        log.info(
+            "user %d tested %s channel %d: ok=%s", user.id, channel.kind, channel.id, result.ok
+        )
+        return ChannelTestResult(ok=result.ok, detail=result.detail)
 
 
 def _current(channel: Channel) -> BaseModel | None:

@@ -348,6 +348,27 @@ class BotCommands:
         await self._reply(message, _t(message, "help"))
 
 
+_usernames: dict[tuple[str, str], str] = {}
+
+
+async def bot_username(token: str, api_url: str = "https://api.telegram.org") -> str:
+    """The bot's ``@username`` (without the ``@``) from ``getMe``, asked once per process: deep
+    links ``https://t.me/<username>?start=<code>`` need it."""
+    key = (token, api_url)
+    cached = _usernames.get(key)
+    if cached is not None:
+        return cached
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=15)
+    try:
+        me = await Bot(token, session=session).get_me()
+    finally:
+        await session.close()
+    if not me.username:
+        raise RuntimeError("the bot has no username")
+    _usernames[key] = me.username
+    return me.username
+
+
 class TelegramBot:
     """The service bot's long-polling loop: ``await start()`` … ``await stop()``."""
 

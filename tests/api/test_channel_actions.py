@@ -1,0 +1,245 @@
+"""Channel actions: the Telegram link code with its deep link, and "send test" through each
+channel's real plugin (Telegram stand-in, aiosmtpd, a local webhook receiver)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.api.kit import API, Env, EnvFactory, bearer
+from tests.notify.test_email import Mailbox, mailbox  # noqa: F401 - the fixture
+from tests.notify.test_webhook import SECRET as WEBHOOK_SECRET
+from tests.notify.test_webhook import Receiver, receiver  # noqa: F401 - the fixture
+from wickwatch.notify import repository as notify_repo
+from wickwatch.notify.standin import TelegramStandIn
+from wickwatch.storage.models import Channel
+from wickwatch.storage.types import utcnow
+
+SERVICE_TOKEN = "424242:service-bot-token-for-channel-tests"
+OWN_TOKEN = "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[TelegramStandIn]:
+    async with TelegramStandIn() as server:
+        yield server
+
+
+async def _user(env: Env) -> dict[str, str]:
+    _, email = await env.create_user()
+    return bearer(await env.token(email))
+
+
+async def _channel(env: Env, auth: dict[str, str], body: dict[str, Any]) -> int:
+    made = await env.client.post(f"{API}/channels", json=body, headers=auth)
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
+
+
+async def _test(env: Env, auth: dict[str, str], channel_id: int) -> Any:
+    response = await env.client.post(f"{API}/channels/{channel_id}/test", headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --- Telegram link ---------------------------------------------------------------------------
+
+
+async def test_link_code_with_the_bots_deep_link(
+    make_env: EnvFactory, standin: TelegramStandIn
+) -> None:
+    env = await make_env(telegram_bot_token=SERVICE_TOKEN, telegram_api_url=standin.url)
+    auth = await _user(env)
+    before = utcnow()
+
+    response = await env.client.post(f"{API}/channels/telegram/link", headers=auth)
+
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert set(body) == {"code", "deep_link", "expires_at"}
+    code = body["code"]
+    assert body["deep_link"] == f"https://t.me/standin_424242_bot?start={code}"
+    expires = datetime.fromisoformat(body["expires_at"])
+    assert before + timedelta(minutes=14) < expires <= utcnow() + timedelta(minutes=15)
+    again = await env.client.post(f"{API}/channels/telegram/link", headers=auth)
+    assert again.json()["code"] != code
+    assert len(standin.calls_to("getMe")) == 1  # the username is asked once
+
+    async with env.sessionmaker() as session:  # the code links a chat, as /start <code> does
+        channel = await notify_repo.redeem_link_code(
+            session, code, chat_id=-100777, chat_type="supergroup", title="Desk"
+        )
+        await session.commit()
+    assert channel is not None
+    listed = await env.client.get(f"{API}/channels", headers=auth)
+    assert [c["config"]["chat_id"] for c in listed.json()] == [-100777]
+
+
+async def test_link_without_a_service_bot_is_503(env: Env) -> None:
+    auth = await _user(env)
+    response = await env.client.post(f"{API}/channels/telegram/link", headers=auth)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+
+
+# --- send test -------------------------------------------------------------------------------
+
+
+async def test_telegram_test_reaches_the_chat_now(
+    make_env: EnvFactory, standin: TelegramStandIn
+) -> None:
+    env = await make_env(telegram_api_url=standin.url)
+    auth = await _user(env)
+    channel = await _channel(
+        env,
+        auth,
+        {"kind": "telegram", "name": "Mine", "config": {"chat_id": 5151}, "secret": OWN_TOKEN},
+    )
+
+    assert await _test(env, auth, channel) == {"ok": True, "detail": None}
+
+    [call] = standin.messages()
+    assert (call.method, call.token, call.chat_id, call.parse_mode) == (
+        "sendMessage",
+        OWN_TOKEN,
+        "5151",
+        "HTML",
+    )
+    assert call.text is not None and "this channel works" in call.text
+    async with env.sessionmaker() as session:  # not through the outbox
+        assert (
+            await notify_repo.delivery_counts(session, [channel], since=utcnow() - timedelta(1))
+            == {}
+        )
+
+
+async def test_a_failing_telegram_channel_is_ok_false_without_the_token(
+    make_env: EnvFactory, standin: TelegramStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    standin.tokens = {SERVICE_TOKEN}  # the user's token is unknown to "Telegram"
+    env = await make_env(telegram_api_url=standin.url)
+    auth = await _user(env)
+    channel = await _channel(
+        env,
+        auth,
+        {"kind": "telegram", "name": "Mine", "config": {"chat_id": 5151}, "secret": OWN_TOKEN},
+    )
+    with caplog.at_level(logging.DEBUG):
+        result = await _test(env, auth, channel)
+    assert result["ok"] is False
+    assert result["detail"] == "Telegram: Unauthorized"
+    assert OWN_TOKEN.split(":")[1] not in caplog.text
+
+
+async def test_email_test_goes_through_smtp(
+    env: Env,
+    mailbox: tuple[Mailbox, int],  # noqa: F811
+) -> None:
+    box, port = mailbox
+    auth = await _user(env)
+    smtp = {"host": "127.0.0.1", "port": port, "starttls": False, "from": "wickwatch@test.local"}
+    good = await _channel(
+        env,
+        auth,
+        {"kind": "email", "name": "Mail", "config": {"address": "me@example.com", "smtp": smtp}},
+    )
+    box.refuse.add("gone@example.com")
+    refused = await _channel(
+        env,
+        auth,
+        {"kind": "email", "name": "Gone", "config": {"address": "gone@example.com", "smtp": smtp}},
+    )
+
+    assert await _test(env, auth, good) == {"ok": True, "detail": None}
+    [(envelope, message)] = box.messages
+    assert envelope.rcpt_tos == ["me@example.com"]
+    assert "Test message" in str(message["Subject"])
+    result = await _test(env, auth, refused)
+    assert result["ok"] is False and "refused the recipient" in result["detail"]
+    assert len(box.messages) == 1
+
+
+async def test_email_without_a_server_says_so(env: Env) -> None:
+    auth = await _user(env)
+    channel = await _channel(
+        env, auth, {"kind": "email", "name": "Mail", "config": {"address": "me@example.com"}}
+    )
+    result = await _test(env, auth, channel)
+    assert result == {
+        "ok": False,
+        "detail": "e-mail is not configured on this server (WICKWATCH_SMTP_HOST)",
+    }
+
+
+async def test_webhook_test_is_signed_and_a_500_is_reported(
+    make_env: EnvFactory,
+    receiver: Receiver,  # noqa: F811
+) -> None:
+    env = await make_env(webhook_allow_private=True)
+    auth = await _user(env)
+    channel = await _channel(
+        env,
+        auth,
+        {
+            "kind": "webhook",
+            "name": "Hook",
+            "config": {"url": receiver.url},
+            "secret": WEBHOOK_SECRET,
+        },
+    )
+    assert await _test(env, auth, channel) == {"ok": True, "detail": None}
+    [processed] = receiver.processed.values()  # the receiver verified the signature
+    assert processed["type"] == "test"
+
+    receiver.script.append(500)
+    result = await _test(env, auth, channel)
+    assert result == {"ok": False, "detail": "webhook answered HTTP 500"}
+    assert WEBHOOK_SECRET not in str(result)
+
+
+async def test_webhook_to_loopback_is_refused_by_default(env: Env) -> None:
+    auth = await _user(env)
+    channel = await _channel(
+        env,
+        auth,
+        {
+            "kind": "webhook",
+            "name": "Hook",
+            "config": {"url": "http://127.0.0.1:9/hook"},
+            "secret": WEBHOOK_SECRET,
+        },
+    )
+    result = await _test(env, auth, channel)
+    assert result["ok"] is False and "loopback" in result["detail"]
+
+
+async def test_tests_are_rate_limited_per_user(env: Env) -> None:
+    auth = await _user(env)
+    other = await _user(env)
+    body = {"kind": "email", "name": "Mail", "config": {"address": "me@example.com"}}
+    channel = await _channel(env, auth, body)
+    for _ in range(5):
+        await _test(env, auth, channel)
+    limited = await env.client.post(f"{API}/channels/{channel}/test", headers=auth)
+    assert limited.status_code == 429
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) >= 1
+    # another user is not affected
+    theirs = await _channel(env, other, body)
+    await _test(env, other, theirs)
+
+
+async def test_another_users_channel_is_404(env: Env) -> None:
+    owner = await _user(env)
+    stranger = await _user(env)
+    channel = await _channel(
+        env, owner, {"kind": "email", "name": "Mail", "config": {"address": "me@example.com"}}
+    )
+    response = await env.client.post(f"{API}/channels/{channel}/test", headers=stranger)
+    assert response.status_code == 404
+    async with env.sessionmaker() as session:
+        assert await session.get(Channel, channel) is not None
