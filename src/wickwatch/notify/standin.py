@@ -20,6 +20,9 @@ per second per bot are recorded in :attr:`TelegramStandIn.violations` (and, with
         api.messages()            # successful sendMessage/sendPhoto calls
         api.push_message(chat_id=42, text="/start CODE")   # an update for getUpdates
 
+``GET /_standin/messages[?chat_id=…]`` shows the successful sends as JSON, read-only, for
+processes that did not start the stand-in (the browser tests of ``wickwatch demo``).
+
 Run alone: ``python -m wickwatch.notify.standin --port 8081``.
 """
 
@@ -165,6 +168,7 @@ class TelegramStandIn:
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_standin/messages", self._inspect)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -173,6 +177,7 @@ class TelegramStandIn:
         assert server is not None and server.sockets  # type: ignore[attr-defined]
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self.url = f"http://{self.host}:{self.port}"
+        log.info("Telegram Bot API stand-in on %s", self.url)
         return self.url
 
     async def stop(self) -> None:
@@ -301,6 +306,22 @@ class TelegramStandIn:
                 )
             await asyncio.sleep(0.01)
         return self.messages(chat_id)
+
+    async def _inspect(self, request: web.Request) -> web.Response:
+        """The successful sends (optionally to one chat), oldest first; no tokens."""
+        chat = request.query.get("chat_id")
+        sent = [
+            {
+                "method": c.method,
+                "chat_id": c.chat_id,
+                "text": html_to_text(c.body) if (c.parse_mode or "").upper() == "HTML" else c.body,
+                "parse_mode": c.parse_mode,
+                "photo": c.photo is not None or "photo" in c.params,
+                "wall": c.wall,
+            }
+            for c in self.messages(chat)
+        ]
+        return web.Response(body=orjson.dumps({"messages": sent}), content_type="application/json")
 
     # --- the API -----------------------------------------------------------------------------
 
