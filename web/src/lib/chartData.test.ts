@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { CandlePublic } from "../api/contract";
 import { makeAlert } from "../test/alerts";
-import { aggregateBars, movingAverage, spikeMarker, toBars, toVolume } from "./chartData";
+import { aggregateBars, alertChartSource, appendCandle, movingAverage, spikeMarker, toBars, toVolume } from "./chartData";
 
 describe("toBars", () => {
   it("converts ms to seconds, sorts, de-duplicates and drops bad rows", () => {
@@ -47,4 +48,27 @@ it("merges bars into longer ones", () => {
     { time: 300, open: 4, high: 9, low: 3, close: 6 },
   ]);
   expect(aggregateBars([], 60)).toEqual([]);
+});
+
+describe("live candles of brand-new alerts", () => {
+  const c = (t: number, close = 1) => ({ t, o: 1, h: 2, l: 0.5, c: close });
+  it("keeps the newest candles, a second's update replacing it", () => {
+    let list: CandlePublic[] = [c(1000), c(2000)];
+    list = appendCandle(list, c(2000, 5));
+    expect(list.map((x) => [x.t, x.c])).toEqual([[1000, 1], [2000, 5]]);
+    list = appendCandle(list, c(3000), 3);
+    expect(list.map((x) => x.t)).toEqual([1000, 2000, 3000]);
+    expect(appendCandle(list, c(4000), 3).map((x) => x.t)).toEqual([4000]);
+  });
+  it("shows stored candles when there are any, else the live ones", () => {
+    expect(alertChartSource([c(1000)], [c(5000)])).toEqual({ mode: "stored", candles: [c(1000)] });
+    expect(alertChartSource([], [c(5000)])).toEqual({ mode: "live", candles: [c(5000)] });
+    expect(alertChartSource(undefined, [])).toEqual({ mode: "waiting", candles: [] });
+  });
+  it("marks the spike only on a candle near it", () => {
+    const bars = toBars([c(60_000), c(61_000)]);
+    const alert = { ts_ms: 10_000, direction: "up" as const, delta_pct: 3 };
+    expect(spikeMarker(alert, bars, "+3%", 5)).toBeNull();
+    expect(spikeMarker({ ...alert, ts_ms: 58_000 }, bars, "+3%", 5)?.time).toBe(60);
+  });
 });

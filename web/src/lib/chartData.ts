@@ -60,11 +60,12 @@ export interface SpikeMarker {
  * for an up move (the wick is on top), below pointing up for a down move. Snapped to the nearest
  * bar that exists so it is always drawn.
  */
-export function spikeMarker(alert: Pick<AlertPublic, "ts_ms" | "direction" | "delta_pct">, bars: Bar[], text: string): SpikeMarker | null {
+export function spikeMarker(alert: Pick<AlertPublic, "ts_ms" | "direction" | "delta_pct">, bars: Bar[], text: string, maxGapS = Infinity): SpikeMarker | null {
   if (bars.length === 0) return null;
   const target = Math.floor(alert.ts_ms / 1000);
   let best = bars[0]!.time;
   for (const b of bars) if (Math.abs(b.time - target) < Math.abs(best - target)) best = b.time;
+  if (Math.abs(best - target) > maxGapS) return null; // live candles that begin after the spike
   const up = alert.direction === "up";
   return { time: best, position: up ? "aboveBar" : "belowBar", shape: up ? "arrowDown" : "arrowUp", color: up ? UP_COLOR : DOWN_COLOR, text };
 }
@@ -96,4 +97,21 @@ export function aggregateBars(bars: Bar[], seconds: number): Bar[] {
     }
   }
   return out;
+}
+
+/** Live candles kept by a chart: the newest `keep` (a later copy of a second replaces it). */
+export function appendCandle(prev: CandlePublic[], candle: CandlePublic, keep = 3600): CandlePublic[] {
+  const last = prev[prev.length - 1];
+  const next = last && last.t === candle.t ? prev.slice(0, -1).concat(candle) : prev.concat(candle);
+  return next.length > keep ? next.slice(next.length - Math.floor(keep / 2)) : next;
+}
+
+/**
+ * What an alert's chart shows: its stored candles when the server has them; otherwise (an alert
+ * seconds old: the history is written once a minute) the live 1-second candles of its symbol.
+ */
+export function alertChartSource(stored: CandlePublic[] | undefined, live: CandlePublic[]): { mode: "stored" | "live" | "waiting"; candles: CandlePublic[] } {
+  if (stored && stored.length > 0) return { mode: "stored", candles: stored };
+  if (live.length > 0) return { mode: "live", candles: live };
+  return { mode: "waiting", candles: [] };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MarketStatus } from "../api/contract";
-import { FEEDS, health, mergeStatus } from "./markets";
+import { FEEDS, health, mergeStatus, searchResults } from "./markets";
 
 const row = (exchange: string, market: string, status = "active"): MarketStatus => ({
   exchange, market, status, reason: null, connections_up: 1, connections_total: 1, symbols: 10, reconnects: 0,
@@ -22,5 +22,16 @@ describe("markets", () => {
     expect(health("degraded")).toBe("degraded");
     expect(health("weird")).toBe("unknown");
     expect(health(undefined)).toBe("unknown");
+  });
+});
+
+describe("searchResults", () => {
+  const s = (exchange: string, market: string, symbol: string, base?: string) => ({ exchange, market, symbol, base });
+  it("lists the stored symbols first, then matching symbols of the live feed, each once", () => {
+    const server = [s("binance", "futures", "SOLUSDT")];
+    const feed = [s("binance", "futures", "SOLUSDT", "SOL"), s("okx", "spot", "SOL-USDT", "SOL"), s("okx", "spot", "SOL-USDT", "SOL"), s("bybit", "spot", "BTCUSDT", "BTC")];
+    expect(searchResults(" sol ", server, feed).map((x) => `${x.exchange}_${x.market}:${x.symbol}`)).toEqual(["binance_futures:SOLUSDT", "okx_spot:SOL-USDT"]);
+    expect(searchResults("sol", [], feed, 1)).toHaveLength(1);
+    expect(searchResults("", server, feed)).toEqual([{ exchange: "binance", market: "futures", symbol: "SOLUSDT" }]);
   });
 });

@@ -1,4 +1,4 @@
-import type { MarketStatus } from "../api/contract";
+import type { MarketStatus, SymbolPublic } from "../api/contract";
 import detection from "../api/detection.json";
 
 export const FEEDS: { exchange: string; market: string }[] = detection.exchanges.flatMap((exchange) =>
@@ -20,4 +20,26 @@ export type Health = "active" | "degraded" | "down" | "unknown";
 export function health(status: string | undefined): Health {
   if (status === "up" || status === "active") return "active";
   return status === "degraded" || status === "down" ? status : "unknown";
+}
+
+type SymbolRef = Pick<SymbolPublic, "exchange" | "market" | "symbol">;
+
+/**
+ * The symbol search's answer: the server's matches (symbols with stored history), then symbols
+ * of the live feed that match too but are not stored yet (the history is written once a minute,
+ * so a brand-new market or a fresh demo has none) — each exchange × market × symbol once.
+ */
+export function searchResults(query: string, server: SymbolRef[], feed: (SymbolRef & { base?: string })[], limit = 20): SymbolRef[] {
+  const wanted = query.trim().toUpperCase();
+  const key = (s: SymbolRef) => `${s.exchange}_${s.market}:${s.symbol}`;
+  const seen = new Set<string>();
+  const out: SymbolRef[] = [];
+  const add = (s: SymbolRef) => {
+    if (out.length >= limit || seen.has(key(s))) return;
+    seen.add(key(s));
+    out.push({ exchange: s.exchange, market: s.market, symbol: s.symbol });
+  };
+  server.forEach(add);
+  if (wanted) for (const a of feed) if (a.symbol.toUpperCase().includes(wanted) || (a.base ?? "").toUpperCase().startsWith(wanted)) add(a);
+  return out;
 }

@@ -1,12 +1,14 @@
-import { useMemo } from "react";
+import { useEffect, useMemo } from "react";
 import { Link, useLocation, useParams } from "react-router-dom";
+import { capabilities } from "../api/capabilities";
 import { api } from "../api/client";
 import type { AlertCandles, AlertPublic, DeliveryPublic } from "../api/contract";
 import { API } from "../api/paths";
+import { useLiveCandles } from "../app/useLiveCandles";
 import { CandleChart } from "../components/CandleChart";
 import { ResourceView } from "../components/States";
 import { useI18n } from "../i18n";
-import { spikeMarker, toBars, toVolume } from "../lib/chartData";
+import { alertChartSource, spikeMarker, toBars, toVolume } from "../lib/chartData";
 import { exchangeName, formatDateTime, formatDelta, formatPct, formatPrice, formatUsdCompact } from "../lib/format";
 import { chartLink } from "../lib/template";
 import { useResource } from "../lib/useResource";
@@ -30,7 +32,7 @@ export default function AlertPage() {
         <Link to="/live" className="btn btn-ghost btn-small">← {t("alert.back")}</Link>
       </div>
       <ResourceView resource={alert}>
-        {(a) => <AlertDetails alert={a} candles={candles.data} candlesMissing={candles.missing} candlesError={candles.error} locale={locale} />}
+        {(a) => <AlertDetails alert={a} candles={candles.data} candlesMissing={candles.missing} candlesError={candles.error} reloadCandles={candles.reload} locale={locale} />}
       </ResourceView>
     </div>
   );
@@ -61,14 +63,29 @@ function Deliveries({ deliveries, locale }: { deliveries: DeliveryPublic[]; loca
   );
 }
 
-function AlertDetails({ alert: a, candles, candlesMissing, candlesError, locale }: { alert: AlertPublic; candles?: AlertCandles; candlesMissing: boolean; candlesError: unknown; locale: string }) {
+/** While an alert has no stored candles yet, ask again this often (history is written per minute). */
+export const STORED_RETRY_MS = 30_000;
+/** The spike is marked only on a candle this close to it (live candles start when the page opens). */
+const MARK_WITHIN_S = 5;
+
+function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadCandles, locale }: { alert: AlertPublic; candles?: AlertCandles; candlesMissing: boolean; candlesError: unknown; reloadCandles: () => void; locale: string }) {
   const { t } = useI18n();
-  const bars = useMemo(() => toBars(candles?.candles ?? []), [candles]);
-  const volume = useMemo(() => toVolume(candles?.candles ?? []), [candles]);
+  // an alert seconds old has no stored candles yet: show the symbol's live 1-second candles meanwhile
+  const storedEmpty = candlesMissing || (candles !== undefined && candles.candles.length === 0);
+  const live = useLiveCandles(`${a.exchange}_${a.market}`, a.symbol, storedEmpty);
+  const source = useMemo(() => alertChartSource(candles?.candles, live), [candles, live]);
+  useEffect(() => {
+    if (!storedEmpty || candlesMissing) return;
+    const id = setInterval(reloadCandles, STORED_RETRY_MS);
+    return () => clearInterval(id);
+  }, [storedEmpty, candlesMissing, reloadCandles]);
+  const bars = useMemo(() => toBars(source.candles), [source]);
+  const volume = useMemo(() => toVolume(source.candles), [source]);
   const markers = useMemo(() => {
-    const m = spikeMarker(a, bars, formatDelta(a.delta_pct, a.direction, locale));
+    const m = spikeMarker(a, bars, formatDelta(a.delta_pct, a.direction, locale), source.mode === "live" ? MARK_WITHIN_S : Infinity);
     return m ? [m] : [];
-  }, [a, bars, locale]);
+  }, [a, bars, locale, source.mode]);
+  const priceLine = useMemo(() => ({ price: Number(a.price), title: t("alert.alertPrice") }), [a.price, t]);
   return (
     <>
       <h1 className={a.direction === "up" ? "up" : "down"} data-testid="alert-title">
@@ -91,16 +108,23 @@ function AlertDetails({ alert: a, candles, candlesMissing, candlesError, locale 
       </p>
       <section className="panel" data-testid="alert-chart">
         <h2>{t("alert.chart")}</h2>
-        {candlesMissing ? (
+        {source.mode === "stored" ? (
+          <CandleChart bars={bars} volume={volume} markers={markers} priceLine={priceLine} seconds={(candles?.interval_s ?? 1) < 60} />
+        ) : source.mode === "live" ? (
+          <>
+            <p className="muted small" data-testid="alert-chart-live">{t("alert.chartLive")}</p>
+            <CandleChart bars={bars} volume={volume} markers={markers} priceLine={priceLine} seconds />
+          </>
+        ) : candlesMissing && !capabilities.serves(API.stream) ? (
           <div className="state state-unavailable">{t("alert.chartUnavailable")}</div>
-        ) : candlesError && !candles ? (
+        ) : candlesError && !candles && !candlesMissing ? (
           <div className="state state-error">{t("alert.chartError")}</div>
-        ) : !candles ? (
+        ) : !candles && !candlesMissing ? (
           <div className="chart chart-loading" style={{ height: 380 }} />
-        ) : bars.length === 0 ? (
-          <div className="state state-empty">{t("alert.noCandles")}</div>
         ) : (
-          <CandleChart bars={bars} volume={volume} markers={markers} priceLine={{ price: Number(a.price), title: t("alert.alertPrice") }} seconds={(candles.interval_s ?? 1) < 60} />
+          <div className="state state-empty" data-testid="alert-chart-waiting">
+            <span className="spinner" /> {t("alert.chartWaiting")}
+          </div>
         )}
       </section>
       {a.deliveries && a.deliveries.length > 0 && <Deliveries deliveries={a.deliveries} locale={locale} />}

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { capabilities } from "../api/capabilities";
 import { api } from "../api/client";
@@ -8,7 +8,7 @@ import { stream, useLive } from "../app/live";
 import { ErrorBox, Loading, Unavailable } from "../components/States";
 import { useI18n } from "../i18n";
 import { exchangeName, formatAgo, formatInt, formatLag, formatRate } from "../lib/format";
-import { health, mergeStatus } from "../lib/markets";
+import { health, mergeStatus, searchResults } from "../lib/markets";
 import { useResource } from "../lib/useResource";
 
 export default function MarketsPage() {
@@ -47,7 +47,7 @@ export default function MarketsPage() {
       <div className="page-head">
         <h1>{t("markets.title")}</h1>
         <div className="spacer" />
-        {capabilities.serves(API.symbols) && <SymbolSearch />}
+        <SymbolSearch />
       </div>
       {body}
     </div>
@@ -102,45 +102,56 @@ function MarketsTable({ rows, now, locale }: { rows: MarketStatus[]; now: number
   );
 }
 
-function SymbolSearch() {
+/** How long typing pauses before the search asks the server. */
+export const SEARCH_DEBOUNCE_MS = 250;
+
+/**
+ * Symbol search opening a live chart. The answer is tagged with the query it answers
+ * (`data-query`) and a changed query clears it at once, so a slow answer to an earlier query is
+ * never shown (or clicked) as the answer to the current one.
+ */
+export function SymbolSearch() {
   const { t } = useI18n();
+  const { feed } = useLive();
   const [q, setQ] = useState("");
-  const [results, setResults] = useState<SymbolPublic[] | null>(null);
+  const [answer, setAnswer] = useState<{ query: string; server: SymbolPublic[] } | null>(null);
   const [missing, setMissing] = useState(!capabilities.serves(API.symbols));
+  const query = q.trim();
   useEffect(() => {
-    const query = q.trim();
-    if (query.length < 2) {
-      setResults(null);
-      return;
-    }
+    setAnswer(null);
+    if (query.length < 2) return;
     const controller = new AbortController();
     const timer = setTimeout(() => {
+      if (missing) return setAnswer({ query, server: [] });
       api
         .get<Page<SymbolPublic> | SymbolPublic[]>(API.symbols, { query: { q: query, limit: 20 }, signal: controller.signal })
-        .then((a) => setResults(itemsOf(a)))
+        .then((a) => {
+          if (!controller.signal.aborted) setAnswer({ query, server: itemsOf(a) });
+        })
         .catch((err: unknown) => {
           if (controller.signal.aborted) return;
-          setMissing(Boolean((err as { notImplemented?: boolean }).notImplemented));
-          setResults([]);
+          if ((err as { notImplemented?: boolean }).notImplemented) setMissing(true);
+          setAnswer({ query, server: [] });
         });
-    }, 250);
+    }, SEARCH_DEBOUNCE_MS);
     return () => {
       clearTimeout(timer);
       controller.abort();
     };
-  }, [q]);
+  }, [query, missing]);
+  const results = useMemo(() => (answer ? searchResults(answer.query, answer.server, feed.alerts) : null), [answer, feed.alerts]);
   return (
     <div className="search-box">
       <input type="search" className="search" placeholder={t("markets.searchSymbol")} value={q} onChange={(e) => setQ(e.target.value)} aria-label={t("markets.searchSymbol")} data-testid="symbol-search" />
-      {results && (
-        <div className="search-pop" role="listbox" data-testid="symbol-results">
-          {missing ? (
-            <div className="muted small pad">{t("common.unavailableTitle")}</div>
+      {query.length >= 2 && (
+        <div className="search-pop" role="listbox" data-testid="symbol-results" data-query={answer?.query ?? ""} aria-busy={!answer}>
+          {!results ? (
+            <div className="muted small pad">{t("common.loading")}</div>
           ) : results.length === 0 ? (
-            <div className="muted small pad">{t("common.nothingFound")}</div>
+            <div className="muted small pad">{missing ? t("common.unavailableTitle") : t("common.nothingFound")}</div>
           ) : (
             results.map((s) => (
-              <Link key={`${s.exchange}_${s.market}:${s.symbol}`} role="option" to={`/markets/${s.exchange}_${s.market}/${encodeURIComponent(s.symbol)}`}>
+              <Link key={`${s.exchange}_${s.market}:${s.symbol}`} role="option" aria-selected={false} to={`/markets/${s.exchange}_${s.market}/${encodeURIComponent(s.symbol)}`} data-symbol={s.symbol} data-feed={`${s.exchange}_${s.market}`}>
                 <b>{s.symbol}</b> <span className="muted">{exchangeName(s.exchange)} {t(`market.${s.market === "futures" ? "futures" : "spot"}`)}</span>
               </Link>
             ))

@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api } from "../api/client";
 import type { CandlePublic } from "../api/contract";
 import { API } from "../api/paths";
-import { stream, useLive } from "../app/live";
+import { useLive } from "../app/live";
+import { useLiveCandles } from "../app/useLiveCandles";
 import { CandleChart } from "../components/CandleChart";
 import { ErrorBox, Unavailable } from "../components/States";
 import { useI18n } from "../i18n";
@@ -12,7 +13,6 @@ import { exchangeName } from "../lib/format";
 import { useResource } from "../lib/useResource";
 
 const HISTORY_S = 15 * 60;
-const KEEP = 3600;
 
 /** A live 1-second chart of one symbol: recent candles over REST, then the stream topic. */
 export default function SymbolPage() {
@@ -27,14 +27,7 @@ export default function SymbolPage() {
     },
     [feed, symbol],
   );
-  const [live, setLive] = useState<CandlePublic[]>([]);
-  useEffect(() => {
-    setLive([]);
-    return stream.subscribe(`candles:${feed}:${symbol}`, (m) => {
-      const c = m.data as CandlePublic | undefined;
-      if (c && typeof c.t === "number") setLive((prev) => (prev.length > KEEP ? prev.slice(-KEEP / 2) : prev).concat(c));
-    });
-  }, [feed, symbol]);
+  const live = useLiveCandles(feed, symbol);
   const all = useMemo(() => (history.data?.candles ?? []).concat(live), [history.data, live]);
   const bars = useMemo(() => toBars(all), [all]);
   const volume = useMemo(() => toVolume(all), [all]);

@@ -4,6 +4,7 @@ import { vi } from "vitest";
 export interface Call {
   method: string;
   path: string;
+  query: Record<string, string>;
   body: unknown;
 }
 
@@ -19,7 +20,7 @@ export function mockFetch(routes: Record<string, Handler | Reply>) {
   const calls: Call[] = [];
   const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input), "http://localhost");
-    const call = { method: init?.method ?? "GET", path: url.pathname, body: init?.body ? JSON.parse(String(init.body)) : undefined };
+    const call = { method: init?.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), body: init?.body ? JSON.parse(String(init.body)) : undefined };
     calls.push(call);
     const route = routes[`${call.method} ${call.path}`];
     const reply = route === undefined ? json(404, { error: { code: "http_404", message: "Not Found", details: null } }) : typeof route === "function" ? await route(call) : route;
