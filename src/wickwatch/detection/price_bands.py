@@ -15,8 +15,9 @@ One transition per candle at most (if one candle spans the whole band from insid
 wins). So each crossing fires once and noise around a boundary does not repeat it. Incomplete
 candles update :class:`LatestPrices` but are not evaluated (a gap does not fire, the next complete
 candle does). A new band starts ``inside``: if the price is already outside it fires on the next
-candle. The state is exposed (:meth:`PriceBandMonitor.state_of`) so it can be persisted
-(``price_alerts.state``) and restored with :meth:`PriceBandMonitor.set_band`.
+candle. The state is exposed (:meth:`PriceBandMonitor.state_of`, and every change in order in
+:attr:`PriceBandMonitor.transitions`) so it can be persisted (``price_alerts.state``) and
+restored with :meth:`PriceBandMonitor.set_band`.
 """
 
 from __future__ import annotations
@@ -162,6 +163,12 @@ class PriceBandMonitor:
         self.prices = prices if prices is not None else LatestPrices()
         self._by_market: dict[tuple[str, str, str], dict[int, _Band]] = {}
         self._bands: dict[int, _Band] = {}
+        #: Every state change since the owner last cleared it, in order: ``(band_id, new
+        #: state, the alert)`` — the alert for a crossing, None for a re-arm.
+        self.transitions: list[tuple[int, str, PriceBandAlert | None]] = []
+
+    def __len__(self) -> int:
+        return len(self._bands)
 
     def set_band(
         self,
@@ -220,20 +227,21 @@ class PriceBandMonitor:
                 state == BELOW and c.close >= entry.rearm_low
             ):
                 entry.state = INSIDE
+                self.transitions.append((entry.band_id, INSIDE, None))
             if kind:
-                out.append(
-                    PriceBandAlert(
-                        user_id=entry.user_id,
-                        band_id=entry.band_id,
-                        kind=kind,
-                        coin=band.coin,
-                        exchange=c.exchange,
-                        market=c.market,
-                        symbol=c.symbol,
-                        ts_ms=c.ts_ms,
-                        price=price,
-                        close=c.close,
-                        threshold=edge,
-                    )
+                alert = PriceBandAlert(
+                    user_id=entry.user_id,
+                    band_id=entry.band_id,
+                    kind=kind,
+                    coin=band.coin,
+                    exchange=c.exchange,
+                    market=c.market,
+                    symbol=c.symbol,
+                    ts_ms=c.ts_ms,
+                    price=price,
+                    close=c.close,
+                    threshold=edge,
                 )
+                out.append(alert)
+                self.transitions.append((entry.band_id, entry.state, alert))
         return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from wickwatch.accounts.auth import CurrentUser
@@ -17,6 +17,7 @@ from wickwatch.api.pagination import Page, Pagination
 from wickwatch.api.responses import error_responses
 from wickwatch.markets.repository import MarketRepository
 from wickwatch.markets.schemas import MAX_MS
+from wickwatch.pricealerts.events import after_commit
 from wickwatch.pricealerts.repository import PriceAlertRepository
 from wickwatch.pricealerts.schemas import (
     PriceAlertCreate,
@@ -36,13 +37,14 @@ ToMs = Annotated[int | None, Query(ge=0, le=MAX_MS, description="Until (epoch ms
 
 
 def get_price_alert_service(
-    request: Request, session: DbSession, security: SecurityDep
+    request: Request, session: DbSession, security: SecurityDep, tasks: BackgroundTasks
 ) -> PriceAlertService:
     return PriceAlertService(
         PriceAlertRepository(session),
         MarketRepository(session),
         security.now(),
         getattr(request.app.state, "latest_prices", None),
+        on_change=after_commit(request.app, tasks),
     )
 
 

@@ -78,11 +78,18 @@ class PriceAlertService:
         markets: MarketRepository,
         now: datetime,
         latest_prices: LatestPrices | None = None,
+        on_change: Callable[[int], None] | None = None,
     ) -> None:
         self.alerts = repository
         self.markets = markets
         self.now = now
         self.latest_prices = latest_prices
+        #: Called with the user id after each change (the API publishes it after the commit).
+        self.on_change = on_change
+
+    def _changed(self, user: User) -> None:
+        if self.on_change is not None:
+            self.on_change(user.id)
 
     def public(self, row: WithPrice) -> PriceAlertPublic:
         alert, price, price_ms = row
@@ -145,6 +152,7 @@ class PriceAlertService:
         )
         await self.alerts.add(alert)
         log.info("user %d added price alert %d on %s", user.id, alert.id, symbol)
+        self._changed(user)
         return await self.get(user, alert.id)
 
     async def update(
@@ -181,6 +189,7 @@ class PriceAlertService:
         if rearm:
             alert.state = INSIDE
         await self.alerts.flush()
+        self._changed(user)
         return await self.get(user, alert.id)
 
     async def delete(self, user: User, price_alert_id: int) -> None:
@@ -190,6 +199,7 @@ class PriceAlertService:
             alert.deleted_at = self.now
             await self.alerts.flush()
             await self.alerts.purge_deleted(user.id, KEEP_DELETED)
+            self._changed(user)
 
     async def restore(self, user: User, price_alert_id: int) -> PriceAlertPublic:
         alert = (await self._get(user, price_alert_id))[0]
@@ -200,6 +210,7 @@ class PriceAlertService:
         alert.deleted_at = None
         alert.state = INSIDE
         await self.alerts.flush()
+        self._changed(user)
         return await self.get(user, alert.id)
 
     async def history(

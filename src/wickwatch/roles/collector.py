@@ -12,7 +12,13 @@ Tasks of one collector (all on one event loop)::
                         per batch, then   status loop (every status_interval_s) ─▶ StatsWriter
                         the alerts topic) (exchange_stats rows, status topic)
 
+    candles moving ≥ WICKWATCH_SPIKE_FLOOR_PCT ─▶ SpikeWriter (market_spikes, the dry run's history)
+
     SettingsSync: users' rules documents ─▶ Detector (at start, on ``settings`` messages, polled)
+    PriceBandSync: users' price alerts ─▶ PriceBandMonitor (at start, on ``price_alerts``
+        messages, polled); every closed candle updates the latest prices and is checked against
+        the bands of its market; crossings go to the AlertWriter like spikes (kind
+        ``above_max`` / ``below_min``) with the band's new state in the same transaction
 
 Feeds call the builder directly from their reader tasks (``add_frame`` is a few attribute updates
 per trade); everything the candle loop hands on is queued synchronously and written by the
@@ -36,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.alerts.events import WATCH, candle_event, candle_key
 from wickwatch.bus import CANDLES, Bus, BusError
 from wickwatch.config import Settings
-from wickwatch.detection import AlertDraft, Detector
+from wickwatch.detection import Detector, LatestPrices, PriceBandMonitor
 from wickwatch.market.candles import CandleBuilder, Gap, MinuteAggregator
 from wickwatch.market.connectors import (
     CONNECTORS,
@@ -48,7 +54,15 @@ from wickwatch.market.connectors import (
 )
 from wickwatch.market.types import Candle
 from wickwatch.roles.history import DbSpikeHistory
-from wickwatch.roles.persist import AlertsCallback, AlertWriter, MinuteWriter, StatsWriter
+from wickwatch.roles.persist import (
+    AlertsCallback,
+    AlertWriter,
+    MinuteWriter,
+    StatsWriter,
+    WriterItem,
+)
+from wickwatch.roles.pricebands import PriceBandSync
+from wickwatch.roles.spikes import SpikeWriter
 from wickwatch.roles.usersync import SettingsSync
 
 log = logging.getLogger(__name__)
@@ -135,8 +149,26 @@ class Collector:
         )
         self.minute_writer = MinuteWriter(sessionmaker, interval_s=minute_flush_s)
         self.stats_writer = StatsWriter(sessionmaker, bus)
+        self.spike_writer = SpikeWriter(
+            sessionmaker,
+            floor_pct=settings.spike_floor_pct,
+            retention_days=settings.spike_retention_days,
+            resolve=self.detector.resolver.resolve,
+            usd_rate=self.detector.rates.rate,
+        )
         self.minutes = MinuteAggregator(self.minute_writer.add, start_ms=now_ms())
         self.sync = SettingsSync(self.detector, sessionmaker, bus, poll_s=settings.settings_poll_s)
+        #: Last close of every collected symbol (the API's live prices when it runs here).
+        self.prices = LatestPrices()
+        self.price_bands = PriceBandMonitor(self.prices)
+        self.band_sync = PriceBandSync(
+            self.price_bands,
+            self.detector,
+            sessionmaker,
+            bus,
+            markets=self.markets,
+            poll_s=settings.settings_poll_s,
+        )
         self.feeds: dict[str, Feed] = {}
         self._shared = SharedLimits()
         self._tasks: list[asyncio.Task[None]] = []
@@ -158,10 +190,12 @@ class Collector:
         background) and the loops. Returns at once; :meth:`wait_live` waits for the feeds."""
         await self.history.load(self.sessionmaker)
         users = await self.sync.load_all()
+        bands = await self.band_sync.load_all()
         log.info(
-            "collector: %d users, %d rules; feeds %s",
+            "collector: %d users, %d rules, %d price alerts; feeds %s",
             users,
             self.detector.rule_count,
+            bands,
             ", ".join(self.markets) or "none",
         )
         for name in self.markets:
@@ -183,7 +217,9 @@ class Collector:
         spawn(self.alert_writer.run(), "collector.alerts", graceful=True)
         spawn(self.minute_writer.run(), "collector.minutes", graceful=True)
         spawn(self.stats_writer.run(), "collector.stats", graceful=True)
+        spawn(self.spike_writer.run(), "collector.spikes", graceful=True)
         spawn(self.sync.run(), "collector.settings", graceful=True)
+        spawn(self.band_sync.run(), "collector.price_alerts", graceful=True)
         if self.bus is not None:
             spawn(self._watch_loop(), "collector.watch")
             spawn(self._publish_loop(), "collector.candles")
@@ -236,7 +272,8 @@ class Collector:
             task.cancel()
         self._stop.set()
         self.sync.stop()
-        for writer in (self.alert_writer, self.minute_writer, self.stats_writer):
+        self.band_sync.stop()
+        for writer in self._writers():
             writer.stop()
         await asyncio.gather(*self._tasks, *self._graceful, return_exceptions=True)
         self._tasks.clear()
@@ -246,7 +283,7 @@ class Collector:
         self._handle(self.builder.flush(end_ms=now_ms()))
         self.minutes.flush(end_ms=now_ms())
         self.stats_writer.put(feed.snapshot() for feed in self.feeds.values())
-        for writer in (self.alert_writer, self.minute_writer, self.stats_writer):
+        for writer in self._writers():
             left = max(0.5, deadline - time.monotonic())
             if not await writer.flush(left):
                 log.error("%s: not everything was written before the shutdown timeout", writer.name)
@@ -256,6 +293,9 @@ class Collector:
             self.alert_writer.written,
             self.minute_writer.written,
         )
+
+    def _writers(self) -> tuple[AlertWriter, MinuteWriter, StatsWriter, SpikeWriter]:
+        return (self.alert_writer, self.minute_writer, self.stats_writer, self.spike_writer)
 
     # --- the candle loop -----------------------------------------------------------------
 
@@ -288,15 +328,21 @@ class Collector:
 
     def _handle(self, candles: list[Candle]) -> None:
         detector = self.detector
+        bands = self.price_bands
         minutes = self.minutes
         watched = self._watched
-        drafts: list[AlertDraft] = []
+        spikes = self.spike_writer.offer
+        drafts: list[WriterItem] = []
         per_feed: Counter[tuple[str, str]] = Counter()
         for c in candles:
             found = detector.on_candle(c)
             if found:
                 drafts.extend(found)
+            bands.on_candle(c)
+            if bands.transitions:
+                drafts.extend(self.band_sync.take())
             minutes.add(c)
+            spikes(c)
             per_feed[(c.exchange, c.market)] += 1
             if watched and candle_key(c.exchange, c.market, c.symbol) in watched:
                 self._outgoing.append(candle_event(c))

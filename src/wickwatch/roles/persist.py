@@ -5,7 +5,8 @@ its own task, in batches, retrying transient database errors; ``flush()`` writes
 (at shutdown).
 
 * :class:`AlertWriter` — drafts → ``alerts`` rows + their ``alert_deliveries`` outbox rows (and
-  the spike-history records of the same detection round) in **one transaction per batch**; after
+  the spike-history records of the same detection round, and the state of the price bands that
+  crossed or re-armed) in **one transaction per batch**, in the order queued; after
   the commit, each alert is published on the ``alerts`` topic and handed to the ``on_committed``
   callbacks (the embedded notifier wakes up). A batch that fails is retried as a whole, so an alert
   is never stored without its deliveries nor published before it is stored.
@@ -38,6 +39,7 @@ from wickwatch.market.connectors import FeedStatusSnapshot
 from wickwatch.market.types import Candle
 from wickwatch.notify.repository import create_alert_with_deliveries
 from wickwatch.roles.history import DbSpikeHistory
+from wickwatch.roles.pricebands import BandState, PriceBandDraft, save_band_state
 from wickwatch.storage.models import (
     Alert,
     AlertDelivery,
@@ -51,6 +53,8 @@ from wickwatch.storage.types import utcnow
 log = logging.getLogger(__name__)
 
 AlertsCallback = Callable[[list[dict[str, Any]]], object]
+#: What the alert writer stores: spike drafts, price-band crossings and re-arms.
+WriterItem = AlertDraft | PriceBandDraft | BandState
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -149,13 +153,13 @@ class AlertWriter(_Batcher):
         self.max_batch = max_batch
         self.max_queue = max_queue
         self.on_committed = list(on_committed)
-        self.queue: deque[AlertDraft] = deque()
+        self.queue: deque[WriterItem] = deque()
         self.written = 0  #: alerts committed
         self.dropped = 0  #: drafts dropped because the queue was full (database away for long)
         self.skipped = 0  #: drafts of users that no longer exist
         self.duplicates = 0  #: drafts whose alert was already stored (not sent again)
 
-    def put(self, drafts: Iterable[AlertDraft]) -> None:
+    def put(self, drafts: Iterable[WriterItem]) -> None:
         """Queue drafts (called from the candle loop; never blocks)."""
         queue = self.queue
         for draft in drafts:
@@ -201,12 +205,15 @@ class AlertWriter(_Batcher):
                 log.warning("%d alerts not published on the bus: %s", len(alerts), exc)
 
     async def _transaction(
-        self, drafts: list[AlertDraft], records: list[Any]
+        self, items: list[WriterItem], records: list[Any]
     ) -> list[tuple[Alert, list[AlertDelivery]]]:
         alerts: list[tuple[Alert, list[AlertDelivery]]] = []
         async with self.sessionmaker() as session:
-            if drafts:
-                user_ids = {d.user_id for d in drafts}
+            now = utcnow()
+            user_ids = {i.user_id for i in items if not isinstance(i, BandState)}
+            alive: set[int] = set()
+            channels: dict[int, list[Channel]] = {}
+            if user_ids:
                 alive = set(
                     (
                         await session.scalars(
@@ -214,22 +221,27 @@ class AlertWriter(_Batcher):
                         )
                     ).all()
                 )
-                channels: dict[int, list[Channel]] = {uid: [] for uid in alive}
+                channels = {uid: [] for uid in alive}
                 for channel in await session.scalars(
                     select(Channel).where(Channel.user_id.in_(alive)).order_by(Channel.id)
                 ):
                     channels[channel.user_id].append(channel)
-                for draft in drafts:
-                    if draft.user_id not in alive:
-                        self.skipped += 1
-                        continue
-                    created = await create_alert_with_deliveries(
-                        session, draft, channels=channels[draft.user_id]
-                    )
-                    if created is None:  # stored already (another collector, a restart)
-                        self.duplicates += 1
-                    else:
-                        alerts.append(created)
+            for item in items:  # in order: a band's later state is written last
+                if isinstance(item, BandState):
+                    await save_band_state(session, item.band, item.state, fired_at=None)
+                    continue
+                if item.user_id not in alive:
+                    self.skipped += 1
+                    continue
+                created = await create_alert_with_deliveries(
+                    session, item, channels=channels[item.user_id]
+                )
+                if created is None:  # stored already (another collector, a restart)
+                    self.duplicates += 1
+                else:
+                    alerts.append(created)
+                if isinstance(item, PriceBandDraft):
+                    await save_band_state(session, item.band, item.state, fired_at=now)
             if records:
                 user_ids = {key[0] for key, _ in records}
                 alive = set(
