@@ -374,6 +374,46 @@ def test_local_clock_off_by_seconds(skew_ms: int) -> None:
     assert b.exchange_now_ms("binance", "futures", due_local) == T0 + 1_250
 
 
+@pytest.mark.parametrize("wrong_by_ms", [3_600_000, 30_000, -86_400_000])
+def test_one_trade_with_a_wrong_timestamp_does_not_move_the_clock(wrong_by_ms: int) -> None:
+    """A venue streams with 40 ms latency; one trade stamped an hour (or 30 s) in the future, or
+    a day in the past, neither closes the open seconds early nor holds them back."""
+    latency = 40
+    emitted: list[Candle] = []
+    b = CandleBuilder(grace_ms=250, offset_window_ms=1_000, on_candle=emitted.append)
+    now = T0
+    for i in range(50):  # 5 s of steady trades on two symbols
+        b.add(trade(T0 + i * 100, recv=now + latency))
+        b.add(trade(T0 + i * 100 + 50, symbol="ETHUSDT", recv=now + latency + 50))
+        b.close_due(now + latency + 50)
+        now += 100
+    before = b.exchange_now_ms("binance", "futures", now)
+    assert before == now - latency
+    open_before = b.open_candles
+    b.add(trade(T0 + 5_000 + wrong_by_ms, symbol="XRPUSDT", recv=now + latency))
+    assert b.close_due(now + latency) == []  # nothing closed early
+    assert b.exchange_now_ms("binance", "futures", now) == before
+    assert b.open_candles == open_before + (wrong_by_ms > 0)  # one in the past is late
+    # The steady stream goes on and closes its seconds exactly when it did before.
+    for i in range(50, 80):
+        b.add(trade(T0 + i * 100, recv=now + latency))
+        closed = b.close_due(now + latency)
+        assert all(c.ts_ms + 1_000 + 250 <= now for c in closed)
+        now += 100
+    assert b.exchange_now_ms("binance", "futures", now) == now - latency
+    assert [c.ts_ms for c in emitted if c.symbol == "BTCUSDT"] == [T0 + s * 1_000 for s in range(7)]
+
+
+def test_a_snapshot_of_old_trades_is_one_fresh_sample() -> None:
+    """The trades of one frame share a receive time: a subscribe snapshot of minutes-old trades
+    (oldest first) tells the clock what its newest trade tells it, from the first frame on."""
+    b = CandleBuilder(grace_ms=250)
+    recv = T0 + 600_000 + 30
+    for age_s in range(50, -1, -1):
+        b.add(trade(T0 + 600_000 - age_s * 7_000, recv=recv))
+    assert b.exchange_now_ms("binance", "futures", recv) == T0 + 600_000
+
+
 def test_clock_follows_a_stepped_local_clock() -> None:
     """After the local clock steps back by 5 s, the offset windows forget the old offset."""
     b = CandleBuilder(grace_ms=250, offset_window_ms=1_000)
@@ -655,6 +695,26 @@ def test_minute_completeness() -> None:
         (180_000, True),
         (240_000, False),  # the input ended mid-minute
     ]
+
+
+def test_minute_gaps_are_forgotten_once_no_minute_can_overlap_them() -> None:
+    """A day of short outages every 10 minutes: the aggregator keeps only the gaps that a minute
+    still to come may overlap, and each gap still marks its own minute incomplete."""
+    minutes: list[Candle] = []
+    agg = MinuteAggregator(minutes.append, start_ms=T0)
+    m0 = T0 - T0 % 60_000 + 60_000
+    for m in range(1_440):
+        start = m0 + m * 60_000
+        if m % 10 == 5:
+            agg.mark_gap("binance", "futures", None, start + 20_000, start + 21_000)
+        if m % 10 == 6:  # a gap reported ahead of its minute (e.g. a whole-venue outage)
+            agg.mark_gap("binance", "futures", None, start + 60_000, start + 61_000)
+        agg.add(second(start + 30_000, 1, 1, 1, 1, 1, 1))
+        agg.close_through("binance", "futures", start + 60_000)
+        assert len(agg.pending_gaps) <= 1
+    assert len(minutes) == 1_440
+    incomplete = [(m.ts_ms - m0) // 60_000 for m in minutes if not m.complete]
+    assert incomplete == [m for m in range(1_440) if m % 10 in (5, 7)]
 
 
 def test_add_frame_of_mixed_venues_falls_back_to_add() -> None:

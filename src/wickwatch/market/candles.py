@@ -5,14 +5,23 @@ Bucketing
     without trades produce no candle.
 
 Clock
-    Each venue (exchange × market) has its own clock estimate: ``local_now + offset``, where
-    ``offset`` is the maximum of ``trade.ts_ms - trade.recv_ms`` over a sliding window (two
-    windows of ``offset_window_ms`` of local time), sampled on the first trade of every
-    symbol-second (enough samples, and none on the per-trade path). The freshest trade gives the
-    largest offset, so the estimate trails the exchange by about the smallest network latency
-    seen, whatever the local clock says: a local clock that is seconds off shifts every offset by
-    the same amount and cancels out. The windows let the estimate follow drift and clock steps
-    within ~2 windows. ``recv_ms`` and the ``now_local_ms`` given to
+    Each venue (exchange × market) has its own clock estimate: ``local_now + offset``, where an
+    *offset sample* is ``trade.ts_ms - trade.recv_ms``, taken on the first trade of every
+    symbol-second (enough samples, and none on the per-trade path). The freshest trades give the
+    largest offsets (the smallest network latency), so the estimate trails the exchange by about
+    the smallest latency seen, whatever the local clock says: a local clock that is seconds off
+    shifts every sample by the same amount and cancels out. The trades of one frame (one receive
+    time) are one sample, the frame's freshest: a subscribe snapshot of minutes-old trades is one
+    fresh sample, not fifty stale ones. The estimate is the **k-th largest**
+    sample of a window of ``offset_window_ms`` of local time (a low quantile of the latency, not
+    its minimum): ``k`` is 3, or 1/64 of the previous window's samples (at most 64), so one trade
+    with a wildly wrong timestamp — or up to ``k - 1`` of them per window — never moves the clock.
+    A window with fewer than ``k`` samples is carried into the next one (a quiet venue collects
+    ``k`` samples over several windows); the estimate is the newest full window's, raised as soon
+    as the current window holds ``k`` samples above it, so it follows drift and clock steps
+    within ~2 windows (a step needs ``k`` samples to be believed). Before the first full window
+    (start-up) the smallest sample so far is used: only a venue's very first trade, alone, can
+    mislead it, until the second. ``recv_ms`` and the ``now_local_ms`` given to
     :meth:`CandleBuilder.close_due` must come from the same clock; :func:`monotonic_epoch_ms` is an
     epoch-anchored clock that never steps.
 
@@ -103,6 +112,9 @@ SECOND_MS = 1000
 MINUTE_MS = 60_000
 
 _NO_OFFSET = -(1 << 62)  #: "no sample yet" (plain int keeps the per-trade comparison cheap)
+_K_MIN = 2  #: offset samples a window needs before it may move the clock (outliers: k - 1)
+_K_MAX = 64
+_K_PER = 64  #: k = the previous window's samples / _K_PER, within [_K_MIN, _K_MAX]
 _CLOSED = -(1 << 62)  #: ``_Acc.ts`` of a recycled (closed) accumulator
 _NEVER = float("inf")
 #: unit roundoff of a double, with 1% headroom for the second-order terms of the error bound
@@ -265,9 +277,14 @@ class _Venue:
         "held",
         "late",
         "market",
-        "off_cur",
         "off_est",
+        "off_floor",
+        "off_heap",
+        "off_k",
+        "off_last",
+        "off_n",
         "off_prev",
+        "off_recv",
         "others",
         "watermark",
         "wheel",
@@ -285,7 +302,17 @@ class _Venue:
         self.heap: list[int] = []
         #: every second starting before this is closed
         self.watermark = _NO_OFFSET
-        self.off_cur = _NO_OFFSET
+        #: the window's ``off_k`` largest offset samples (a min-heap: [0] is the k-th largest)
+        self.off_heap: list[int] = []
+        self.off_k = _K_MIN
+        #: samples in the window; a sample must exceed ``off_floor`` to enter the heap
+        self.off_n = 0
+        self.off_floor = _NO_OFFSET
+        #: the receive time and offset of the newest sample: the trades of one frame share a
+        #: receive time and are one sample (its freshest trade), however old the rest are
+        self.off_recv = _NO_OFFSET
+        self.off_last = _NO_OFFSET
+        #: the k-th largest sample of the newest full window (``_NO_OFFSET`` during start-up)
         self.off_prev = _NO_OFFSET
         self.off_est = _NO_OFFSET
         self.window_end: float = _NO_OFFSET
@@ -478,14 +505,33 @@ class CandleBuilder:
         self._lx, self._lm, self._lv = exchange, market, v
         return v
 
-    def _raise_offset(self, v: _Venue, off: int) -> None:
-        v.off_cur = off
-        if off > v.off_est:
-            v.off_est = off
-            if v.heap:  # the clock moved forward: open seconds may be due earlier
-                self.next_due_ms = min(
-                    self.next_due_ms, v.heap[0] + SECOND_MS + self.grace_ms - off
-                )
+    def _sample(self, v: _Venue, off: int, replaces: int | None) -> None:
+        """Take an offset sample above ``v.off_floor`` into the window's top-k heap, in place
+        of ``replaces`` (the same frame's previous sample) if that is still in it."""
+        heap = v.off_heap
+        k = v.off_k
+        if replaces is not None and replaces in heap:  # k <= 64: a short scan, rare
+            heap.remove(replaces)
+            heapq.heapify(heap)
+        if len(heap) < k:
+            heapq.heappush(heap, off)
+            if len(heap) < k:
+                if v.off_prev == _NO_OFFSET:
+                    self._set_offset(v, heap[0])  # start-up: the smallest sample so far
+                return
+        else:
+            heapq.heapreplace(heap, off)
+        kth = v.off_floor = heap[0]
+        if v.off_prev == _NO_OFFSET or kth > v.off_est:
+            self._set_offset(v, kth)
+
+    def _set_offset(self, v: _Venue, off: int) -> None:
+        raised = off > v.off_est
+        v.off_est = off
+        if raised and v.heap:  # the clock moved forward: open seconds may be due earlier
+            due = v.heap[0] + SECOND_MS + self.grace_ms - off
+            if due < self.next_due_ms:
+                self.next_due_ms = due
 
     def _add_slow(
         self,
@@ -504,8 +550,17 @@ class CandleBuilder:
         # The clock is sampled here only: the first trade of each symbol-second is enough
         # samples, and the per-trade path stays free of it.
         off = ts - recv_ms
-        if off > v.off_cur:
-            self._raise_offset(v, off)
+        if recv_ms != v.off_recv:
+            v.off_recv = recv_ms
+            v.off_last = off
+            v.off_n += 1
+            if off > v.off_floor:
+                self._sample(v, off, None)
+        elif off > v.off_last:  # the same frame (or ms) again: one sample, its freshest trade
+            old = v.off_last
+            v.off_last = off
+            if off > v.off_floor:
+                self._sample(v, off, old)
         bts = ts - ts % SECOND_MS
         if bts < v.watermark:
             held = v.held.get(sym) if v.held else None
@@ -628,11 +683,15 @@ class CandleBuilder:
                 cb(c)
 
     def _rotate(self, v: _Venue, now_local_ms: float) -> None:
-        if v.off_cur != _NO_OFFSET:
-            v.off_prev = v.off_cur
-            v.off_cur = _NO_OFFSET
-        # With an empty window the previous estimate is kept: no trades, no new information.
-        v.off_est = v.off_prev if v.off_cur == _NO_OFFSET else max(v.off_prev, v.off_cur)
+        heap = v.off_heap
+        if len(heap) >= v.off_k:
+            # A full window: its k-th largest sample is the estimate until the next one is full.
+            v.off_prev = v.off_est = heap[0]
+            v.off_k = min(_K_MAX, max(_K_MIN, v.off_n // _K_PER))
+            v.off_heap = []
+            v.off_floor = _NO_OFFSET
+            v.off_n = 0
+        # Otherwise the samples carry over: too few to tell the clock from an outlier.
         v.window_end = now_local_ms + self.offset_window_ms
 
     def _close(self, v: _Venue, acc: _Acc) -> Candle:
@@ -801,6 +860,8 @@ class MinuteAggregator:
         self.start_ms = start_ms
         self._open: dict[tuple[str, str], dict[str, _MinuteAcc]] = {}
         self._gaps: list[Gap] = []
+        #: per venue: no minute starting before this will be created (see close_through)
+        self._horizon: dict[tuple[str, str], int] = {}
         self.out_of_order = 0
 
     def add(self, c: Candle) -> list[Candle]:
@@ -834,16 +895,38 @@ class MinuteAggregator:
         return out
 
     def close_through(self, exchange: str, market: str, closed_before_ms: int) -> list[Candle]:
-        """Close the venue's minutes that end at or before ``closed_before_ms`` (exchange ms)."""
+        """Close the venue's minutes that end at or before ``closed_before_ms`` (exchange ms).
+
+        Also forgets the venue's gaps that end before every minute still open and before the
+        minute of ``closed_before_ms``: no minute created from now on can overlap them (seconds
+        arrive in time order per venue), so the gap list stays as short as the outages pending.
+        """
         venue = self._open.get((exchange, market))
         out: list[Candle] = []
-        if not venue:
-            return out
-        done = [sym for sym, acc in venue.items() if acc.ts + MINUTE_MS <= closed_before_ms]
-        for sym in done:
-            out.append(self._close(exchange, market, venue.pop(sym)))
+        horizon = closed_before_ms - closed_before_ms % MINUTE_MS
+        if venue:
+            done = []
+            for sym, acc in venue.items():
+                if acc.ts + MINUTE_MS <= closed_before_ms:
+                    done.append(sym)
+                elif acc.ts < horizon:
+                    horizon = acc.ts
+            for sym in done:
+                out.append(self._close(exchange, market, venue.pop(sym)))
+        self._horizon[(exchange, market)] = horizon
+        if self._gaps:
+            self._gaps = [
+                g
+                for g in self._gaps
+                if g.to_ms > horizon or g.exchange != exchange or g.market != market
+            ]
         self._emit(out)
         return out
+
+    @property
+    def pending_gaps(self) -> list[Gap]:
+        """The gaps still kept because a minute created later may overlap them."""
+        return list(self._gaps)
 
     def flush(self, end_ms: int | None = None) -> list[Candle]:
         """Close every open minute; those ending after ``end_ms`` are incomplete (truncated)."""
@@ -862,7 +945,8 @@ class MinuteAggregator:
     ) -> int:
         """Like :meth:`CandleBuilder.mark_gap`, for minutes (open ones and later ones)."""
         gap = Gap(exchange, market, symbol, from_ms, to_ms)
-        self._gaps.append(gap)
+        if to_ms > self._horizon.get((exchange, market), -1):
+            self._gaps.append(gap)
         marked = 0
         for sym, acc in self._open.get((exchange, market), {}).items():
             if (symbol is None or sym == symbol) and gap.overlaps(acc.ts, MINUTE_MS):
