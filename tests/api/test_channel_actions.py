@@ -243,3 +243,31 @@ async def test_another_users_channel_is_404(env: Env) -> None:
     assert response.status_code == 404
     async with env.sessionmaker() as session:
         assert await session.get(Channel, channel) is not None
+
+
+# --- e-mail digest option --------------------------------------------------------------------
+
+
+async def test_email_digest_period_is_validated(env: Env) -> None:
+    auth = await _user(env)
+    base = {"kind": "email", "name": "Mail"}
+    made = await env.client.post(
+        f"{API}/channels",
+        json={**base, "config": {"address": "me@example.com", "digest_minutes": 15}},
+        headers=auth,
+    )
+    assert made.status_code == 201 and made.json()["config"]["digest_minutes"] == 15
+    off = await env.client.patch(
+        f"{API}/channels/{made.json()['id']}",
+        json={"config": {"address": "me@example.com", "digest_minutes": 0}},
+        headers=auth,
+    )
+    assert off.status_code == 200 and "digest_minutes" not in off.json()["config"]
+    for wrong in (3, 1441, -5):
+        bad = await env.client.post(
+            f"{API}/channels",
+            json={**base, "config": {"address": "me@example.com", "digest_minutes": wrong}},
+            headers=auth,
+        )
+        assert bad.status_code == 422, wrong
+        assert bad.json()["error"]["details"][0]["field"].endswith("digest_minutes")

@@ -212,7 +212,8 @@ def test_digest_lists_each_alert_and_fits_the_limit() -> None:
     assert digest.count == 5
     assert digest.html.startswith("⚡ <b>5 alerts</b>\n")
     assert digest.html.count("\n") == 5
-    assert "C4USDT" in digest.text and digest.subject == "5 alerts"
+    assert "C4USDT" in digest.text
+    assert digest.subject == "5 alerts: C0USDT, C1USDT, C2USDT +2"
     assert [a["id"] for a in digest.payload["alerts"]] == [1, 2, 3, 4, 5]
     many = [replace(ALERT, symbol=f"C{i}USDT") for i in range(500)]
     big = render_digest(many, "UTC", "ru", limit=TEXT_LIMIT)
@@ -220,3 +221,5 @@ def test_digest_lists_each_alert_and_fits_the_limit() -> None:
     assert telegram_html_problem(big.html) is None
     assert big.html.startswith("⚡ <b>Сигналов: 500</b>")
     assert "и ещё" in big.html
+    ranked = [replace(ALERT, symbol=s, delta_pct=d) for s, d in (("A", 1), ("B", 9), ("B", 1))]
+    assert render_digest(ranked, "UTC", "en").subject == "3 alerts: B, A"

@@ -58,6 +58,21 @@ class SmtpConfig(_Strict):
 class EmailConfig(_Strict):
     address: EmailStr = Field(max_length=320)
     smtp: SmtpConfig | None = Field(None, description="The user's own SMTP server (optional).")
+    digest_minutes: int | None = Field(
+        None,
+        description="One e-mail with every alert of the last N minutes (5…1440); 0 or absent "
+        "= each alert at once.",
+        examples=[15],
+    )
+
+    @field_validator("digest_minutes")
+    @classmethod
+    def _digest_range(cls, value: int | None) -> int | None:
+        if not value:
+            return None  # off: not stored
+        if not 5 <= value <= 1440:
+            raise ValueError("a digest period is 0 (off) or 5 to 1440 minutes")
+        return value
 
 
 class WebhookConfig(_Strict):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -93,6 +94,9 @@ class Pacing:
     #: How long a send may take: the lane stays reserved until the receiver answers (at most
     #: this long), so another process never sends to the same lane while a request is in flight.
     hold_s: float = 0.0
+    #: Fold everything waiting into one message even when the lane is idle (an e-mail digest);
+    #: otherwise an idle lane sends its first message alone.
+    fold_all: bool = False
 
 
 class Notifier(ABC):
@@ -115,6 +119,11 @@ class Notifier(ABC):
 
     def pacing(self, delivery: Delivery) -> Pacing | None:
         """Rate limits of this delivery; None sends it as soon as it is due."""
+        return None
+
+    def collect_until(self, config: Mapping[str, Any], created_at: datetime) -> datetime | None:
+        """When a delivery of an alert created at ``created_at`` may go out at the earliest (None
+        = as soon as it is due): a digest channel collects alerts until its next boundary."""
         return None
 
     @abstractmethod

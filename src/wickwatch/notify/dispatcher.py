@@ -49,6 +49,12 @@ request latency never squeezes two messages closer. An idle chat gets its first 
 in full; alerts that pile up while it waits go out together as one digest. A receiver's "too
 many requests" moves the lane's slot by ``retry_after`` and the rows go back to ``claimed``
 (nothing was delivered, the attempt is not counted).
+
+Digests on purpose: a plugin may collect deliveries until a boundary
+(:meth:`~wickwatch.notify.base.Notifier.collect_until`, an e-mail digest every N minutes). A row
+claimed before its boundary goes straight back to ``pending`` due at the boundary (no attempt
+counted); at the boundary the channel's due rows are claimed together and its lane
+(``fold_all``) folds them into one message, settled like any other send.
 """
 
 from __future__ import annotations
@@ -334,6 +340,7 @@ class Dispatcher:
 
     async def _accept(self, rows: Sequence[repo.ClaimedRow], now: datetime) -> None:
         skipped: list[tuple[repo.ClaimedRow, str, str]] = []
+        deferred: list[tuple[repo.ClaimedRow, datetime]] = []
         unpaced: list[Job] = []
         for row in rows:
             notifier = self.notifiers[row.channel]
@@ -348,6 +355,10 @@ class Dispatcher:
             until = muted_until(config, row.alert, now)
             if until is not None:
                 skipped.append((row, repo.SKIPPED, f"muted until {until.isoformat()}"))
+                continue
+            collect = notifier.collect_until(config, row.alert.created_at)
+            if collect is not None and collect > now:
+                deferred.append((row, collect))
                 continue
             secret = None
             if channel.secret_ciphertext:
@@ -396,6 +407,8 @@ class Dispatcher:
             self._spawn(self._send_batch(unpaced), f"batch-{unpaced[0].id}")
         if skipped:
             await self._settle_without_sending(skipped)
+        if deferred:
+            await self._defer(deferred)
 
     def _spawn(self, coroutine: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -413,6 +426,26 @@ class Dispatcher:
             self._held.pop(job.id, None)
         if self.held < self.config.max_inflight:
             self._room.set()
+
+    async def _defer(self, items: Sequence[tuple[repo.ClaimedRow, datetime]]) -> None:
+        """Back to the outbox until a digest boundary (nothing was sent, no attempt counted)."""
+        by_time: dict[datetime, list[int]] = {}
+        for row, when in items:
+            by_time.setdefault(when, []).append(row.id)
+
+        async def write(session: AsyncSession) -> None:
+            for when, ids in by_time.items():
+                await repo.mark_retry(
+                    session, ids, worker=self.worker_id, next_attempt_at=when, error=None
+                )
+            await session.commit()
+
+        try:
+            await self._db(write)
+        except Exception as exc:
+            log.warning(
+                "could not defer %d digest deliveries: %s (their lease ends)", len(items), exc
+            )
 
     async def _settle_without_sending(
         self, items: Sequence[tuple[repo.ClaimedRow, str, str]]
@@ -488,7 +521,8 @@ class Dispatcher:
                 ready_at = self._lane_next.get(name, 0.0)
                 busy = ready_at > time.time()
                 await self._sleep_until(ready_at)
-                jobs = self._take(queue, self.config.max_digest if busy else 1)
+                fold = busy or pacing.fold_all
+                jobs = self._take(queue, self.config.max_digest if fold else 1)
                 self._release([j for j in jobs if j.lost])
                 jobs = [j for j in jobs if not j.lost]
                 if not jobs:

@@ -4,12 +4,20 @@ Channel configuration (kind ``email``)::
 
     {"address": "me@example.com",
      "smtp": {"host": "smtp.example.com", "port": 587, "username": "me", "starttls": true,
-              "from": "Alerts <me@example.com>"}}          # optional: the user's own server
+              "from": "Alerts <me@example.com>"},         # optional: the user's own server
+     "digest_minutes": 15}                                # optional: one mail every N minutes
 
 Without ``smtp`` the operator's server (``WICKWATCH_SMTP_*``) sends; with it, the user's server
 with the channel's encrypted secret as password. The subject names the symbol, the move and the
 exchange. ``Message-ID`` is derived from the delivery's idempotency key, so a message resent after
 a crash has the same id and mail clients show it once.
+
+Digest (``digest_minutes`` 5…1440): the channel's alerts are collected in the outbox and sent as one
+mail per period (subject with the count and the top symbols). Periods are aligned to the epoch
+(every N minutes since 00:00 UTC): an alert's delivery becomes due at the end of the period it was
+created in (:meth:`EmailNotifier.collect_until`), and the dispatcher folds every due delivery of the
+channel into one message (:class:`~wickwatch.notify.base.Pacing` ``fold_all``). The rows stay in
+the outbox until that mail is sent, so a dispatcher restart neither loses nor repeats a digest.
 """
 
 from __future__ import annotations
@@ -18,17 +26,39 @@ import email.utils
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Self
 
 import aiosmtplib
 
 from wickwatch.config import Settings
-from wickwatch.notify.base import Delivery, Notifier, SendResult
+from wickwatch.notify.base import Delivery, Notifier, Pacing, SendResult
 from wickwatch.notify.templates import AlertLike, Rendered, html_for_email
 
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
 SUBJECT_PREFIX = "[wickwatch] "
+SMTP_TIMEOUT_S = 20.0
+DIGEST_MIN_MINUTES = 5
+DIGEST_MAX_MINUTES = 1440
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def digest_minutes(config: Mapping[str, Any]) -> int:
+    """The channel's digest period in minutes (0 = every alert at once)."""
+    try:
+        minutes = int(config.get("digest_minutes") or 0)
+    except (TypeError, ValueError):
+        return 0
+    return minutes if DIGEST_MIN_MINUTES <= minutes <= DIGEST_MAX_MINUTES else 0
+
+
+def digest_boundary(created_at: datetime, minutes: int) -> datetime:
+    """The end of the ``minutes``-long period (aligned to the epoch) that ``created_at`` is in."""
+    period = minutes * 60
+    at = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
+    elapsed = int((at - _EPOCH).total_seconds())
+    return _EPOCH + timedelta(seconds=(elapsed // period + 1) * period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +69,7 @@ class SmtpServer:
     password: str | None = None
     sender: str = "wickwatch <alerts@localhost>"
     starttls: bool = True
-    timeout_s: float = 20.0
+    timeout_s: float = SMTP_TIMEOUT_S
 
 
 def build_message(delivery: Delivery, rendered: Rendered, *, sender: str, to: str) -> EmailMessage:
@@ -62,6 +92,7 @@ def build_message(delivery: Delivery, rendered: Rendered, *, sender: str, to: st
 
 class EmailNotifier(Notifier):
     slug = "email"
+    foldable = True  #: only digest channels have a lane, so only they fold
 
     def __init__(self, server: SmtpServer | None = None) -> None:
         self.server = server
@@ -85,6 +116,20 @@ class EmailNotifier(Notifier):
     @staticmethod
     def destination(config: Mapping[str, Any]) -> str:
         return str(config.get("address", ""))[:255]
+
+    def pacing(self, delivery: Delivery) -> Pacing | None:
+        if not digest_minutes(delivery.config):
+            return None
+        return Pacing(
+            lane=f"mail-digest:{delivery.channel_id}",
+            interval_s=0.0,
+            hold_s=SMTP_TIMEOUT_S,
+            fold_all=True,
+        )
+
+    def collect_until(self, config: Mapping[str, Any], created_at: datetime) -> datetime | None:
+        minutes = digest_minutes(config)
+        return digest_boundary(created_at, minutes) if minutes else None
 
     def server_for(self, delivery: Delivery) -> SmtpServer | None:
         own = delivery.config.get("smtp")

@@ -87,7 +87,7 @@ _WORDS = {
         "digest": "{n} alerts",
         "more": "and {n} more",
         "subject": "{symbol} {delta} on {exchange}",
-        "digest_subject": "{n} alerts",
+        "digest_subject": "{n} alerts: {symbols}",
     },
     "ru": {
         "up": "рост",
@@ -97,7 +97,7 @@ _WORDS = {
         "digest": "Сигналов: {n}",
         "more": "и ещё {n}",
         "subject": "{symbol} {delta} на {exchange}",
-        "digest_subject": "Сигналов: {n}",
+        "digest_subject": "Сигналов: {n}: {symbols}",
     },
 }
 
@@ -493,6 +493,18 @@ def _digest_line(alert: AlertLike, timezone: str | None, locale: str | None) -> 
     return f"{head}<b>{symbol}</b> {v['delta_formatted']} · {clock:%H:%M:%S}"
 
 
+def top_symbols(alerts: Sequence[AlertLike], most: int = 3) -> str:
+    """The symbols with the most alerts (then the largest move), e.g. ``BTCUSDT, ETHUSDT +2``."""
+    counts: dict[str, int] = {}
+    largest: dict[str, float] = {}
+    for alert in alerts:
+        counts[alert.symbol] = counts.get(alert.symbol, 0) + 1
+        largest[alert.symbol] = max(largest.get(alert.symbol, 0.0), abs(alert.delta_pct))
+    ranked = sorted(counts, key=lambda s: (-counts[s], -largest[s], s))
+    shown = ", ".join(ranked[:most])
+    return f"{shown} +{len(ranked) - most}" if len(ranked) > most else shown
+
+
 def render_digest(
     alerts: Sequence[AlertLike],
     timezone: str | None = "UTC",
@@ -522,7 +534,7 @@ def render_digest(
     return Rendered(
         html=body,
         text=text,
-        subject=words["digest_subject"].format(n=len(alerts)),
+        subject=words["digest_subject"].format(n=len(alerts), symbols=top_symbols(alerts)),
         payload={
             "type": "digest",
             "alerts": [alert_payload(a, "", alert_id=i) for a, i in zip(alerts, ids, strict=True)],
