@@ -1,0 +1,162 @@
+"""Price-band alerts end to end: a user's price alert → the collector's candle loop → one
+``above_max`` and one ``below_min`` alert (hysteresis: noise around an edge does not repeat a
+crossing), the band's state surviving a collector restart, each alert delivered through the
+outbox to the Telegram stand-in.
+
+The watched symbol gets its trades from the test (one price per second, stamped now) through the
+collector's own candle builder and ticker; the simulated feed only keeps the venue alive."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.roles.kit import add_user, count, eventually, quiet_market, role_settings, spike_rules
+from wickwatch.bus.memory import MemoryBus
+from wickwatch.config import Settings
+from wickwatch.market.connectors import FeedConfig
+from wickwatch.market.simulators import BinanceSimulator
+from wickwatch.market.types import Trade
+from wickwatch.notify.standin import TelegramStandIn
+from wickwatch.roles.collector import Collector
+from wickwatch.roles.notifier import NotifierRole
+from wickwatch.storage.models import Alert, AlertDelivery, PriceAlert
+
+CHAT = 5151
+SYMBOL = "ZZWWUSDT"  #: not a simulated symbol: only the test trades it
+_ids = itertools.count(1)
+
+
+async def trade_second(collector: Collector, price: float) -> None:
+    """One trade at ``price`` in the current second, then wait for the next second."""
+    now = time.time_ns() // 1_000_000
+    collector.builder.add(
+        Trade(
+            exchange="binance",
+            market="spot",
+            symbol=SYMBOL,
+            price=price,
+            qty=1.0,
+            quote_qty=price,
+            side="buy",
+            ts_ms=now,
+            recv_ms=now,
+            trade_id=str(next(_ids)),
+        )
+    )
+    await asyncio.sleep(1.0 - (now % 1000) / 1000 + 0.05)
+
+
+@asynccontextmanager
+async def collector_running(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    bus: MemoryBus,
+    sim: BinanceSimulator,
+    notifier: NotifierRole,
+) -> AsyncIterator[Collector]:
+    collector = Collector(
+        settings,
+        sessionmaker,
+        bus,
+        markets=["binance_spot"],
+        endpoints={"binance_spot": sim.endpoints},
+        feed_config=FeedConfig(status_window_s=5),
+        on_alerts=[notifier.wake],
+    )
+    await collector.start()
+    try:
+        assert await collector.wait_live(15.0), "feed did not come up"
+        yield collector
+    finally:
+        await collector.stop()
+
+
+async def band_state(sessionmaker: async_sessionmaker[AsyncSession], band_id: int) -> str:
+    async with sessionmaker() as session:
+        row = await session.get(PriceAlert, band_id)
+        assert row is not None
+        await session.refresh(row)
+        return row.state
+
+
+async def test_band_crossings_fire_once_each_survive_a_restart_and_are_delivered(
+    database_url: str, tmp_path: Path, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with AsyncExitStack() as stack:
+        standin = await stack.enter_async_context(TelegramStandIn())
+        sim = await stack.enter_async_context(BinanceSimulator("spot", quiet_market(seed=5)))
+        settings = role_settings(database_url, tmp_path, telegram_api_url=standin.url)
+        # Spike rules that ignore the coin: its 10 % moves are band crossings, not spikes here.
+        rules = spike_rules(blacklist=["ZZWW"])
+        user = await add_user(sessionmaker, "bands@example.com", rules, telegram_chat=CHAT)
+        async with sessionmaker() as session:
+            band = PriceAlert(
+                user_id=user, coin="ZZWW", exchange="binance", market="spot", symbol=SYMBOL,
+                min_price=Decimal("90000"), max_price=Decimal("110000"), hysteresis_pct=1.0,
+                state="inside", is_enabled=True,
+            )  # fmt: skip
+            session.add(band)
+            await session.commit()
+            band_id = band.id
+        bus = MemoryBus()
+        stack.push_async_callback(bus.close)
+        notifier = NotifierRole(settings, sessionmaker, bus, bot=False)
+        await notifier.start()
+        stack.push_async_callback(notifier.stop)
+
+        async with collector_running(settings, sessionmaker, bus, sim, notifier) as collector:
+            assert collector.band_sync.bands.keys() == {band_id}
+            for price in (100_000.0, 111_000.0, 109_500.0, 110_500.0):
+                await trade_second(collector, price)
+
+            async def fired_above() -> bool:
+                return await count(sessionmaker, Alert) == 1
+
+            await eventually(fired_above, what="the above_max alert")
+            # 109,500 is inside the band but not 1 % inside: 110,500 is the same crossing.
+            await trade_second(collector, 110_200.0)
+            assert collector.price_bands.state_of(band_id) == "above"
+        assert await band_state(sessionmaker, band_id) == "above"
+
+        # A restarted collector takes the stored state: still above, nothing fires again.
+        async with collector_running(settings, sessionmaker, bus, sim, notifier) as collector:
+            assert collector.price_bands.state_of(band_id) == "above"
+            for price in (110_800.0, 111_500.0, 95_000.0, 89_000.0, 89_500.0, 88_000.0):
+                await trade_second(collector, price)
+
+            async def fired_below() -> bool:
+                return await count(sessionmaker, Alert) == 2
+
+            await eventually(fired_below, what="the below_min alert")
+            assert collector.prices.get("binance", "spot", SYMBOL) is not None
+        assert await band_state(sessionmaker, band_id) == "below"
+
+        async with sessionmaker() as session:
+            alerts = (await session.scalars(select(Alert).order_by(Alert.ts_ms))).all()
+            row = await session.get(PriceAlert, band_id)
+            assert row is not None and row.last_triggered_at is not None
+        assert [(a.kind, a.direction, a.symbol, a.rule) for a in alerts] == [
+            ("above_max", "up", SYMBOL, "max 110000"),
+            ("below_min", "down", SYMBOL, "min 90000"),
+        ]
+        assert [float(a.price) for a in alerts] == [111_000.0, 89_000.0]
+        assert alerts[0].volume_usd is None
+
+        sent = await standin.wait_for_messages(2, chat_id=CHAT, within_s=15)
+        assert len(sent) == 2
+        assert all(SYMBOL in (m.text or "") for m in sent)
+
+        async def delivered() -> bool:
+            return await count(sessionmaker, AlertDelivery, AlertDelivery.status == "sent") == 2
+
+        await eventually(delivered, timeout_s=15, what="both deliveries marked sent")
+        assert await count(sessionmaker, AlertDelivery) == 2
