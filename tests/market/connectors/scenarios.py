@@ -17,22 +17,56 @@ from wickwatch.market.connectors import Feed, FeedConfig, VenueConnector
 from wickwatch.market.simulators import ExchangeSimulator, SimConfig, SimLimits
 
 __all__ = ["SimConfig", "SimLimits"]
-from wickwatch.market.types import Candle, Trade
+from wickwatch.market.types import BUY, SELL, Candle, Trade
 
 
 @dataclass
 class Sink:
     """Collects what a feed delivers and feeds a real :class:`CandleBuilder` (nobody calls
-    ``close_due``: candles stay open until :meth:`candles` flushes them)."""
+    ``close_due``: candles stay open until :meth:`candles` flushes them).
+
+    It takes raw trades too, as the builder does, so a venue whose parser has a fast path
+    (``feed_frame``: Binance) is tested on it; they are recorded as the equal ``Trade``."""
 
     trades: list[Trade] = field(default_factory=list)
     gaps: list[tuple[str, int, int]] = field(default_factory=list)
     builder: CandleBuilder = field(default_factory=CandleBuilder)
     holds: int = 0
+    raw: int = 0  #: trades that came by add_raw
 
     def add(self, trade: Trade) -> None:
         self.trades.append(trade)
         self.builder.add(trade)
+
+    def add_raw(
+        self,
+        venue: tuple[str, str],
+        symbol: str,
+        ts_ms: int,
+        price: float,
+        qty: float,
+        buy: bool,
+        recv_ms: int,
+        trade_id: int | str = 0,
+    ) -> None:
+        exchange, market = venue
+        side = BUY if buy else SELL
+        self.raw += 1
+        self.trades.append(
+            Trade(
+                exchange,
+                market,
+                symbol,
+                price,
+                qty,
+                price * qty,
+                side,
+                ts_ms,
+                recv_ms,
+                str(trade_id),
+            )
+        )
+        self.builder.add_raw(venue, symbol, ts_ms, price, qty, buy, recv_ms, trade_id)
 
     def mark_gap(self, exchange: str, market: str, symbol: str, from_ms: int, to_ms: int) -> None:
         self.gaps.append((symbol, from_ms, to_ms))

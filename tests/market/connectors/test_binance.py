@@ -51,3 +51,5 @@ async def test_consecutive_ids_need_no_backfill() -> None:
         assert feed.status.gaps == 2
         assert len([t for t in sink.trades if t.symbol == quiet]) == 5
         assert len([t for t in sink.trades if t.symbol == busy]) == 5
+        # Live trades took the parser's fast path into the sink; buffered ones the Trade path.
+        assert feed.feed_frame is not None and 0 < sink.raw < len(sink.trades)

@@ -2,7 +2,8 @@
 keep alive, watch for silence, reconnect with back-off.
 
 The reader's work ends at ``parser.parse_frame`` and the feed's ``on_trades`` (de-duplication and
-the sink call); nothing slower happens on this path.
+the sink call) — or, on the fast path, at ``parser.feed_frame`` handing each trade to the feed's
+``add_raw`` — nothing slower happens on this path.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from wickwatch.market.connectors.base import (
     Rejected,
     ServerNotice,
 )
-from wickwatch.market.types import MalformedFrame
+from wickwatch.market.types import MalformedFrame, Trade
 
 if TYPE_CHECKING:
     from wickwatch.market.connectors.feed import Feed
@@ -233,6 +234,7 @@ class Connection:
     async def _reader(self, ws: aiohttp.ClientWebSocketResponse) -> _Closed:
         feed = self.feed
         parse = feed.parser.parse_frame
+        fast = feed.feed_frame
         on_trades = feed.on_trades
         tapping = feed.tapping
         while True:
@@ -245,7 +247,11 @@ class Connection:
                 if tapping:
                     feed.tap("received", self.id, data, recv)
                 try:
-                    trades = parse(data, recv)
+                    if fast is not None:
+                        # Trades go to feed.add_raw as they are decoded; None: not a trade frame.
+                        trades: list[Trade] | None = None if fast(data, recv, feed) is None else []
+                    else:
+                        trades = parse(data, recv)
                 except MalformedFrame as exc:
                     control = self._control(data)
                     if control is None or isinstance(control, Ignored):

@@ -50,10 +50,12 @@ class Track:
 
     def accept(self, trade: Trade) -> bool:
         """True for a trade not seen before (and remember it); False for a duplicate."""
-        tid = trade.trade_id
+        return self.accept_id(trade.trade_id, trade.ts_ms)
+
+    def accept_id(self, tid: str, ts: int) -> bool:
+        """:meth:`accept` for a trade given as its id and exchange time."""
         if tid in self.ids:
             return False
-        ts = trade.ts_ms
         last = self.last_ts
         if last is not None and ts < last - self.horizon_ms:
             return False

@@ -12,6 +12,13 @@ After a connection drop, the symbols it carried are *recovering*: once re-subscr
 missed trades are fetched over REST (``venue.backfill``) and handed to the sink before the live
 trades that arrived meanwhile (those wait in a per-symbol buffer), de-duplicated by trade id. What
 cannot be fetched is reported to the sink's ``mark_gap`` and to the status.
+
+Fast path: when the parser has ``feed_frame`` (Binance) and the sink has ``add_raw`` (the
+:class:`~wickwatch.market.candles.CandleBuilder`), connections hand frames to
+``parser.feed_frame(frame, recv_ms, feed)``: the feed is the parser's sink (:meth:`Feed.add_raw`),
+de-duplicates by the same per-symbol track and passes each new trade on to ``sink.add_raw``,
+without a ``Trade`` object or a list per frame. Trades of a recovering symbol are buffered as
+``Trade`` objects, as on the normal path; the candles are the same either way.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import itertools
 import logging
 import time
 from collections.abc import Collection, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 
@@ -34,8 +41,11 @@ from wickwatch.market.connectors.base import Backfill, FrameTap, TradeSink, Unti
 from wickwatch.market.connectors.config import Endpoints, FeedConfig, VenueLimits
 from wickwatch.market.connectors.rest import RestClient, RestUnavailable
 from wickwatch.market.connectors.status import FeedStatus, FeedStatusSnapshot, GapRecord
-from wickwatch.market.types import Instrument, MalformedFrame, Trade
+from wickwatch.market.types import BUY, SELL, Instrument, MalformedFrame, Trade
 from wickwatch.market.venues.base import VenueParser, parser_class
+
+if TYPE_CHECKING:
+    from wickwatch.market.candles import RawTradeSink
 
 logger = logging.getLogger("wickwatch.market.connectors")
 
@@ -47,6 +57,10 @@ class Prefixed(logging.LoggerAdapter[logging.Logger]):
         self, msg: Any, kwargs: MutableMapping[str, Any]
     ) -> tuple[Any, MutableMapping[str, Any]]:
         return f"{self.extra['id'] if self.extra else ''} {msg}", kwargs
+
+
+class _FeedFrame(Protocol):
+    def __call__(self, frame: bytes | str, recv_ms: int, sink: RawTradeSink) -> int | None: ...
 
 
 class Feed:
@@ -84,6 +98,13 @@ class Feed:
         self._add_frame = getattr(sink, "add_frame", None)
         self._hold = getattr(sink, "hold", None)
         self._release = getattr(sink, "release", None)
+        self._add_raw: RawTradeSink | None = (
+            sink if callable(getattr(sink, "add_raw", None)) else None  # type: ignore[assignment]
+        )
+        #: the parser's fast path, used by the connections when the sink takes raw trades
+        self.feed_frame: _FeedFrame | None = (
+            getattr(self.parser, "feed_frame", None) if self._add_raw is not None else None
+        )
         self.status = FeedStatus(venue.exchange, venue.market, self.config.status_window_s)
         self.state = FeedState.NEW
         self.instruments: dict[str, Instrument] = {}
@@ -243,6 +264,34 @@ class Feed:
             self.status.duplicates_dropped += dups
         if out:
             self._deliver(out)
+
+    def add_raw(
+        self,
+        venue: tuple[str, str],
+        symbol: str,
+        ts_ms: int,
+        price: float,
+        qty: float,
+        buy: bool,
+        recv_ms: int,
+        trade_id: int | str = 0,
+    ) -> None:
+        """:meth:`on_trades` for one trade from the parser's ``feed_frame`` (the fast path)."""
+        track = self._tracks.get(symbol)
+        if track is None:
+            track = self._tracks[symbol] = Track(symbol, self.config.dedup_horizon_ms)
+        tid = str(trade_id)  # the ids REST backfill gives (de-duplicated together)
+        if track.recovering:
+            side = BUY if buy else SELL
+            ex, mk = venue
+            trade = Trade(ex, mk, symbol, price, qty, price * qty, side, ts_ms, recv_ms, tid)
+            self._buffer(track, trade)
+        elif track.accept_id(tid, ts_ms):
+            assert self._add_raw is not None  # feed_frame is only used with such a sink
+            self._add_raw.add_raw(venue, symbol, ts_ms, price, qty, buy, recv_ms, trade_id)
+            self.status.record_trade(ts_ms, recv_ms)
+        else:
+            self.status.duplicates_dropped += 1
 
     def on_malformed(self, conn: Connection, frame: str | bytes, exc: Exception) -> None:
         self.status.malformed_frames += 1

@@ -130,6 +130,14 @@ class FeedStatus:
                 newest = trade.ts_ms
         self.last_trade_ms = newest
 
+    def record_trade(self, ts_ms: int, recv_ms: int, now: float | None = None) -> None:
+        """:meth:`record_trades` for one trade given as its times (the raw-trade path)."""
+        slot = self._slot(int(now if now is not None else time.time()))
+        self._trades[slot] += 1
+        self._lags[slot][bisect_right(_EDGES, recv_ms - ts_ms)] += 1
+        if self.last_trade_ms is None or ts_ms > self.last_trade_ms:
+            self.last_trade_ms = ts_ms
+
     def add_candles(self, count: int, now: float | None = None) -> None:
         """Count candles closed for this feed (called by whoever closes the candles)."""
         self._candles[self._slot(int(now if now is not None else time.time()))] += count
