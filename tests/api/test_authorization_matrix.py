@@ -244,6 +244,7 @@ ROWS: dict[str, Row] = {
     # the rules document (each user's own)
     f"GET {API}/settings": Row(SIGNED_IN),
     f"PUT {API}/settings": Row(SIGNED_IN, body=fixed({"cooldown_s": 90})),
+    f"POST {API}/settings/dry-run": Row(SIGNED_IN, body=fixed({"settings": {}, "hours": 1})),
     # alerts (each user's own)
     f"GET {API}/alerts": Row(SIGNED_IN),
     f"DELETE {API}/alerts": Row(SIGNED_IN),

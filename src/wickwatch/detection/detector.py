@@ -130,6 +130,15 @@ class Detector:
         user = self._users.get(user_id)
         return None if user is None else user.settings
 
+    def folded_waiting(self, user_id: int) -> int:
+        """Spikes of the user folded by a cooldown since the last alert of their symbol and
+        source: the next alert there would report them (a replay's total of folded repeats is
+        these plus the ``folded_count`` of its alerts)."""
+        user = self._users.get(user_id)
+        if user is None:
+            return 0
+        return sum(entry[FOLDED] for memory in user.memory.values() for entry in memory.values())
+
     @property
     def user_count(self) -> int:
         return len(self._users)

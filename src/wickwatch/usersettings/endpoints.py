@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from wickwatch.accounts.auth import CurrentUser
 from wickwatch.accounts.errors import InvalidInput
-from wickwatch.api.deps import DbSession
+from wickwatch.api.deps import DbSession, SecurityDep, SettingsDep
 from wickwatch.api.events import SettingsEventsDep
 from wickwatch.api.responses import error_responses
 from wickwatch.detection.schemas import UserSettings
+from wickwatch.usersettings.dryrun import DryRunRequest, DryRunResult, dry_run
 from wickwatch.usersettings.repository import SettingsRepository
 from wickwatch.usersettings.service import SettingsEnvelope, SettingsService
 
@@ -68,3 +69,31 @@ async def put_settings(
     events.changed(user.id, envelope.version)
     response.headers["ETag"] = _etag(envelope.version)
     return envelope
+
+
+@router.post("/dry-run", responses=error_responses(422))
+async def dry_run_settings(
+    body: DryRunRequest,
+    user: CurrentUser,
+    session: DbSession,
+    request: Request,
+    security: SecurityDep,
+    settings: SettingsDep,
+) -> DryRunResult:
+    """What a draft would have sent: replays the market spikes stored in the last `hours` hours
+    (every complete 1-second candle that moved at least `floor_pct`) through the real detector
+    with the draft's rules, de-duplication and cooldown, and counts the alerts. Nothing is saved
+    or sent.
+
+    Limits: moves below `floor_pct` are not stored, so rules asking for less see only the
+    larger ones; rules with a window of more than 1 s are evaluated on the stored seconds only
+    (the quiet seconds between two stored spikes are missing); series conditions count the
+    spikes of the replay only. At most 200,000 stored seconds are replayed — the newest;
+    `truncated` says when the period held more. An invalid draft is a 422 naming the field."""
+    return await dry_run(
+        request.app,
+        session,
+        body,
+        now_ms=int(security.now().timestamp() * 1000),
+        floor_pct=settings.spike_floor_pct,
+    )
