@@ -210,3 +210,52 @@ def test_mute_durations() -> None:
 
 async def test_bot_stops_cleanly_while_polling(bot: TelegramBot) -> None:
     await asyncio.sleep(0.2)
+
+
+async def test_in_a_group_only_administrators_change_the_alerts(
+    bot: TelegramBot,
+    standin: TelegramStandIn,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    group = -1003333
+    creator, admin, member = 501, 502, 900
+    standin.chat_admins[str(group)] = [creator, admin]
+    user = await world.user()
+    await _say(standin, group, f"/start {await _code(world, user)}", user_id=creator, title="Desk")
+
+    for command in ("/stop", "/mute BTC 1h", "/unmute BTC"):
+        reply = await _say(standin, group, command, user_id=member)
+        assert reply.text == "Only the chat's administrators can do this."
+    [channel] = await _channels(sessionmaker)
+    assert channel.enabled is True and "mutes" not in channel.config
+    status = await _say(standin, group, "/status", user_id=member)  # reading is for everyone
+    assert status.text is not None and ": active." in status.text
+    checked = {c.params["user_id"] for c in standin.calls_to("getChatMember")}
+    assert checked == {str(member)}
+
+    reply = await _say(standin, group, "/stop", user_id=admin)
+    assert reply.text is not None and reply.text.startswith("⏸")
+    [channel] = await _channels(sessionmaker)
+    assert channel.enabled is False
+
+    # An anonymous administrator writes as the group itself.
+    before = len(standin.messages(group))
+    chat = {"id": group, "type": "supergroup", "title": "Desk"}
+    standin.push_update(
+        {
+            "message": {
+                "message_id": 9001,
+                "date": int(datetime.now(UTC).timestamp()),
+                "chat": chat,
+                "sender_chat": chat,
+                "from": {"id": 1087968824, "is_bot": True, "first_name": "Group"},
+                "text": "/resume",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+            }
+        }
+    )
+    [*_, reply] = await standin.wait_for_messages(before + 1, chat_id=group, within_s=10)
+    assert reply.text == "▶️ Alerts resumed in this chat."
+    [channel] = await _channels(sessionmaker)
+    assert channel.enabled is True

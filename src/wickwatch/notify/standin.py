@@ -3,7 +3,8 @@ instead of api.telegram.org (``WICKWATCH_TELEGRAM_API_URL``).
 
 It serves ``POST|GET /bot<token>/<method>`` on 127.0.0.1 (an ephemeral port by default) with the
 methods aiogram uses — ``getMe``, ``sendMessage``, ``sendPhoto`` (multipart), ``getUpdates``
-(long polling over injected updates), ``setMyCommands``, ``deleteWebhook``, ``getChat`` — answers
+(long polling over injected updates), ``setMyCommands``, ``deleteWebhook``, ``getChat``,
+``getChatMember`` (admins from :attr:`TelegramStandIn.chat_admins`) — answers
 like Telegram (``{"ok": true, "result": …}`` or ``{"ok": false, "error_code", "description",
 "parameters"}``), and records every request exactly (:class:`Call`: method, token, chat id, text,
 parse mode, caption, photo bytes, all parameters, arrival time).
@@ -146,6 +147,9 @@ class TelegramStandIn:
     missing_chats: set[str] = field(default_factory=set)
     #: Delay before answering a send (to model a slow Telegram).
     send_delay_s: float = 0.0
+    #: Administrators of each group (chat id → user ids); everyone else is a plain member.
+    #: The first id of a chat is its creator.
+    chat_admins: dict[str, list[int]] = field(default_factory=dict)
 
     calls: list[Call] = field(default_factory=list, init=False)
     violations: list[Violation] = field(default_factory=list, init=False)
@@ -398,6 +402,7 @@ class TelegramStandIn:
             "deletemycommands": _true,
             "deletewebhook": _true,
             "getchat": self._get_chat,
+            "getchatmember": self._get_chat_member,
             "close": _true,
             "logout": _true,
         }.get(name)
@@ -441,6 +446,44 @@ class TelegramStandIn:
         if info["type"] != "private" and "title" not in info:
             info = {**info, "title": f"Chat {chat}"}
         return 200, {"ok": True, "result": info}
+
+    async def _get_chat_member(
+        self, token: str, params: dict[str, str], photo: bytes | None
+    ) -> Any:
+        chat = params.get("chat_id", "")
+        if chat in self.missing_chats:
+            return _error(400, "Bad Request: chat not found")
+        try:
+            user_id = int(params.get("user_id", ""))
+        except ValueError:
+            return _error(400, "Bad Request: invalid user_id specified")
+        user = {"id": user_id, "is_bot": False, "first_name": "Tester"}
+        admins = self.chat_admins.get(chat, [])
+        if _chat_type(chat) == "private" and str(user_id) == chat:
+            member: dict[str, Any] = {"status": "member", "user": user}
+        elif admins and admins[0] == user_id:
+            member = {"status": "creator", "user": user, "is_anonymous": False}
+        elif user_id in admins:
+            member = {
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+                "can_send_welcome_messages": False,
+            }
+        else:
+            member = {"status": "member", "user": user}
+        return 200, {"ok": True, "result": member}
 
     def _check_chat(self, params: dict[str, str]) -> tuple[int, dict[str, Any]] | None:
         chat = params.get("chat_id")

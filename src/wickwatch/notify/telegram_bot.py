@@ -3,7 +3,9 @@
 * ``/start <code>`` — link this chat (private chat, group or channel) to the account that created
   the one-time code in wickwatch (``repository.create_link_code``; the deep link
   ``https://t.me/<bot>?start=<code>`` sends it). Codes are single-use and expire after 15 minutes.
-* ``/stop`` / ``/resume`` — pause and resume alerts in this chat (the channel's ``enabled``).
+* ``/stop`` / ``/resume`` — pause and resume alerts in this chat (the channel's ``enabled``). In a
+  group only the chat's administrators may pause, resume, mute or unmute (``getChatMember``;
+  an anonymous admin writing as the group counts); anyone may ask ``/status`` and ``/help``.
 * ``/status`` — which account the chat belongs to, paused or not, mutes, deliveries of the last
   24 hours.
 * ``/mute SYMBOL 1h`` — no alerts for a coin (``BTC``) or symbol (``BTCUSDT``) for ``30m``, ``1h``,
@@ -30,6 +32,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BotCommand, Message
 from sqlalchemy import select
@@ -69,6 +72,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bad_code": "This code is unknown, used or expired. Create a new one in wickwatch.",
         "no_code": "Send /start with the code shown in wickwatch → Channels → Telegram.",
         "unlinked": "This chat is not linked to a wickwatch account. /help",
+        "admins_only": "Only the chat's administrators can do this.",
         "stopped": "⏸ Alerts paused in this chat. /resume to continue.",
         "resumed": "▶️ Alerts resumed in this chat.",
         "muted": "🔇 {symbol} muted until {until} UTC.",
@@ -94,6 +98,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bad_code": "Код неизвестен, уже использован или устарел. Создайте новый в wickwatch.",
         "no_code": "Отправьте /start с кодом из wickwatch → Каналы → Telegram.",
         "unlinked": "Этот чат не привязан к аккаунту wickwatch. /help",
+        "admins_only": "Это могут делать только администраторы чата.",
         "stopped": "⏸ Сигналы в этом чате приостановлены. /resume — возобновить.",
         "resumed": "▶️ Сигналы в этом чате возобновлены.",
         "muted": "🔇 {symbol} заглушён до {until} UTC.",
@@ -186,6 +191,30 @@ class BotCommands:
     async def _reply(self, message: Message, text: str) -> None:
         await message.answer(text, parse_mode="HTML")
 
+    async def _may_change(self, message: Message) -> bool:
+        """Whether the sender may change what this chat receives: anyone in a private chat or a
+        channel (only admins post there); in a group, its administrators."""
+        chat = message.chat
+        if chat.type not in ("group", "supergroup"):
+            return True
+        if message.sender_chat is not None and message.sender_chat.id == chat.id:
+            return True  # an anonymous administrator writes as the group itself
+        if message.from_user is None or message.bot is None:
+            return False
+        try:
+            member = await message.bot.get_chat_member(chat.id, message.from_user.id)
+        except TelegramAPIError as exc:
+            log.warning("admin check in chat %s failed: %s", chat.id, exc)
+            return False
+        return member.status in ("creator", "administrator")
+
+    async def _refuse_non_admin(self, message: Message) -> bool:
+        """Replies and returns True when the sender may not change this chat's alerts."""
+        if await self._may_change(message):
+            return False
+        await self._reply(message, _t(message, "admins_only"))
+        return True
+
     async def _chat_channels(self, session: AsyncSession, message: Message) -> list[Channel]:
         return await repo.chat_channels(session, message.chat.id)
 
@@ -216,6 +245,8 @@ class BotCommands:
         await self._reply(message, _t(message, "linked", account=escape(account)))
 
     async def _set_enabled(self, message: Message, enabled: bool) -> None:
+        if await self._refuse_non_admin(message):
+            return
         async with self.sessionmaker() as session:
             channels = await self._chat_channels(session, message)
             if not channels:
@@ -284,6 +315,8 @@ class BotCommands:
 
     async def mute(self, message: Message, command: CommandObject) -> None:
         args = (command.args or "").split()
+        if args and await self._refuse_non_admin(message):
+            return
         now = self.clock()
         async with self.sessionmaker() as session:
             channels = await self._chat_channels(session, message)
@@ -326,6 +359,8 @@ class BotCommands:
         args = (command.args or "").split()
         if len(args) != 1:
             await self._reply(message, escape(_t(message, "mute_usage")))
+            return
+        if await self._refuse_non_admin(message):
             return
         symbol = args[0].upper()
         found = False
