@@ -8,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from wickwatch.detection import UserSettings, default_settings, validate_template
-from wickwatch.detection.messages import PLACEHOLDERS, render
 from wickwatch.detection.schemas import EXAMPLE
 from wickwatch.detection.symbols import split_symbol
+from wickwatch.notify.templates import PLACEHOLDERS, render_text
 
 
 def error_of(doc: dict[str, object]) -> tuple[tuple[object, ...], str]:
@@ -158,7 +158,7 @@ def test_template_placeholders_all_render() -> None:
     )
     assert "2023-11-14T22:13:20Z 101 " in text
     assert text.endswith(" 1 0 https://www.binance.com/en/futures/BTCUSDT")
-    assert render(a, "{{literal}} {symbol}") == "{literal} BTCUSDT"
+    assert render_text(a, "{{literal}} {symbol}") == "{literal} BTCUSDT"
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,8 @@ def test_down_moves_small_prices_and_russian_words() -> None:
     assert values["direction"] == "падение"
     assert values["exchange_market"] == "Binance Фьючерсы"
     assert values["price"] == "0.00001234"
-    assert values["volume_formatted"] == "n/a"
+    assert values["volume_formatted"] == "н/д"  # unknown USD volume, in the user's language
+    assert placeholder_values(alert, "UTC", "en")["volume_formatted"] == "n/a"
     assert placeholder_values(replace(ALERT, price=2.5e-7))["price"] == "0.00000025"
 
 

@@ -153,7 +153,10 @@ async def test_band_crossings_fire_once_each_survive_a_restart_and_are_delivered
 
         sent = await standin.wait_for_messages(2, chat_id=CHAT, within_s=15)
         assert len(sent) == 2
-        assert all(SYMBOL in (m.text or "") for m in sent)
+        assert [(m.text or "").split("\n")[0] for m in sent] == [
+            f"🔔 <b>{SYMBOL}</b> above your max 110000 · Binance Spot",
+            f"🔔 <b>{SYMBOL}</b> below your min 90000 · Binance Spot",
+        ]
 
         async def delivered() -> bool:
             return await count(sessionmaker, AlertDelivery, AlertDelivery.status == "sent") == 2

@@ -17,7 +17,6 @@ Semantics (metrics, windows and de-duplication, precedence, USD conversion) are 
 
 from wickwatch.detection.detector import Detector
 from wickwatch.detection.drafts import AlertDraft
-from wickwatch.detection.messages import PLACEHOLDERS, render, validate_template
 from wickwatch.detection.metrics import SpikeMetrics, candle_metrics, window_metrics
 from wickwatch.detection.price_bands import (
     LatestPrices,
@@ -36,6 +35,7 @@ from wickwatch.detection.schemas import (
 )
 from wickwatch.detection.series import InMemorySpikeHistory, SeriesKey, SpikeHistory
 from wickwatch.detection.symbols import STABLE_QUOTES, SymbolResolver, split_symbol
+from wickwatch.notify.templates import PLACEHOLDERS, validate_template
 
 __all__ = [
     "PLACEHOLDERS",
@@ -59,7 +59,6 @@ __all__ = [
     "UserSettings",
     "candle_metrics",
     "default_settings",
-    "render",
     "split_symbol",
     "validate_template",
     "window_metrics",

@@ -1,14 +1,15 @@
 """What the detector produces: one :class:`AlertDraft` per user × rule × spike.
 
 Persisting it (``alerts`` row + delivery outbox) and sending it are later stages; the draft carries
-everything they need, including the template and timezone to render the message with.
+everything they need, including the template and timezone to render the message with (rendering
+belongs to delivery: :mod:`wickwatch.notify.templates`).
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from wickwatch.detection.messages import render
+from wickwatch.notify.templates import render_text
 
 
 class AlertDraft(msgspec.Struct, frozen=True, gc=False):
@@ -37,8 +38,8 @@ class AlertDraft(msgspec.Struct, frozen=True, gc=False):
     timezone: str
 
     def message(self) -> str:
-        """The alert text, rendered with the user's template and timezone."""
-        return render(self, self.template, self.timezone)
+        """The alert as plain text, rendered with the user's template and timezone."""
+        return render_text(self, self.template, self.timezone)
 
     def to_record(self) -> dict[str, object]:
         """Plain JSON-able dict (without template/timezone), e.g. for ``--alerts-out``."""

@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from wickwatch.detection.messages import DEFAULT_TEMPLATE, validate_template
+from wickwatch.notify.templates import DEFAULT_TEMPLATE, validate_template
 
 EXCHANGES: tuple[str, ...] = ("binance", "bybit", "okx", "bitget", "gate", "hyperliquid")
 MARKETS: tuple[str, ...] = ("spot", "futures")

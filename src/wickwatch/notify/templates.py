@@ -1,5 +1,9 @@
 """Alert messages: placeholders, default templates, Telegram HTML validation and safe truncation.
 
+The one place that renders alert messages: delivery renders here, and detection uses
+:func:`validate_template` (settings documents) and :func:`render_text` (``AlertDraft.message``,
+``wickwatch replay --alerts-out``).
+
 A template is Telegram-flavoured HTML with ``{placeholder}`` fields (``{{``/``}}`` for braces).
 Every value is HTML-escaped before it is put in, so a symbol or strategy name can never inject
 markup; the template's own markup is checked when the template is saved
@@ -47,6 +51,27 @@ PLACEHOLDERS: tuple[str, ...] = (
 )
 _KNOWN = frozenset(PLACEHOLDERS)
 
+#: The ``message_template`` of a new settings document.
+DEFAULT_TEMPLATE = (
+    "{exchange_market_short} {symbol} {delta_formatted} {direction} · wick {wick_formatted} · "
+    "vol {volume_formatted} · {price} · {time}"
+)
+
+#: ``alerts.kind`` of price-band alerts; they have their own message, whatever the template.
+PRICE_KINDS = frozenset({"above_max", "below_min"})
+PRICE_TEMPLATES: dict[str, str] = {
+    "en": (
+        "🔔 <b>{symbol}</b> {crossed} · {exchange_market}\n"
+        "Price {price} · {time}\n"
+        '<a href="{link}">Open on the exchange</a>'
+    ),
+    "ru": (
+        "🔔 <b>{symbol}</b> {crossed} · {exchange_market}\n"
+        "Цена {price} · {time}\n"
+        '<a href="{link}">Открыть на бирже</a>'
+    ),
+}
+
 DEFAULT_TEMPLATES: dict[str, str] = {
     "en": (
         "⚡ <b>{symbol}</b> {delta_formatted} {direction} · {exchange_market}\n"
@@ -88,6 +113,10 @@ _WORDS = {
         "more": "and {n} more",
         "subject": "{symbol} {delta} on {exchange}",
         "digest_subject": "{n} alerts: {symbols}",
+        "n/a": "n/a",
+        "above_max": "above your max {edge}",
+        "below_min": "below your min {edge}",
+        "price_subject": "{symbol} {crossed}",
     },
     "ru": {
         "up": "рост",
@@ -98,6 +127,10 @@ _WORDS = {
         "more": "и ещё {n}",
         "subject": "{symbol} {delta} на {exchange}",
         "digest_subject": "Сигналов: {n}: {symbols}",
+        "n/a": "н/д",
+        "above_max": "выше вашего максимума {edge}",
+        "below_min": "ниже вашего минимума {edge}",
+        "price_subject": "{symbol} {crossed}",
     },
 }
 
@@ -168,9 +201,10 @@ def exchange_link(exchange: str, market: str, symbol: str, base: str, quote: str
     return ""
 
 
-def format_volume(usd: Decimal | float | None) -> str:
+def format_volume(usd: Decimal | float | None, locale: str | None = "en") -> str:
+    """``$1.23M``; "n/a" (translated) when the USD volume is unknown."""
     if usd is None:
-        return "n/a"
+        return _WORDS[_locale(locale)]["n/a"]
     value = float(usd)
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if value >= limit:
@@ -213,7 +247,7 @@ def placeholder_values(
         "exchange_market_short": f"{EXCHANGE_SHORT.get(alert.exchange, alert.exchange)}-"
         f"{'F' if alert.market == 'futures' else 'S'}",
         "symbol": alert.symbol,
-        "volume_formatted": format_volume(alert.volume_usd),
+        "volume_formatted": format_volume(alert.volume_usd, locale),
         "wick_formatted": f"{alert.wick_pct:.1f}%",
         "time": local.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -222,7 +256,22 @@ def placeholder_values(
         "series_count": str(alert.series_count),
         "folded_count": str(alert.folded_count),
         "link": exchange_link(alert.exchange, alert.market, alert.symbol, alert.base, alert.quote),
+        "crossed": _crossed(alert, words),
     }
+
+
+def alert_kind(alert: AlertLike) -> str:
+    """``spike``, ``above_max`` or ``below_min`` (objects without a kind are spikes)."""
+    return str(getattr(alert, "kind", None) or "spike")
+
+
+def _crossed(alert: AlertLike, words: Mapping[str, str]) -> str:
+    """The "above your max 110000" of a price-band alert (the edge is its rule: ``max 110000``)."""
+    kind = alert_kind(alert)
+    if kind not in PRICE_KINDS:
+        return ""
+    edge = str(getattr(alert, "rule", "") or "").partition(" ")[2]
+    return words[kind].format(edge=edge).strip()
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -347,7 +396,27 @@ def template_problem(template: str, *, telegram: bool = True) -> str | None:
     return None
 
 
+def validate_template(template: str) -> str:
+    """``template`` when it can be saved (see :func:`template_problem`), else ``ValueError`` with
+    the reason — for pydantic validators of settings documents (the API answers 422)."""
+    problem = template_problem(template)
+    if problem is not None:
+        raise ValueError(problem)
+    return template
+
+
 # --- rendering -------------------------------------------------------------------------------
+
+
+def render_text(
+    alert: AlertLike, template: str | None, timezone: str | None = "UTC", locale: str | None = "en"
+) -> str:
+    """The alert as plain text, e.g. for ``AlertDraft.message()`` and replay output: the user's
+    template filled in as written (no HTML escaping); a built-in (HTML) message without tags."""
+    chosen = _usable(template, locale, alert_kind(alert))
+    if chosen is not template:
+        return html_to_text(render_html(alert, template, timezone, locale))
+    return _fill(chosen, placeholder_values(alert, timezone, locale), escape=False)
 
 
 def _fill(template: str, values: Mapping[str, str], *, escape: bool) -> str:
@@ -355,7 +424,9 @@ def _fill(template: str, values: Mapping[str, str], *, escape: bool) -> str:
     return template.format_map(shown)
 
 
-def _usable(template: str | None, locale: str | None) -> str:
+def _usable(template: str | None, locale: str | None, kind: str = "spike") -> str:
+    if kind in PRICE_KINDS:
+        return PRICE_TEMPLATES[_locale(locale)]
     if template:
         try:
             fields = {f for _l, f, _s, _c in string.Formatter().parse(template) if f is not None}
@@ -371,7 +442,7 @@ def render_html(
 ) -> str:
     """The alert as Telegram HTML: the template with HTML-escaped values. A template that is not
     valid Telegram HTML (saved before validation existed) is escaped whole instead."""
-    template = _usable(template, locale)
+    template = _usable(template, locale, alert_kind(alert))
     values = placeholder_values(alert, timezone, locale)
     text = _fill(template, values, escape=True)
     if telegram_html_problem(text) is not None:
@@ -436,6 +507,7 @@ def alert_payload(alert: AlertLike, text: str, *, alert_id: int | None = None) -
     volume = alert.volume_usd
     return {
         "id": alert_id,
+        "kind": alert_kind(alert),
         "exchange": alert.exchange,
         "market": alert.market,
         "symbol": alert.symbol,
@@ -472,11 +544,15 @@ def render_alert(
     body = render_html(alert, template, timezone, locale)
     text = html_to_text(body)
     values = placeholder_values(alert, timezone, locale)
-    subject = _WORDS[_locale(locale)]["subject"].format(
-        symbol=values["symbol"],
-        delta=values["delta_formatted"],
-        exchange=values["exchange_market"],
-    )
+    words = _WORDS[_locale(locale)]
+    if values["crossed"]:
+        subject = words["price_subject"].format(symbol=values["symbol"], crossed=values["crossed"])
+    else:
+        subject = words["subject"].format(
+            symbol=values["symbol"],
+            delta=values["delta_formatted"],
+            exchange=values["exchange_market"],
+        )
     return Rendered(
         html=body,
         text=text,

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from wickwatch.bus import PRICE_ALERTS, Bus, BusError
+from wickwatch.bus import PRICE_ALERTS, Bus
 from wickwatch.detection import Detector, UserSettings
 from wickwatch.detection.price_bands import (
     ABOVE_MAX,
@@ -40,6 +40,7 @@ from wickwatch.detection.price_bands import (
 )
 from wickwatch.detection.symbols import split_symbol
 from wickwatch.notify.templates import format_price
+from wickwatch.roles.usersync import follow_users
 from wickwatch.storage.models import PriceAlert, User
 
 log = logging.getLogger(__name__)
@@ -231,20 +232,7 @@ class PriceBandSync:
             await asyncio.gather(listener, return_exceptions=True)
 
     async def _listen(self) -> None:
-        if self.bus is None:
-            return
-        while True:
-            try:
-                async with self.bus.subscribe(PRICE_ALERTS) as subscription:
-                    async for message in subscription:
-                        payload = message.payload
-                        user_id = payload.get("user_id") if isinstance(payload, dict) else None
-                        if isinstance(user_id, int):
-                            self.request([user_id])
-                return  # the bus was closed
-            except BusError as exc:
-                log.warning("price alerts subscription lost (%s); resubscribing", exc)
-                await asyncio.sleep(1.0)
+        await follow_users(self.bus, PRICE_ALERTS, self.request)
 
     async def _sync(self, users: set[int] | None) -> None:
         """Reload the bands of ``users`` (None: everyone's)."""

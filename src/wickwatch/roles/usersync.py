@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -28,6 +28,27 @@ from wickwatch.storage.models import User
 from wickwatch.storage.models import UserSettings as UserSettingsRow
 
 log = logging.getLogger(__name__)
+
+
+async def follow_users(
+    bus: Bus | None, topic: str, request: Callable[[Iterable[int]], None]
+) -> None:
+    """Hand the user named by each ``{"user_id": 42, …}`` message of ``topic`` to ``request``;
+    resubscribe when the bus fails, return when it is closed (or there is none)."""
+    if bus is None:
+        return
+    while True:
+        try:
+            async with bus.subscribe(topic) as subscription:
+                async for message in subscription:
+                    payload = message.payload
+                    user_id = payload.get("user_id") if isinstance(payload, dict) else None
+                    if isinstance(user_id, int):
+                        request([user_id])
+            return  # the bus was closed
+        except BusError as exc:
+            log.warning("%s subscription lost (%s); resubscribing", topic, exc)
+            await asyncio.sleep(1.0)
 
 
 class SettingsSync:
@@ -87,20 +108,7 @@ class SettingsSync:
             await asyncio.gather(listener, return_exceptions=True)
 
     async def _listen(self) -> None:
-        if self.bus is None:
-            return
-        while True:
-            try:
-                async with self.bus.subscribe(SETTINGS) as subscription:
-                    async for message in subscription:
-                        payload = message.payload
-                        user_id = payload.get("user_id") if isinstance(payload, dict) else None
-                        if isinstance(user_id, int):
-                            self.request([user_id])
-                return  # the bus was closed
-            except BusError as exc:
-                log.warning("settings subscription lost (%s); resubscribing", exc)
-                await asyncio.sleep(1.0)
+        await follow_users(self.bus, SETTINGS, self.request)
 
     async def _sync(self, *, full: bool) -> None:
         dirty, self._dirty = self._dirty, set()
