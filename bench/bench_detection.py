@@ -6,17 +6,20 @@
 Each simulated second: every symbol gets a frame of trades (count drawn around
 ``--trades-per-candle``, heavy tail), the real :class:`~wickwatch.market.CandleBuilder` builds
 them (``add_frame`` per symbol, one ``close_due`` per second), and the closed batch goes through
-:class:`~wickwatch.detection.Detector`. ``--spikes`` symbols per second get a wick of 1-10 %
-(up or down, reverting), so alerts, de-duplication and cooldown work is included.
+:class:`~wickwatch.detection.Detector`: ``Detector.on_candles`` on the whole batch (default, what
+the collector does), or ``--each``: ``on_candle`` per candle (per-candle timings).
+``--spikes`` symbols per second get a wick of 1-10 % (up or down, reverting), so alerts,
+de-duplication and cooldown work is included.
 
 Reported:
 
 * building cost per candle (``add_frame`` + ``close_due``) vs detection cost per candle, both in
   process CPU time over the measured seconds (the warm-up fills the 60 s windows first);
 * per-candle ``on_candle`` wall time percentiles;
-* close → draft latency: from the moment ``close_due`` is called for the second to the moment
-  ``on_candle`` returned the draft, i.e. including the candle building of the batch and the
-  detection of the candles processed before it in the same batch;
+* close → draft latency: from the moment ``close_due`` returned the batch (every candle of the
+  second closed) to the moment the detector returned the draft; and the same from the moment
+  ``close_due`` was called (including closing the 5,000 candles of the batch);
+* garbage-collector pauses during the measured seconds (``gc.callbacks``);
 * index build time for the users, one ``update_user`` (settings change) time.
 """
 
@@ -177,6 +180,7 @@ def main() -> None:
     ap.add_argument("--spikes", type=float, default=0.1, help="spiking symbols per second")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--aggressive", action="store_true", help="more users at 0.5-1 %% thresholds")
+    ap.add_argument("--each", action="store_true", help="on_candle per candle, not on_candles")
     args = ap.parse_args()
     if args.aggressive:
         global DELTAS
@@ -267,9 +271,26 @@ def main() -> None:
     candles_n = trades_n = drafts_n = 0
     per_candle: list[float] = []
     draft_latency: list[float] = []
+    draft_latency_built: list[float] = []
     candle_latency: list[float] = []
     batch_detect: list[float] = []
+    close_wall: list[float] = []
+    gc_pauses: list[float] = []
+    gc_full: list[float] = []
+    gc_start = [0.0]
+    measuring = False
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_start[0] = time.perf_counter()
+        elif measuring:
+            gc_pauses.append(time.perf_counter() - gc_start[0])
+            if info["generation"] == 2:
+                gc_full.append(gc_pauses[-1])
+
+    gc.callbacks.append(on_gc)
     total = args.warmup + args.seconds
+    perf = time.perf_counter
     for sec in range(total):
         frames = trades_of_second(sec)
         measuring = sec >= args.warmup
@@ -277,25 +298,35 @@ def main() -> None:
         for frame in frames:
             builder.add_frame(frame)
         c1 = time.process_time()
-        w_close = time.perf_counter()
+        w_close = perf()
         closed = builder.close_due(start_ms + (sec + 1) * 1000 + 30)
+        w_closed = perf()
         c2 = time.process_time()
-        w0 = time.perf_counter()
+        w0 = perf()
         lat_c = []
         lat_d = []
-        on_candle = detector.on_candle
-        perf = time.perf_counter
-        for c in closed:
-            a = perf()
-            drafts = on_candle(c)
+        lat_b = []
+        if args.each:
+            on_candle = detector.on_candle
+            for c in closed:
+                a = perf()
+                drafts = on_candle(c)
+                b = perf()
+                if measuring:
+                    per_candle.append(b - a)
+                    lat_c.append(b - w_closed)
+                    if drafts:
+                        lat_d.extend([b - w_closed] * len(drafts))
+                        lat_b.extend([b - w_close] * len(drafts))
+                drafts_n += len(drafts) if measuring else 0
+        else:
+            drafts = detector.on_candles(closed)
             b = perf()
-            if measuring:
-                per_candle.append(b - a)
-                lat_c.append(b - w_close)
-                if drafts:
-                    lat_d.extend([b - w_close] * len(drafts))
+            lat_c.append(b - w_closed)
+            lat_d.extend([b - w_closed] * len(drafts))
+            lat_b.extend([b - w_close] * len(drafts))
             drafts_n += len(drafts) if measuring else 0
-        w1 = time.perf_counter()
+        w1 = perf()
         c3 = time.process_time()
         if measuring:
             build_cpu += (c1 - c0) + (c2 - c1)
@@ -304,9 +335,12 @@ def main() -> None:
             trades_n += sum(len(f) for f in frames)
             candle_latency.extend(lat_c)
             draft_latency.extend(lat_d)
+            draft_latency_built.extend(lat_b)
             batch_detect.append(w1 - w0)
+            close_wall.append(w_closed - w_close)
         if sec % 20 == 19:
             print(f"  second {sec + 1}/{total}: {len(closed)} candles", flush=True)
+    gc.callbacks.remove(on_gc)
 
     # The timing inside the batch loop (two perf_counter calls, list appends per candle) is not
     # detection: calibrate it with a no-op in place of on_candle and subtract it.
@@ -328,15 +362,17 @@ def main() -> None:
         for c in closed:
             noop(c)
 
-    reps = 50
-    c0 = time.process_time()
-    for _ in range(reps):
-        timed_loop()
-    c1 = time.process_time()
-    for _ in range(reps):
-        bare_loop()
-    c2 = time.process_time()
-    loop_overhead = ((c1 - c0) - (c2 - c1)) / reps / len(closed) * candles_n
+    loop_overhead = 0.0
+    if args.each:
+        reps = 50
+        c0 = time.process_time()
+        for _ in range(reps):
+            timed_loop()
+        c1 = time.process_time()
+        for _ in range(reps):
+            bare_loop()
+        c2 = time.process_time()
+        loop_overhead = ((c1 - c0) - (c2 - c1)) / reps / len(closed) * candles_n
 
     detect_net = detect_cpu - loop_overhead
     print()
@@ -348,29 +384,43 @@ def main() -> None:
         f"candle building (CandleBuilder add_frame + close_due): "
         f"{build_cpu / candles_n * 1e6:.2f} µs/candle, {build_cpu / trades_n * 1e6:.2f} µs/trade"
     )
-    print(
-        f"detection (Detector.on_candle, timing overhead removed): "
-        f"{detect_net / candles_n * 1e6:.2f} µs/candle"
-    )
+    api = "on_candle per candle, timing overhead removed" if args.each else "on_candles per batch"
+    print(f"detection (Detector.{api}): {detect_net / candles_n * 1e6:.2f} µs/candle")
     print(f"detection / building = {detect_net / build_cpu * 100:.1f} %")
     evaluated = detector.evaluated / detector.candles
     print(f"candles past the delta bounds (windows computed): {evaluated:.1%}")
-    us = [x * 1e6 for x in per_candle[:candles_n]]
+    if per_candle:
+        us = [x * 1e6 for x in per_candle[:candles_n]]
+        print(
+            f"on_candle wall time: p50 {pct(us, 50):.2f} µs, p99 {pct(us, 99):.2f} µs, "
+            f"p99.9 {pct(us, 99.9):.1f} µs, max {max(us):.0f} µs"
+        )
     print(
-        f"on_candle wall time: p50 {pct(us, 50):.2f} µs, p99 {pct(us, 99):.2f} µs, "
-        f"p99.9 {pct(us, 99.9):.1f} µs, max {max(us):.0f} µs"
+        f"closing one second's batch ({args.symbols:,} candles, close_due): "
+        f"median {statistics.median(close_wall) * 1e3:.2f} ms, max {max(close_wall) * 1e3:.2f} ms"
     )
     print(
-        f"detection of one second's batch ({args.symbols:,} candles): "
+        f"detection of one second's batch: "
         f"median {statistics.median(batch_detect) * 1e3:.2f} ms, "
-        f"max {max(batch_detect) * 1e3:.2f} ms"
+        f"p99 {pct(batch_detect, 99) * 1e3:.2f} ms, max {max(batch_detect) * 1e3:.2f} ms"
     )
     cl = [x * 1e3 for x in candle_latency]
-    dl = [x * 1e3 for x in draft_latency]
-    print(f"close → detection done, per candle: p50 {pct(cl, 50):.2f} ms, p99 {pct(cl, 99):.2f} ms")
+    what = "per candle" if args.each else "per batch"
     print(
-        f"close → alert draft: p50 {pct(dl, 50):.2f} ms, p99 {pct(dl, 99):.2f} ms, "
+        f"batch closed → detection done, {what}: p50 {pct(cl, 50):.2f} ms, p99 {pct(cl, 99):.2f} ms"
+    )
+    dl = [x * 1e3 for x in draft_latency]
+    print(
+        f"batch closed → alert draft: p50 {pct(dl, 50):.2f} ms, p99 {pct(dl, 99):.2f} ms, "
         f"max {max(dl) if dl else float('nan'):.2f} ms ({len(dl):,} drafts)"
+    )
+    bl = [x * 1e3 for x in draft_latency_built]
+    print(f"close_due called → alert draft: p50 {pct(bl, 50):.2f} ms, p99 {pct(bl, 99):.2f} ms")
+    gp = [x * 1e3 for x in gc_pauses]
+    print(
+        f"GC pauses while measuring: {len(gp)}, total {sum(gp):.1f} ms, "
+        f"max {max(gp) if gp else 0.0:.2f} ms; full collections {len(gc_full)}, "
+        f"{sum(gc_full) * 1e3:.1f} ms"
     )
 
     # a settings change

@@ -4,6 +4,7 @@ alerts of the brute-force reference (tests/detection/reference.py)."""
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -269,6 +270,51 @@ def test_streaming_detector_equals_brute_force(sc) -> None:
     event(f"folded: {any(a[15] for a in ref.alerts)}")
     event(f"strategies fired: {any(a[12] for a in ref.alerts)}")
     event(f"series>1: {any(a[14] > 1 for a in ref.alerts)}")
+    assert sorted(got, key=repr) == sorted(ref.alerts, key=repr)
+
+
+@given(scenario(), st.lists(st.integers(1, 40), min_size=1, max_size=60))
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+def test_batches_give_the_alerts_of_one_candle_at_a_time(sc, sizes) -> None:
+    """``on_candles`` (candidates set aside, windows computed after the batch) on batches of
+    random sizes — several seconds of a symbol in one batch, quote rates changing inside a
+    batch — emits exactly the reference's alerts, batch by batch."""
+    trades, incomplete, users, events = sc
+    candles = build_candles(trades, incomplete)
+    resolver = SymbolResolver()
+    detector = Detector(resolver=resolver)
+    ref = Reference(resolver.resolve)
+    for uid, s in enumerate(users, start=1):
+        detector.update_user(uid, s)
+        ref.set_user(uid, s)
+    cuts = {0, len(candles)} | {at for at, _, _ in events if at < len(candles)}
+    at = 0
+    for size in sizes * (len(candles) // max(1, sum(sizes)) + 1):
+        at += size
+        if at >= len(candles):
+            break
+        cuts.add(at)
+    bounds = sorted(cuts)
+    got = []
+    for lo, hi in pairwise(bounds):
+        for at_, who, new in events:
+            if at_ == lo:
+                if new is None:
+                    detector.remove_user(who + 1)
+                    ref.remove_user(who + 1)
+                else:
+                    detector.update_user(who + 1, new)
+                    ref.set_user(who + 1, new)
+        batch = candles[lo:hi]
+        before = len(got)
+        got.extend(draft_tuple(d) for d in detector.on_candles(batch))
+        for c in batch:
+            ref.feed(c)
+        assert sorted(got[before:], key=repr) == sorted(ref.alerts[before:], key=repr)
     assert sorted(got, key=repr) == sorted(ref.alerts, key=repr)
 
 

@@ -231,68 +231,104 @@ class Detector:
 
     # --- candles -------------------------------------------------------------------------
 
-    def on_candles(self, candles: Iterable[Candle]) -> list[AlertDraft]:
-        out: list[AlertDraft] = []
-        for c in candles:
-            drafts = self.on_candle(c)
-            if drafts:
-                out.extend(drafts)
-        return out
-
     def on_candle(self, c: Candle) -> Sequence[AlertDraft]:
         """Alert drafts of one closed candle (do not mutate the returned sequence)."""
-        self.candles += 1
-        st = self._states.get((c.exchange, c.market, c.symbol))
-        if st is None:
-            st = self._new_state(c)
-        ts = c.ts_ms
-        if ts <= st.last_ts:
-            self.stale_candles += 1
-            return _NOTHING
-        st.last_ts = ts
-        if st.rate_source:
-            self.rates.observe(st.base, st.quote, c.close, ts, st.spot)
-        ring = st.ring
-        ring.append(c)
-        if not c.complete:
-            st.inc_ts = ts
-        if len(ring) > _TRIM_AT:
-            # Trimmed in batches (the oldest candle is a cold object); scans stop at the
-            # longest window by age, so older candles left in the ring are never used.
-            horizon = ts - _RETAIN_MS
-            while ring[0].ts_ms <= horizon:
-                ring.popleft()
-        if ts >= self._next_prune:
-            self._prune(ts)
-        if st.routes is None:
-            self._route(st)
-        # Extremes of the current 10 s block, and the bound for every window size at once: the
-        # range of the current + 6 previous blocks against the route's smallest threshold.
-        high = c.high
-        low = c.low
-        blk = ts // BLOCK_MS
-        if blk == st.blk:
-            ch = st.cur_hi
-            cl = st.cur_lo
-            if high > ch:
-                st.cur_hi = ch = high
-            if low < cl:
-                st.cur_lo = cl = low
-        else:
-            st.roll_block(blk, high, low)
-            ch = high
-            cl = low
-        hi = st.long_hi
-        if ch > hi:
-            hi = ch
-        lo = st.long_lo
-        if cl < lo:
-            lo = cl
-        if (hi - lo) * 100.0 < st.m_all * lo:
-            return _NOTHING
-        return self._refine(st, c, ch, cl)
+        return self.on_candles((c,))
 
-    def _refine(self, st: SymbolState, c: Candle, ch: float, cl: float) -> Sequence[AlertDraft]:
+    def on_candles(self, candles: Iterable[Candle]) -> list[AlertDraft]:
+        """Alert drafts of a batch of closed candles (e.g. one ``close_due``), in candle order:
+        the same drafts as :meth:`on_candle` on each in turn.
+
+        Two passes, so that alerts are not queued behind the batch: the first takes every
+        candle in (history, blocks, the delta bound — the per-candle fast path, inlined here)
+        and sets aside the few whose bound passes, with the quote's USD rate as of that
+        candle; the second computes their windows. A candidate is evaluated before a later
+        candle of its own symbol is taken in, so every window sees what it would have seen
+        one candle at a time.
+        """
+        states = self._states
+        pending: list[tuple[SymbolState, Candle, float, float, float | None]] = []
+        out: list[AlertDraft] = []
+        n = 0
+        for c in candles:
+            n += 1
+            st = states.get((c.exchange, c.market, c.symbol))
+            if st is None:
+                st = self._new_state(c)
+            ts = c.ts_ms
+            if ts <= st.last_ts:
+                self.stale_candles += 1
+                continue
+            if st.pending:
+                self._drain(pending, out)  # its earlier candle first, as one at a time
+            st.last_ts = ts
+            if st.rate_source:
+                self.rates.observe(st.base, st.quote, c.close, ts, st.spot)
+            ring = st.ring
+            ring.append(c)
+            if not c.complete:
+                st.inc_ts = ts
+            if len(ring) > _TRIM_AT:
+                # Trimmed in batches (the oldest candle is a cold object); scans stop at the
+                # longest window by age, so older candles left in the ring are never used.
+                horizon = ts - _RETAIN_MS
+                while ring[0].ts_ms <= horizon:
+                    ring.popleft()
+            if ts >= self._next_prune:
+                self._prune(ts)
+            if st.routes is None:
+                self._route(st)
+            # Extremes of the current 10 s block, and the bound for every window size at once:
+            # the range of the current + 6 previous blocks against the route's smallest
+            # threshold. Below it (the common case) the candle costs nothing more, whatever the
+            # number of users.
+            high = c.high
+            low = c.low
+            blk = ts // BLOCK_MS
+            if blk == st.blk:
+                ch = st.cur_hi
+                cl = st.cur_lo
+                if high > ch:
+                    st.cur_hi = ch = high
+                if low < cl:
+                    st.cur_lo = cl = low
+            else:
+                st.roll_block(blk, high, low)
+                ch = high
+                cl = low
+            hi = st.long_hi
+            if ch > hi:
+                hi = ch
+            lo = st.long_lo
+            if cl < lo:
+                lo = cl
+            if (hi - lo) * 100.0 < st.m_all * lo:
+                continue
+            st.pending = True
+            pending.append((st, c, ch, cl, self.rates.rate(st.quote, ts)))
+        self.candles += n
+        if pending:
+            self._drain(pending, out)
+        return out
+
+    def _drain(
+        self,
+        pending: list[tuple[SymbolState, Candle, float, float, float | None]],
+        out: list[AlertDraft],
+    ) -> None:
+        """The second pass of :meth:`on_candles` over the candidates set aside so far."""
+        for st, c, ch, cl, rate in pending:
+            st.pending = False
+            if st.routes is None:  # re-routed by a prune meanwhile (only ever loosened)
+                self._route(st)
+            drafts = self._refine(st, c, ch, cl, rate)
+            if drafts:
+                out.extend(drafts)
+        pending.clear()
+
+    def _refine(
+        self, st: SymbolState, c: Candle, ch: float, cl: float, rate: float | None
+    ) -> Sequence[AlertDraft]:
         """Per route, per number of previous blocks ``k`` a window needs (longest first): if the
         range of those blocks reaches the smallest threshold of such windows, compute every
         window size up to them."""
@@ -309,13 +345,15 @@ class Detector:
                     hi = cum_hi[k] if cum_hi[k] > ch else ch
                     lo = cum_lo[k] if cum_lo[k] < cl else cl
                     if (hi - lo) * 100.0 >= m * lo:
-                        drafts = self._evaluate(st, route, c, route.cnt[off][k])
+                        drafts = self._evaluate(st, route, c, route.cnt[off][k], rate)
                         if drafts:
                             out = drafts if not out else [*out, *drafts]
                         break
         return out
 
-    def _evaluate(self, st: SymbolState, route: Route, c: Candle, n: int) -> Sequence[AlertDraft]:
+    def _evaluate(
+        self, st: SymbolState, route: Route, c: Candle, n: int, rate: float | None
+    ) -> Sequence[AlertDraft]:
         """Windows of the first ``n`` sizes of the route, in one backward pass over the kept
         candles; a window is looked at exactly only if its range could reach its sizes'
         smallest threshold."""
@@ -339,7 +377,7 @@ class Detector:
             age = ts - x.ts_ms
             while age > lim:  # x is older than window j: window j is complete
                 if (high - low) * 100.0 >= size_min[j] * low:
-                    out = self._window(st, route, c, j, count, ref, high, low, out)
+                    out = self._window(st, route, c, j, count, ref, high, low, rate, out)
                 j += 1
                 if j == n:
                     return _NOTHING if out is None else out
@@ -352,7 +390,7 @@ class Detector:
         count = len(ring)
         while j < n:  # history shorter than the window: the window is what was seen
             if (high - low) * 100.0 >= size_min[j] * low:
-                out = self._window(st, route, c, j, count, ref, high, low, out)
+                out = self._window(st, route, c, j, count, ref, high, low, rate, out)
             j += 1
         return _NOTHING if out is None else out
 
@@ -366,9 +404,11 @@ class Detector:
         ref: float,
         high: float,
         low: float,
+        rate: float | None,
         out: list[AlertDraft] | None,
     ) -> list[AlertDraft] | None:
-        """Exact metrics of window ``sizes[j]`` and its candidate rules."""
+        """Exact metrics of window ``sizes[j]`` and its candidate rules (``rate``: the quote's
+        USD rate as of the candle)."""
         if ref <= 0.0:
             return out
         up = high - ref
@@ -391,7 +431,6 @@ class Detector:
                     close = c.close
                     rng = high - low
                     wick = (rng - abs(close - ref)) / rng * 100.0 if rng > 0.0 else 0.0
-                    rate = self.rates.rate(st.quote, c.ts_ms)
                     window = _Window(st, c, route.sizes[j], count, delta, direction, wick, rate)
                 if floor > window.vq:
                     break

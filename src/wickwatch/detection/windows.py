@@ -77,6 +77,7 @@ class SymbolState:
         "feed_keys",
         "own_keys",
         "skip",
+        "pending",
     )
 
     def __init__(self, exchange: str, market: str, symbol: str, base: str, quote: str) -> None:
@@ -111,6 +112,8 @@ class SymbolState:
         #: completed blocks ``(block id, high, low)`` of the last :data:`LONG_BLOCKS` blocks
         self.blocks: deque[tuple[int, float, float]] = deque()
         self.rate_source = False
+        #: a candle of the symbol waits for its windows in ``Detector.on_candles``' batch
+        self.pending = False
         self.base = base
         self.quote = quote
         self.tok_sym = self.tok_base = self.tok_quote = ""
