@@ -2,6 +2,9 @@
 
 * ``scripts/build_web.sh``: ``npm ci`` (when the lock file changed) and the production build
   (TypeScript type check + Vite), skipped when ``web/dist`` is newer than the sources;
+* ``npm run gen:api -- --check``: ``web/src/api/schema.d.ts`` (the API's types),
+  ``settings-schema.d.ts`` and ``detection.json`` regenerated from the Python code must equal the
+  committed files, so the UI's view of the backend cannot drift from it;
 * ``npm test``: the Vitest unit tests (formatters, feed, filters, WebSocket reconnects, API
   client, i18n completeness, templates, settings document);
 * ``npm run e2e``: headless Chromium (Debian's ``chromium``, driven by playwright-core) against a
@@ -39,7 +42,7 @@ def _node_version() -> tuple[int, ...] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
-def _run(args: list[str], timeout: float) -> None:
+def _run(args: list[str], timeout: float, env: dict[str, str] | None = None) -> None:
     result = subprocess.run(
         args,
         cwd=WEB,
@@ -47,7 +50,7 @@ def _run(args: list[str], timeout: float) -> None:
         text=True,
         timeout=timeout,
         check=False,
-        env={**os.environ, "FORCE_COLOR": "0", "NO_COLOR": "1"},
+        env={**os.environ, "FORCE_COLOR": "0", "NO_COLOR": "1", **(env or {})},
     )
     if result.returncode != 0:
         pytest.fail(
@@ -66,6 +69,18 @@ def built_web() -> Path:
     require(version >= MIN_NODE, f"Node.js {version} is older than 20.19 (Vite 7 needs it)")
     _run(["bash", str(REPO_ROOT / "scripts" / "build_web.sh")], timeout=600)
     return WEB / "dist"
+
+
+@pytest.mark.timeout(600)
+def test_generated_api_types_match_the_backend(built_web: Path, tmp_path: Path) -> None:
+    """A route, body or settings field changed in Python without ``npm run gen:api`` fails here."""
+    require(shutil.which("uv") is not None, "uv not found (gen:api asks the Python app)")
+    # the app generates a development secret key in its data directory: keep it out of the tree
+    _run(
+        ["npm", "run", "--silent", "gen:api", "--", "--check"],
+        timeout=540,
+        env={"WICKWATCH_DATA_DIR": str(tmp_path), "UV_PYTHON_DOWNLOADS": "never"},
+    )
 
 
 @pytest.mark.timeout(900)

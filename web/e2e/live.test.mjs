@@ -43,6 +43,7 @@ test("live spikes stream into the feed, which stays fast with 1,000 alerts", { t
     await page.locator("#general input.num").first().fill("0"); // cooldown
     await page.click("[data-testid=save-settings]");
     await page.waitForSelector("[data-testid=savebar] >> text=Saved");
+    await page.waitForSelector("[data-testid=save-settings]:disabled"); // nothing unsaved: no leave-guard dialog
 
     await page.click("[data-testid=nav-live]");
     await page.waitForSelector("[data-testid=stream-badge][data-state=open]", { timeout: 30_000 });
@@ -86,10 +87,9 @@ test("live spikes stream into the feed, which stays fast with 1,000 alerts", { t
     await page.locator("[data-testid=feed-row]").first().click();
     await page.waitForURL(/\/alerts\/\d+$/);
     await page.waitForSelector("[data-testid=alert-title]");
-    // its chart panel: candles around the spike with the spike marked — or, for an alert seconds
-    // old, "no candles yet" (the server answers from persisted history, written once a minute)
-    await page.waitForSelector("[data-testid=candle-chart] canvas, [data-testid=alert-chart] .state", { timeout: 30_000 });
-    await page.waitForTimeout(500);
+    // its chart panel: candles around the spike with the spike marked — for an alert seconds old
+    // (the history is written once a minute) the symbol's live 1-second candles
+    await page.waitForSelector("[data-testid=alert-chart] [data-testid=candle-chart] canvas", { timeout: 60_000 });
     await screenshot(page, "22-alert");
     await page.click("[data-testid=live-chart-link]");
     await page.waitForURL(/\/markets\/\w+_(spot|futures)\//);

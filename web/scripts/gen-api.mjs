@@ -20,7 +20,12 @@ const PY = `
 import json
 from wickwatch.api.app import create_app
 from wickwatch.config import Settings
-from wickwatch.detection import messages, schemas
+from wickwatch.detection import schemas
+try:  # the message templates live in the notify domain (formerly detection.messages)
+    from wickwatch.notify import templates as messages
+    messages.PLACEHOLDERS, messages.DEFAULT_TEMPLATE
+except (ImportError, AttributeError):
+    from wickwatch.detection import messages
 settings_schema = schemas.UserSettings.model_json_schema(ref_template="#/components/schemas/{model}")
 print(json.dumps({
     "openapi": create_app(Settings()).openapi(),

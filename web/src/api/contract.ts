@@ -49,9 +49,12 @@ export type DeliveryPublic = Schemas["DeliveryPublic"];
  * A fired spike alert. REST adds `seen`, `read_at`, `created_at` and the per-channel
  * `deliveries`; the stream's frames may lack them. Decimals are exact decimal text.
  */
-export type AlertPublic = Omit<Schemas["AlertPublic"], "direction" | "deliveries" | "seen" | "read_at" | "created_at" | "volume_usd" | "price"> & {
+export type AlertPublic = Omit<Schemas["AlertPublic"], "kind" | "direction" | "deliveries" | "seen" | "read_at" | "created_at" | "volume_usd" | "price"> & {
+  /** `spike`, or a price band crossing; stream frames of older servers lack it (a spike). */
+  kind?: Schemas["AlertPublic"]["kind"];
   direction: DirectionId;
-  volume_usd: string | number;
+  /** null when it cannot be known (no live price of a non-USD quote). */
+  volume_usd: string | number | null;
   price: string | number;
   deliveries?: DeliveryPublic[];
   seen?: boolean;
@@ -100,46 +103,19 @@ export type PriceAlertCreate = Schemas["PriceAlertCreate"];
 export type ErrorLogEntry = Schemas["ErrorLogPublic"];
 export type SystemStatus = Schemas["SystemStatus"];
 
-/** One replayed alert of a dry run (usersettings: the alert the draft settings would have sent). */
-export interface DryRunAlert {
-  ts_ms: number;
-  exchange: string;
-  market: string;
-  symbol: string;
-  direction: DirectionId;
-  delta_pct: number | string;
-  wick_pct: number | string;
-  volume_usd: number | string;
-  price: number | string;
-  rule: string;
-}
+// --- settings dry run and channel actions (usersettings/, channels/) ----------------------------
+/** One replayed alert of a dry run: what the draft settings would have sent. */
+export type DryRunAlert = Schemas["DryRunAlert"];
 
 /**
  * POST /api/v1/settings/dry-run `{"settings": UserSettings, "hours": 24}`: what the draft would
  * have sent. Only spikes of at least `floor_pct` are kept in the history it replays; `folded`
  * counts alerts the cooldown and series folded away; `sample` is cut when `truncated`.
  */
-export interface DryRunResult {
-  hours: number;
-  from_ms: number;
-  to_ms: number;
-  floor_pct: number;
-  alerts: number;
-  folded: number;
-  by_market: { exchange: string; market: string; alerts: number }[];
-  sample: DryRunAlert[];
-  truncated: boolean;
-}
+export type DryRunResult = Schemas["DryRunResult"];
 
 /** POST /api/v1/channels/telegram/link → 201: a one-time `/start <code>` for the service bot. */
-export interface TelegramLink {
-  code: string;
-  deep_link: string;
-  expires_at: string;
-}
+export type TelegramLink = Schemas["TelegramLink"];
 
 /** POST /api/v1/channels/{id}/test: the outcome of one test message. */
-export interface ChannelTestResult {
-  ok: boolean;
-  detail: string | null;
-}
+export type ChannelTestResult = Schemas["ChannelTestResult"];

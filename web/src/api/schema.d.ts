@@ -172,7 +172,8 @@ export interface paths {
         head?: never;
         /**
          * Update User
-         * @description Change role, name or active state. Disabling ends every session of the account at once.
+         * @description Change role, name or active state. Disabling ends every session of the account at once
+         *     and stops its alerts within a second.
          */
         patch: operations["admin:update_user"];
         trace?: never;
@@ -483,8 +484,9 @@ export interface paths {
         };
         /**
          * List Candles
-         * @description 1-minute candles of a symbol from the stored history, oldest first; at most one week per
-         *     request.
+         * @description Candles of a symbol from the stored history, oldest first: those starting in
+         *     `[from_ms, to_ms)` (default: the last 60 candles of `tf`); at most 10,080 candles per
+         *     request (a week of `1m`, 35 days of `5m`, … 27 years of `1d`).
          */
         get: operations["markets:list_candles"];
         put?: never;
@@ -540,6 +542,49 @@ export interface paths {
          * @description Rename, pause/resume, change the configuration or replace the secret.
          */
         patch: operations["channels:update_channel"];
+        trace?: never;
+    };
+    "/api/v1/channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Channel
+         * @description Send a test message through this channel right now (at most 5 a minute). A channel that
+         *     fails answers ``ok: false`` with the reason, not an error status.
+         */
+        post: operations["channels:test_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/telegram/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link Telegram
+         * @description A one-time code (15 minutes) that links a Telegram chat to your account through the
+         *     service's bot: open ``deep_link`` for a private chat, or send ``/start <code>`` in a group
+         *     or channel where the bot is a member. 503 when this server has no service bot.
+         */
+        post: operations["channels:link_telegram"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/markets": {
@@ -623,7 +668,8 @@ export interface paths {
         };
         /**
          * Price History
-         * @description 1-minute candles of the watched symbol, newest first (follow `next_cursor` for older).
+         * @description Candles of the watched symbol (1-minute, or aggregated to `tf`), newest first: those
+         *     starting in `[from_ms, to_ms)`; follow `next_cursor` for older ones (keep the same `tf`).
          */
         get: operations["price-alerts:price_history"];
         put?: never;
@@ -643,8 +689,9 @@ export interface paths {
         };
         /**
          * Price History Csv
-         * @description The watched symbol's 1-minute history as CSV (`time_utc, ts_ms, open, high, low, close,
-         *     volume, quote_volume, trades, complete`), oldest first, streamed; decimals exact.
+         * @description The watched symbol's history in candles of `tf` as CSV (`time_utc, ts_ms, open, high,
+         *     low, close, volume, quote_volume, trades, complete`), oldest first, streamed; decimals
+         *     exact (sums of aggregated candles: see `tf`).
          */
         get: operations["price-alerts:price_history_csv"];
         put?: never;
@@ -730,10 +777,40 @@ export interface paths {
         get: operations["settings:get_settings"];
         /**
          * Put Settings
-         * @description Replace the whole document. Invalid documents are a 422 naming the field.
+         * @description Replace the whole document. Invalid documents are a 422 naming the field. Detection uses
+         *     the new rules within a second (every collector is told over the bus).
          */
         put: operations["settings:put_settings"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry Run Settings
+         * @description What a draft would have sent: replays the market spikes stored in the last `hours` hours
+         *     (every complete 1-second candle that moved at least `floor_pct`) through the real detector
+         *     with the draft's rules, de-duplication and cooldown, and counts the alerts. Nothing is saved
+         *     or sent.
+         *
+         *     Limits: moves below `floor_pct` are not stored, so rules asking for less see only the
+         *     larger ones; rules with a window of more than 1 s are evaluated on the stored seconds only
+         *     (the quiet seconds between two stored spikes are missing); series conditions count the
+         *     spikes of the replay only. At most 200,000 stored seconds are replayed — the newest;
+         *     `truncated` says when the period held more. An invalid draft is a 422 naming the field.
+         */
+        post: operations["settings:dry_run_settings"];
         delete?: never;
         options?: never;
         head?: never;
@@ -814,6 +891,11 @@ export interface paths {
         /**
          * Readyz
          * @description The process can serve: the database answers (503 naming what is down otherwise).
+         *
+         *     Redis, when configured, is checked and reported too, but its outage only makes the status
+         *     ``degraded`` (200): without Redis the API still answers from the database (live pushes and
+         *     shared rate limits wait for it), and a load balancer must not take every replica out of
+         *     rotation for a Redis restart.
          */
         get: operations["health:readyz"];
         put?: never;
@@ -867,7 +949,9 @@ export interface components {
         };
         /**
          * AlertPublic
-         * @description A spike that matched one of your rules.
+         * @description A spike that matched one of your rules, or (``kind`` ``above_max`` / ``below_min``) a
+         *     price that left the band of one of your price alerts: then ``price`` is the price that
+         *     crossed and ``rule`` names the edge (``max 110000``).
          * @example {
          *       "base": "BTC",
          *       "created_at": "2026-01-01T00:00:00.120000Z",
@@ -887,6 +971,7 @@ export interface components {
          *       "exchange": "binance",
          *       "folded_count": 0,
          *       "id": 1042,
+         *       "kind": "spike",
          *       "market": "futures",
          *       "price": "65100.2",
          *       "quote": "USDT",
@@ -929,6 +1014,12 @@ export interface components {
             folded_count: number;
             /** Id */
             id: number;
+            /**
+             * Kind
+             * @default spike
+             * @enum {string}
+             */
+            kind: "spike" | "above_max" | "below_min";
             /** Market */
             market: string;
             /**
@@ -961,10 +1052,9 @@ export interface components {
             ts_ms: number;
             /**
              * Volume Usd
-             * @description USD volume of the window (exact decimal).
-             * @example 65000.5
+             * @description USD volume of the window (exact decimal); null when it cannot be known (no live price of a non-USD quote).
              */
-            volume_usd: string;
+            volume_usd: string | null;
             /** Wick Pct */
             wick_pct: number;
             /** Window S */
@@ -994,6 +1084,7 @@ export interface components {
          *           "exchange": "binance",
          *           "folded_count": 0,
          *           "id": 1042,
+         *           "kind": "spike",
          *           "market": "futures",
          *           "price": "65100.2",
          *           "quote": "USDT",
@@ -1024,7 +1115,7 @@ export interface components {
         };
         /**
          * CandlePublic
-         * @description One 1-minute candle; ``t`` is its start (epoch ms, exchange time).
+         * @description One candle of the requested timeframe; ``t`` is its start (epoch ms, exchange time).
          * @example {
          *       "c": "65100.2",
          *       "complete": true,
@@ -1045,7 +1136,7 @@ export interface components {
             c: string;
             /**
              * Complete
-             * @description False when a gap or a restart touched this minute.
+             * @description False when a gap or a restart touched this minute (or a minute of it).
              */
             complete: boolean;
             /**
@@ -1094,7 +1185,7 @@ export interface components {
             exchange: string;
             /**
              * Interval S
-             * @description Candle length: 1-minute candles from the history.
+             * @description Candle length in seconds (the `tf` asked for).
              * @default 60
              */
             interval_s: number;
@@ -1161,6 +1252,23 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * ChannelTestResult
+         * @description Whether the test message went out; ``detail`` says why not (never a secret).
+         * @example {
+         *       "ok": true
+         *     }
+         * @example {
+         *       "detail": "Telegram: Forbidden: bot was blocked by the user",
+         *       "ok": false
+         *     }
+         */
+        ChannelTestResult: {
+            /** Detail */
+            detail: string | null;
+            /** Ok */
+            ok: boolean;
         };
         /**
          * ChannelUpdate
@@ -1297,6 +1405,140 @@ export interface components {
              */
             type: "direction";
         };
+        /** DryRunAlert */
+        DryRunAlert: {
+            /** Delta Pct */
+            delta_pct: number;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "up" | "down";
+            /** Exchange */
+            exchange: string;
+            /** Market */
+            market: string;
+            /**
+             * Price
+             * @description Close of that second.
+             */
+            price: number;
+            /**
+             * Rule
+             * @description Threshold group, `override SYMBOL` or strategy name.
+             */
+            rule: string;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Ts Ms
+             * @description Start of the second that closed the spike's window.
+             */
+            ts_ms: number;
+            /**
+             * Volume Usd
+             * @description None when the quote's USD rate was unknown.
+             */
+            volume_usd: number | null;
+            /** Wick Pct */
+            wick_pct: number;
+        };
+        /**
+         * DryRunRequest
+         * @example {
+         *       "hours": 24,
+         *       "settings": {
+         *         "cooldown_s": 120
+         *       }
+         *     }
+         */
+        DryRunRequest: {
+            /**
+             * Hours
+             * @description How many hours back to replay.
+             * @default 24
+             */
+            hours: number;
+            /** @description The draft rules document (not saved). */
+            settings: components["schemas"]["UserSettings"];
+        };
+        /**
+         * DryRunResult
+         * @example {
+         *       "alerts": 2,
+         *       "by_market": [
+         *         {
+         *           "alerts": 2,
+         *           "exchange": "binance",
+         *           "market": "futures"
+         *         }
+         *       ],
+         *       "floor_pct": 0.3,
+         *       "folded": 1,
+         *       "from_ms": 1767139200000,
+         *       "hours": 24,
+         *       "sample": [
+         *         {
+         *           "delta_pct": 2.4,
+         *           "direction": "down",
+         *           "exchange": "binance",
+         *           "market": "futures",
+         *           "price": 187.3,
+         *           "rule": "binance·futures·USDT",
+         *           "symbol": "SOLUSDT",
+         *           "ts_ms": 1767225000000,
+         *           "volume_usd": 182000,
+         *           "wick_pct": 71
+         *         }
+         *       ],
+         *       "to_ms": 1767225600000,
+         *       "truncated": false
+         *     }
+         */
+        DryRunResult: {
+            /**
+             * Alerts
+             * @description Alerts the draft would have sent.
+             */
+            alerts: number;
+            /**
+             * By Market
+             * @description Alerts per exchange × market, most first.
+             */
+            by_market: components["schemas"]["MarketAlerts"][];
+            /**
+             * Floor Pct
+             * @description Smallest 1-second move kept in the history: rules asking for less cannot be replayed faithfully.
+             */
+            floor_pct: number;
+            /**
+             * Folded
+             * @description Repeats the cooldown would have folded (not sent).
+             */
+            folded: number;
+            /**
+             * From Ms
+             * @description Start of the replayed history (epoch ms, inclusive).
+             */
+            from_ms: number;
+            /** Hours */
+            hours: number;
+            /**
+             * Sample
+             * @description The newest 50 alerts, newest first.
+             */
+            sample: components["schemas"]["DryRunAlert"][];
+            /**
+             * To Ms
+             * @description End of the replayed history (epoch ms, exclusive): now.
+             */
+            to_ms: number;
+            /**
+             * Truncated
+             * @description More than 200000 stored seconds in the period: only the newest were replayed (see `from_ms`).
+             */
+            truncated: boolean;
+        };
         /** EmailChannelCreate */
         EmailChannelCreate: {
             config: components["schemas"]["EmailConfig"];
@@ -1322,6 +1564,12 @@ export interface components {
              * Format: email
              */
             address: string;
+            /**
+             * Digest Minutes
+             * @description One e-mail with every alert of the last N minutes (5…1440); 0 or absent = each alert at once.
+             * @example 15
+             */
+            digest_minutes?: number | null;
             /** @description The user's own SMTP server (optional). */
             smtp?: components["schemas"]["SmtpConfig"] | null;
         };
@@ -1629,6 +1877,15 @@ export interface components {
              * @enum {string}
              */
             refresh_in: "cookie" | "body";
+        };
+        /** MarketAlerts */
+        MarketAlerts: {
+            /** Alerts */
+            alerts: number;
+            /** Exchange */
+            exchange: string;
+            /** Market */
+            market: string;
         };
         /**
          * MarketsCondition
@@ -2232,7 +2489,7 @@ export interface components {
             avg_delta_pct: number | null;
             /**
              * Avg Volume Usd
-             * @description Mean USD volume; null without alerts.
+             * @description Mean USD volume of the alerts whose volume is known; null without any.
              */
             avg_volume_usd: number | null;
             /**
@@ -2558,6 +2815,28 @@ export interface components {
             title?: string | null;
         };
         /**
+         * TelegramLink
+         * @description A one-time code that links a Telegram chat to your account (valid 15 minutes, single
+         *     use): open ``deep_link`` for a private chat, or send ``/start <code>`` in a group or channel
+         *     where the bot is a member.
+         * @example {
+         *       "code": "Xb3k9QmPz1LwT7aC",
+         *       "deep_link": "https://t.me/wickwatch_bot?start=Xb3k9QmPz1LwT7aC",
+         *       "expires_at": "2026-01-02T03:19:05Z"
+         *     }
+         */
+        TelegramLink: {
+            /** Code */
+            code: string;
+            /** Deep Link */
+            deep_link: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /**
          * ThresholdGroup
          * @description Thresholds for one exchange × market × quote (``*`` = any).
          */
@@ -2712,9 +2991,9 @@ export interface components {
             ts_ms: number;
             /**
              * Volume Usd
-             * @example 65000.5
+             * @description Null when the USD volume is unknown.
              */
-            volume_usd: string;
+            volume_usd: string | null;
         };
         /**
          * UserCreate
@@ -5397,6 +5676,8 @@ export interface operations {
                 market: "spot" | "futures";
                 /** @description Symbol as the venue writes it: `BTCUSDT`. */
                 symbol: string;
+                /** @description Candle length: `1m` (stored), or `5m`, `15m`, `1h`, `4h`, `1d` aggregated from the minutes in buckets aligned to UTC (open of the first minute, close of the last, extremes, sums). */
+                tf?: "1m" | "5m" | "15m" | "1h" | "4h" | "1d";
                 /** @description End (epoch ms, exclusive); default just after now. */
                 to_ms?: number | null;
             };
@@ -5820,6 +6101,148 @@ export interface operations {
             };
             /** @description Rate limited; see `Retry-After` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "channels:test_channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelTestResult"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the access token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (also for objects of other users) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "channels:link_telegram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TelegramLink"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the access token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6295,6 +6718,8 @@ export interface operations {
                 from_ms?: number | null;
                 /** @description Candles per page. */
                 limit?: number;
+                /** @description Candle length: `1m` (stored), or `5m`, `15m`, `1h`, `4h`, `1d` aggregated from the minutes in buckets aligned to UTC (open of the first minute, close of the last, extremes, sums). */
+                tf?: "1m" | "5m" | "15m" | "1h" | "4h" | "1d";
                 /** @description Until (epoch ms, exclusive). */
                 to_ms?: number | null;
             };
@@ -6377,6 +6802,8 @@ export interface operations {
             query?: {
                 /** @description From (epoch ms, inclusive). */
                 from_ms?: number | null;
+                /** @description Candle length: `1m` (stored), or `5m`, `15m`, `1h`, `4h`, `1d` aggregated from the minutes in buckets aligned to UTC (open of the first minute, close of the last, extremes, sums). */
+                tf?: "1m" | "5m" | "15m" | "1h" | "4h" | "1d";
                 /** @description Until (epoch ms, exclusive). */
                 to_ms?: number | null;
             };
@@ -6793,6 +7220,75 @@ export interface operations {
             };
             /** @description The object changed since it was read (`If-Match`) */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "settings:dry_run_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DryRunRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunResult"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the access token is invalid, expired or revoked */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

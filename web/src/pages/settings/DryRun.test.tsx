@@ -25,8 +25,8 @@ const ANSWER: DryRunResult = {
     { exchange: "bybit", market: "spot", alerts: 0 },
   ],
   sample: [
-    { ts_ms: 1_768_480_000_000, exchange: "binance", market: "futures", symbol: "SOLUSDT", direction: "up", delta_pct: 4.27, wick_pct: 61.5, volume_usd: "1834000", price: "142.57", rule: "majors" },
-    { ts_ms: 1_768_480_600_000, exchange: "okx", market: "spot", symbol: "DOGE-USDT", direction: "down", delta_pct: "2.5", wick_pct: "12", volume_usd: 52000, price: 0.1234, rule: "*" },
+    { ts_ms: 1_768_480_000_000, exchange: "binance", market: "futures", symbol: "SOLUSDT", direction: "up", delta_pct: 4.27, wick_pct: 61.5, volume_usd: 1834000, price: 142.57, rule: "majors" },
+    { ts_ms: 1_768_480_600_000, exchange: "okx", market: "spot", symbol: "DOGE-USDT", direction: "down", delta_pct: 2.5, wick_pct: 12, volume_usd: null, price: 0.1234, rule: "*" },
   ],
   truncated: true,
 };

@@ -69,7 +69,7 @@ export function General({ doc, set, errors }: { doc: SettingsDoc; set: (d: Setti
       <h3>{t("settings.destinations")}</h3>
       <div className="chips">
         {CHANNEL_KINDS.map((k) => (
-          <button key={k} type="button" className={`chip ${dest.includes(k) ? "chip-on" : ""}`} aria-pressed={dest.includes(k)} onClick={() => toggleDest(k)}>
+          <button key={k} type="button" className={`chip ${dest.includes(k) ? "chip-on" : ""}`} aria-pressed={dest.includes(k)} onClick={() => toggleDest(k)} data-testid={`destination-${k}`}>
             {t(`channel.${k}`)}
           </button>
         ))}
