@@ -17,18 +17,23 @@ from wickwatch.markets.repository import MarketRepository
 from wickwatch.markets.schemas import (
     MAX_MS,
     SYMBOL_PATTERN,
+    TIMEFRAME_DESCRIPTION,
+    TIMEFRAME_MS,
     Candles,
     LatestPrice,
     MarketStatus,
     SymbolPublic,
+    Timeframe,
 )
 from wickwatch.markets.service import MarketService, SymbolCatalog, search_symbols
 
 router = APIRouter(tags=["markets"], responses=error_responses(401, 422, 429))
 
-#: Longest span of one candles request: a week of 1-minute candles.
-MAX_CANDLE_SPAN_MS = 7 * 86_400_000
-MAX_CANDLES = MAX_CANDLE_SPAN_MS // 60_000
+#: Most candles of one candles request (a week of 1-minute candles): the longest span of a
+#: request is this many candles of its timeframe.
+MAX_CANDLES = 7 * 1440
+#: Candles shown when the request names no start.
+DEFAULT_CANDLES = 60
 
 ExchangeQuery = Annotated[Exchange, Query(description="Exchange.")]
 MarketQuery = Annotated[Market, Query(description="`spot` or `futures`.")]
@@ -120,13 +125,16 @@ async def list_candles(
         int | None,
         Query(ge=0, le=MAX_MS, description="End (epoch ms, exclusive); default just after now."),
     ] = None,
+    tf: Annotated[Timeframe, Query(description=TIMEFRAME_DESCRIPTION)] = "1m",
 ) -> Candles:
-    """1-minute candles of a symbol from the stored history, oldest first; at most one week per
-    request."""
+    """Candles of a symbol from the stored history, oldest first: those starting in
+    `[from_ms, to_ms)` (default: the last 60 candles of `tf`); at most 10,080 candles per
+    request (a week of `1m`, 35 days of `5m`, … 27 years of `1d`)."""
+    step = TIMEFRAME_MS[tf]
     end = to_ms if to_ms is not None else int(security.now().timestamp() * 1000) + 1
-    start = from_ms if from_ms is not None else max(0, end - 3_600_000)
+    start = from_ms if from_ms is not None else max(0, end - DEFAULT_CANDLES * step)
     if end <= start:
         raise InvalidInput("query.to_ms", "must be after from_ms")
-    if end - start > MAX_CANDLE_SPAN_MS:
-        raise InvalidInput("query.to_ms", "at most 7 days after from_ms")
-    return await service.candles(exchange, market, symbol, start, end, MAX_CANDLES)
+    if end - start > MAX_CANDLES * step:
+        raise InvalidInput("query.to_ms", f"at most {MAX_CANDLES} candles of {tf} after from_ms")
+    return await service.candles(exchange, market, symbol, start, end, MAX_CANDLES, step)

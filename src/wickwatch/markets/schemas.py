@@ -19,6 +19,21 @@ FeedState = Literal["active", "degraded", "down"]
 #: Largest epoch millisecond accepted (year 2286): bounded so it always fits a BIGINT.
 MAX_MS = 10**13
 
+#: Candle timeframes of the price history (aggregated from the stored 1-minute candles).
+Timeframe = Literal["1m", "5m", "15m", "1h", "4h", "1d"]
+TIMEFRAME_MS: dict[str, int] = {
+    "1m": 60_000,
+    "5m": 300_000,
+    "15m": 900_000,
+    "1h": 3_600_000,
+    "4h": 14_400_000,
+    "1d": 86_400_000,
+}
+TIMEFRAME_DESCRIPTION = (
+    "Candle length: `1m` (stored), or `5m`, `15m`, `1h`, `4h`, `1d` aggregated from the minutes "
+    "in buckets aligned to UTC (open of the first minute, close of the last, extremes, sums)."
+)
+
 CANDLE_EXAMPLE: JsonDict = {
     "t": 1767225600000,
     "o": "65000.1",
@@ -33,7 +48,7 @@ CANDLE_EXAMPLE: JsonDict = {
 
 
 class CandlePublic(BaseModel):
-    """One 1-minute candle; ``t`` is its start (epoch ms, exchange time)."""
+    """One candle of the requested timeframe; ``t`` is its start (epoch ms, exchange time)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [CANDLE_EXAMPLE]})
 
@@ -45,14 +60,16 @@ class CandlePublic(BaseModel):
     v: DecimalText = Field(description="Volume in the base asset.")
     qv: DecimalText = Field(description="Volume in the quote asset.")
     n: int = Field(description="Trades.")
-    complete: bool = Field(description="False when a gap or a restart touched this minute.")
+    complete: bool = Field(
+        description="False when a gap or a restart touched this minute (or a minute of it)."
+    )
 
 
 class Candles(BaseModel):
     exchange: str
     market: str
     symbol: str
-    interval_s: int = Field(60, description="Candle length: 1-minute candles from the history.")
+    interval_s: int = Field(60, description="Candle length in seconds (the `tf` asked for).")
     candles: list[CandlePublic] = Field(description="Oldest first.")
 
 

@@ -10,9 +10,10 @@
   a symbol appears once its first minute is stored and disappears when its history is purged
   (``WICKWATCH_PRICE_HISTORY_RETENTION_DAYS``); ``last_candle_ms`` tells how fresh it is. The list
   is read with one index probe per symbol and cached per API process for a minute.
-* **Latest price**: the last closed 1-second candle when this process runs a collector that put
-  a :class:`~wickwatch.detection.LatestPrices` on ``app.state.latest_prices``, else the close of
-  the newest stored 1-minute candle.
+* **Latest price**: the last closed 1-second candle from ``app.state.latest_prices`` — the
+  collector's own :class:`~wickwatch.detection.LatestPrices` when it runs in this process, the
+  collectors' prices in Redis (:mod:`wickwatch.markets.latest`) otherwise — else the close of the
+  newest stored 1-minute candle.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from wickwatch.config import ALL_MARKETS, Settings
 from wickwatch.detection.price_bands import LatestPrices
 from wickwatch.detection.symbols import split_symbol
 from wickwatch.errors import NotFound
-from wickwatch.markets.repository import MarketRepository
+from wickwatch.markets.repository import CandleRow, MarketRepository
 from wickwatch.markets.schemas import (
     CandlePublic,
     Candles,
@@ -36,14 +37,14 @@ from wickwatch.markets.schemas import (
     MarketStatus,
     SymbolPublic,
 )
-from wickwatch.storage.models import ExchangeStats, PriceCandle1m
+from wickwatch.storage.models import ExchangeStats
 
 #: A status row older than this many status intervals is stale: its feed is shown down.
 STALE_INTERVALS = 3
 _STATES: dict[str, FeedState] = {"up": "active", "active": "active", "degraded": "degraded"}
 
 
-def candle_public(row: PriceCandle1m) -> CandlePublic:
+def candle_public(row: CandleRow) -> CandlePublic:
     return CandlePublic(
         t=row.ts_ms,
         o=row.open,
@@ -224,7 +225,7 @@ class MarketService:
 
     async def latest_price(self, exchange: str, market: str, symbol: str) -> LatestPrice:
         if self.latest_prices is not None:
-            live = self.latest_prices.get(exchange, market, symbol)
+            live = await self.latest_prices.fetch(exchange, market, symbol)
             if live is not None:
                 return LatestPrice(
                     exchange=exchange,
@@ -247,14 +248,22 @@ class MarketService:
         )
 
     async def candles(
-        self, exchange: str, market: str, symbol: str, from_ms: int, to_ms: int, limit: int
+        self,
+        exchange: str,
+        market: str,
+        symbol: str,
+        from_ms: int,
+        to_ms: int,
+        limit: int,
+        tf_ms: int = 60_000,
     ) -> Candles:
-        rows = await self.markets.candles(
-            exchange, market, symbol, from_ms=from_ms, to_ms=to_ms, limit=limit
+        rows = await self.markets.candles_tf(
+            exchange, market, symbol, tf_ms=tf_ms, from_ms=from_ms, to_ms=to_ms, limit=limit
         )
         return Candles(
             exchange=exchange,
             market=market,
             symbol=symbol,
+            interval_s=tf_ms // 1000,
             candles=[candle_public(r) for r in rows],
         )

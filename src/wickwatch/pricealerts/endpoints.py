@@ -16,7 +16,7 @@ from wickwatch.api.deps import DbSession, SecurityDep, object_id
 from wickwatch.api.pagination import Page, Pagination
 from wickwatch.api.responses import error_responses
 from wickwatch.markets.repository import MarketRepository
-from wickwatch.markets.schemas import MAX_MS
+from wickwatch.markets.schemas import MAX_MS, TIMEFRAME_DESCRIPTION, TIMEFRAME_MS, Timeframe
 from wickwatch.pricealerts.events import after_commit
 from wickwatch.pricealerts.repository import PriceAlertRepository
 from wickwatch.pricealerts.schemas import (
@@ -34,6 +34,7 @@ router = APIRouter(
 PriceAlertId = Annotated[int, object_id("Price alert id.")]
 FromMs = Annotated[int | None, Query(ge=0, le=MAX_MS, description="From (epoch ms, inclusive).")]
 ToMs = Annotated[int | None, Query(ge=0, le=MAX_MS, description="Until (epoch ms, exclusive).")]
+TfQuery = Annotated[Timeframe, Query(description=TIMEFRAME_DESCRIPTION)]
 
 
 def get_price_alert_service(
@@ -136,11 +137,19 @@ async def price_history(
     ] = None,
     from_ms: FromMs = None,
     to_ms: ToMs = None,
+    tf: TfQuery = "1m",
 ) -> PriceHistoryPage:
-    """1-minute candles of the watched symbol, newest first (follow `next_cursor` for older)."""
+    """Candles of the watched symbol (1-minute, or aggregated to `tf`), newest first: those
+    starting in `[from_ms, to_ms)`; follow `next_cursor` for older ones (keep the same `tf`)."""
     _range(from_ms, to_ms)
     return await service.history(
-        user, price_alert_id, cursor=cursor, limit=limit, from_ms=from_ms, to_ms=to_ms
+        user,
+        price_alert_id,
+        cursor=cursor,
+        limit=limit,
+        from_ms=from_ms,
+        to_ms=to_ms,
+        tf_ms=TIMEFRAME_MS[tf],
     )
 
 
@@ -162,12 +171,14 @@ async def price_history_csv(
     service: Service,
     from_ms: FromMs = None,
     to_ms: ToMs = None,
+    tf: TfQuery = "1m",
 ) -> StreamingResponse:
-    """The watched symbol's 1-minute history as CSV (`time_utc, ts_ms, open, high, low, close,
-    volume, quote_volume, trades, complete`), oldest first, streamed; decimals exact."""
+    """The watched symbol's history in candles of `tf` as CSV (`time_utc, ts_ms, open, high,
+    low, close, volume, quote_volume, trades, complete`), oldest first, streamed; decimals
+    exact (sums of aggregated candles: see `tf`)."""
     _range(from_ms, to_ms)
     exchange, market, symbol = await service.market_of(user, price_alert_id)
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{exchange}-{market}-{symbol}-1m.csv")
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{exchange}-{market}-{symbol}-{tf}.csv")
     return StreamingResponse(
         history_csv(
             request.app.state.sessionmaker,
@@ -176,6 +187,7 @@ async def price_history_csv(
             symbol,
             from_ms=from_ms,
             to_ms=to_ms,
+            tf_ms=TIMEFRAME_MS[tf],
         ),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},

@@ -222,15 +222,17 @@ class PriceAlertService:
         limit: int,
         from_ms: int | None,
         to_ms: int | None,
+        tf_ms: int = 60_000,
     ) -> PriceHistoryPage:
         alert = (await self._get(user, price_alert_id))[0]
         before = decode_cursor(CURSOR_KIND, cursor) if cursor else None
         end = before if before is None or to_ms is None else min(before, to_ms)
         end = to_ms if end is None else end
-        rows = await self.markets.candles(
+        rows = await self.markets.candles_tf(
             alert.exchange,
             alert.market,
             alert.symbol,
+            tf_ms=tf_ms,
             from_ms=from_ms,
             to_ms=end,
             limit=limit + 1,
@@ -240,6 +242,7 @@ class PriceAlertService:
             exchange=alert.exchange,
             market=alert.market,
             symbol=alert.symbol,
+            interval_s=tf_ms // 1000,
             candles=[candle_public(r) for r in rows[:limit]],
             next_cursor=next_cursor(CURSOR_KIND, [r.ts_ms for r in rows], limit),
             limit=limit,
@@ -258,18 +261,25 @@ async def history_csv(
     *,
     from_ms: int | None,
     to_ms: int | None,
+    tf_ms: int = 60_000,
 ) -> AsyncIterator[str]:
-    """The CSV text of a symbol's 1-minute history, oldest first, in chunks of
-    :data:`CSV_CHUNK` rows, each read in its own short session (the response may stream for a
-    while; no transaction stays open meanwhile). Decimals are written with every digit."""
+    """The CSV text of a symbol's history in candles of ``tf_ms``, oldest first, in chunks of
+    :data:`CSV_CHUNK` candles, each read in its own short session (the response may stream for
+    a while; no transaction stays open meanwhile). Decimals are written with every digit."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     start = from_ms
     while True:
         async with sessions() as session:
-            rows = await MarketRepository(session).candles(
-                exchange, market, symbol, from_ms=start, to_ms=to_ms, limit=CSV_CHUNK
+            rows = await MarketRepository(session).candles_tf(
+                exchange,
+                market,
+                symbol,
+                tf_ms=tf_ms,
+                from_ms=start,
+                to_ms=to_ms,
+                limit=CSV_CHUNK,
             )
         for r in rows:
             writer.writerow(
