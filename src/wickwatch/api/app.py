@@ -29,6 +29,7 @@ from wickwatch.api.middleware import RequestContextMiddleware
 from wickwatch.api.router import api_router
 from wickwatch.config import Settings
 from wickwatch.errors import WickwatchError
+from wickwatch.markets.latest import RedisLatestPrices
 from wickwatch.ops.logging import ErrorLogHandler, ErrorLogWriter
 from wickwatch.storage import create_engine, create_sessionmaker, migrate
 
@@ -114,6 +115,10 @@ def create_app(
         writer_task = None
         if error_log is not None:
             writer_task = asyncio.create_task(ErrorLogWriter(error_log, engine).run())
+        prices = None  # live prices: a collector in this process set them, else Redis has them
+        if getattr(app.state, "latest_prices", None) is None and settings.redis_url is not None:
+            prices = app.state.latest_prices = RedisLatestPrices(str(settings.redis_url))
+            prices.start()
         log.info("API ready on http://%s:%d", settings.api_host, settings.api_port)
         try:
             yield
@@ -123,6 +128,9 @@ def create_app(
                 await asyncio.gather(writer_task, return_exceptions=True)
             janitor.cancel()
             await asyncio.gather(janitor, return_exceptions=True)
+            if prices is not None:
+                app.state.latest_prices = None
+                await prices.close()
             await close_own_bus(app)
             await engine.dispose()
             await security.aclose()

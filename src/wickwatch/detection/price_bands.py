@@ -122,7 +122,8 @@ class PriceBandAlert(msgspec.Struct, frozen=True, gc=False):
 
 
 class LatestPrices:
-    """Last close of every market, from closed candles."""
+    """Last close of every market, from closed candles (a collector's own; the API reads it in
+    the same process, or through Redis: :mod:`wickwatch.markets.latest`)."""
 
     __slots__ = ("_prices",)
 
@@ -132,9 +133,20 @@ class LatestPrices:
     def update(self, candle: Candle) -> None:
         self._prices[(candle.exchange, candle.market, candle.symbol)] = (candle.close, candle.ts_ms)
 
+    def set(self, key: tuple[str, str, str], price: float, ts_ms: int) -> None:
+        self._prices[key] = (price, ts_ms)
+
     def get(self, exchange: str, market: str, symbol: str) -> tuple[float, int] | None:
         """``(price, ts_ms)`` of the last close, or None if the market was not seen."""
         return self._prices.get((exchange, market, symbol))
+
+    async def fetch(self, exchange: str, market: str, symbol: str) -> tuple[float, int] | None:
+        """:meth:`get`, for sources that may have to ask elsewhere first (Redis)."""
+        return self.get(exchange, market, symbol)
+
+    def items(self) -> list[tuple[tuple[str, str, str], tuple[float, int]]]:
+        """A snapshot of every ``((exchange, market, symbol), (price, ts_ms))``."""
+        return list(self._prices.items())
 
     def __len__(self) -> int:
         return len(self._prices)

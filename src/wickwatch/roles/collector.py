@@ -53,6 +53,7 @@ from wickwatch.market.connectors import (
     SharedLimits,
 )
 from wickwatch.market.types import Candle
+from wickwatch.markets.latest import LatestPriceWriter
 from wickwatch.roles.history import DbSpikeHistory
 from wickwatch.roles.persist import (
     AlertsCallback,
@@ -161,6 +162,12 @@ class Collector:
         #: Last close of every collected symbol (the API's live prices when it runs here).
         self.prices = LatestPrices()
         self.price_bands = PriceBandMonitor(self.prices)
+        #: Distributed: the latest prices go to Redis for the API processes.
+        self.price_writer = (
+            LatestPriceWriter(self.prices, str(settings.redis_url))
+            if settings.redis_url is not None
+            else None
+        )
         self.band_sync = PriceBandSync(
             self.price_bands,
             self.detector,
@@ -220,6 +227,8 @@ class Collector:
         spawn(self.spike_writer.run(), "collector.spikes", graceful=True)
         spawn(self.sync.run(), "collector.settings", graceful=True)
         spawn(self.band_sync.run(), "collector.price_alerts", graceful=True)
+        if self.price_writer is not None:
+            spawn(self.price_writer.run(), "collector.latest_prices")
         if self.bus is not None:
             spawn(self._watch_loop(), "collector.watch")
             spawn(self._publish_loop(), "collector.candles")
@@ -287,6 +296,8 @@ class Collector:
             left = max(0.5, deadline - time.monotonic())
             if not await writer.flush(left):
                 log.error("%s: not everything was written before the shutdown timeout", writer.name)
+        if self.price_writer is not None:
+            await self.price_writer.close()
         log.info(
             "collector stopped: %d candles, %d alerts, %d minutes written",
             self.candles,

@@ -336,6 +336,8 @@ async def run_roles(
 
             app = create_app(settings, error_log)
             app.state.bus = bus
+            if roles.collector is not None:  # live prices straight from this collector
+                app.state.latest_prices = roles.collector.prices
             roles.api = ApiServer(app, settings.api_host, settings.api_port)
             await roles.api.start()
         log.info(

@@ -1,0 +1,159 @@
+"""Latest prices shared through Redis (distributed mode).
+
+Embedded, the API reads the collector's own :class:`~wickwatch.detection.LatestPrices` (same
+process). Distributed, each collector writes the last close of its symbols to Redis about once
+a second (:class:`LatestPriceWriter`: one hash per feed, ``wickwatch:prices:binance_spot``, field
+= symbol, value = ``"<price> <ts_ms>"``, only what changed since the last write), and every API
+process reads them through :class:`RedisLatestPrices` — a ``LatestPrices`` whose table is a
+mirror of the symbols the API was asked about, refreshed every second, with :meth:`fetch`
+reading Redis directly for a symbol not mirrored yet. A Redis that is away only makes prices
+fall back to the stored 1-minute history (the services handle a missing live price).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import redis.asyncio as aioredis
+
+from wickwatch.detection.price_bands import LatestPrices
+
+log = logging.getLogger(__name__)
+
+PREFIX = "wickwatch:prices:"
+#: Longest one Redis round trip may take before it is given up.
+OP_TIMEOUT_S = 2.0
+
+Key = tuple[str, str, str]
+
+
+def hash_key(exchange: str, market: str) -> str:
+    return f"{PREFIX}{exchange}_{market}"
+
+
+def _encode(price: float, ts_ms: int) -> str:
+    return f"{price!r} {ts_ms}"
+
+
+def _decode(raw: bytes | str | None) -> tuple[float, int] | None:
+    if raw is None:
+        return None
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    try:
+        price, ts_ms = text.split()
+        return float(price), int(ts_ms)
+    except ValueError:
+        return None
+
+
+def _client(url: str) -> aioredis.Redis:
+    return aioredis.Redis.from_url(url, socket_connect_timeout=OP_TIMEOUT_S, socket_timeout=None)
+
+
+class LatestPriceWriter:
+    """Copies a collector's :class:`LatestPrices` to Redis every ``interval_s``."""
+
+    def __init__(self, prices: LatestPrices, url: str, *, interval_s: float = 1.0) -> None:
+        self.prices = prices
+        self.interval_s = interval_s
+        self.redis = _client(url)
+        self.written = 0
+        self._sent: dict[Key, int] = {}  #: ts_ms written per symbol
+
+    async def write_once(self) -> int:
+        """Write the prices that changed since the last write; returns how many."""
+        changed: dict[str, dict[str, str]] = {}
+        news: list[tuple[Key, int]] = []
+        for key, (price, ts_ms) in self.prices.items():
+            if self._sent.get(key) != ts_ms:
+                changed.setdefault(hash_key(key[0], key[1]), {})[key[2]] = _encode(price, ts_ms)
+                news.append((key, ts_ms))
+        if not changed:
+            return 0
+        async with asyncio.timeout(OP_TIMEOUT_S):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for name, mapping in changed.items():
+                    pipe.hset(name, mapping=mapping)  # type: ignore[arg-type]
+                await pipe.execute()
+        self._sent.update(news)
+        self.written += len(news)
+        return len(news)
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self.write_once()
+            except Exception as exc:  # live prices are best effort; history is the fallback
+                log.debug("latest prices not written to Redis: %s", exc)
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.write_once()
+        await self.redis.aclose()
+
+
+class RedisLatestPrices(LatestPrices):
+    """The latest prices every collector wrote to Redis, for an API process."""
+
+    __slots__ = ("_task", "interval_s", "redis", "wanted")
+
+    def __init__(self, url: str, *, interval_s: float = 1.0) -> None:
+        super().__init__()
+        self.redis = _client(url)
+        self.interval_s = interval_s
+        self.wanted: set[Key] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def get(self, exchange: str, market: str, symbol: str) -> tuple[float, int] | None:
+        """The mirrored price (kept fresh from now on), or None until it was read once."""
+        self.wanted.add((exchange, market, symbol))
+        return super().get(exchange, market, symbol)
+
+    async def fetch(self, exchange: str, market: str, symbol: str) -> tuple[float, int] | None:
+        key = (exchange, market, symbol)
+        self.wanted.add(key)
+        try:
+            async with asyncio.timeout(OP_TIMEOUT_S):
+                raw = await self.redis.hget(hash_key(exchange, market), symbol)
+        except Exception as exc:
+            log.debug("latest price of %s not read from Redis: %s", symbol, exc)
+            return super().get(exchange, market, symbol)
+        value = _decode(raw)
+        if value is not None:
+            self.set(key, *value)
+        return value
+
+    async def refresh(self) -> None:
+        """Re-read every wanted symbol (one round trip)."""
+        keys = sorted(self.wanted)
+        if not keys:
+            return
+        async with asyncio.timeout(OP_TIMEOUT_S):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for exchange, market, symbol in keys:
+                    pipe.hget(hash_key(exchange, market), symbol)
+                values = await pipe.execute()
+        for key, raw in zip(keys, values, strict=True):
+            value = _decode(raw)
+            if value is not None:
+                self.set(key, *value)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="latest-prices.refresh")
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self.refresh()
+            except Exception as exc:
+                log.debug("latest prices not refreshed from Redis: %s", exc)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.redis.aclose()

@@ -1,0 +1,61 @@
+"""Distributed live prices: a collector writes its latest closes to Redis and an API process
+without a collector serves them (``source: live``), falling back to the stored history for a
+symbol no collector wrote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.kit import API
+from tests.seed import BASE_MS, add_rows, candle_row, member
+from wickwatch.detection import LatestPrices
+from wickwatch.market.types import Candle
+from wickwatch.markets.latest import LatestPriceWriter, RedisLatestPrices
+
+pytestmark = pytest.mark.redis
+
+
+def closed(symbol: str, ts_ms: int, close: float) -> Candle:
+    return Candle("binance", "spot", symbol, ts_ms, close, close, close, close, 1, close, 1, 0)
+
+
+async def test_an_api_without_a_collector_serves_the_collectors_prices(
+    make_env: Any, redis_url: str
+) -> None:
+    env = await make_env(redis_url=redis_url)
+    _, headers = await member(env)
+    await add_rows(
+        env.sessionmaker, [candle_row(BASE_MS, "60000"), candle_row(BASE_MS, "1", symbol="ETHUSDT")]
+    )
+    assert isinstance(env.app.state.latest_prices, RedisLatestPrices)
+
+    collector_prices = LatestPrices()
+    writer = LatestPriceWriter(collector_prices, redis_url)
+    try:
+        collector_prices.update(closed("BTCUSDT", BASE_MS + 61_000, 65_000.25))
+        assert await writer.write_once() == 1
+        assert await writer.write_once() == 0  # only what changed is written again
+
+        url = f"{API}/prices/latest"
+        query = {"exchange": "binance", "market": "spot", "symbol": "BTCUSDT"}
+        live = (await env.client.get(url, params=query, headers=headers)).json()
+        assert (live["price"], live["ts_ms"], live["source"]) == (
+            "65000.25",
+            BASE_MS + 61_000,
+            "live",
+        )
+        eth = (
+            await env.client.get(url, params={**query, "symbol": "ETHUSDT"}, headers=headers)
+        ).json()
+        assert (eth["price"], eth["source"]) == ("1", "history")
+
+        # a newer close reaches the API's mirror with its next refresh
+        collector_prices.update(closed("BTCUSDT", BASE_MS + 62_000, 65_100.5))
+        assert await writer.write_once() == 1
+        mirror: RedisLatestPrices = env.app.state.latest_prices
+        await mirror.refresh()
+        assert mirror.get("binance", "spot", "BTCUSDT") == (65_100.5, BASE_MS + 62_000)
+    finally:
+        await writer.close()
