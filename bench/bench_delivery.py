@@ -1,11 +1,17 @@
-"""Delivery latency: alert committed → Telegram request received by the stand-in, at a steady rate.
+"""Delivery latency: closed candle → detector → alert + outbox → dispatcher → Telegram request
+received by the stand-in, at a steady rate of alerts.
 
     uv run python bench/bench_delivery.py                      # SQLite, 100 alerts/s for 10 s
     uv run python bench/bench_delivery.py --db postgresql://postgres@127.0.0.1/postgres --rate 100
 
-The alert is written (alert row + outbox row, one transaction, as the detection consumer does) at
-the moment its candle closed; the clock stops when the stand-in has the ``sendMessage`` request.
-Two shapes of traffic:
+Every user watches one coin (a whitelist) with a 2 % / 1 s threshold, so one spike candle is one
+alert. Each alert starts as a closed 1-second candle with a 4 % wick handed to the real
+:class:`~wickwatch.detection.Detector` (the clock starts there); the drafts go to the real
+:class:`~wickwatch.roles.persist.AlertWriter` (alert + outbox rows in one transaction per batch,
+then the committed callback wakes the dispatcher, as in the embedded mode), the real
+:class:`~wickwatch.notify.dispatcher.Dispatcher` (with the spike-chart source, as the notifier role
+runs it: these coins have no stored history, so it is one lookup and a text message) sends through
+aiogram, and the clock stops when the stand-in has the request. Two shapes of traffic:
 
 * ``own-bots`` — every chat is reached through its user's own bot, each chat gets an alert every
   few seconds: nothing waits for Telegram's limits, the figures are the pipeline's own cost.
@@ -13,60 +19,72 @@ Two shapes of traffic:
   Telegram's limits (1/s per chat, 30/s per bot) bind, bursts fold into digests, and the figures
   include the wait for a chat's next second.
 
-Prints p50/p90/p99/max per shape. The dispatcher runs in this process and is woken after each
-commit (the embedded mode); a PostgreSQL run uses a throwaway database.
+Prints p50/p90/p99/max per shape, split into candle → alert committed and committed → received.
+Everything runs in this process; a PostgreSQL run uses a throwaway database.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import re
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from wickwatch.detection import Detector, UserSettings
+from wickwatch.market.types import Candle
+from wickwatch.notify.charts import SpikeCharts
 from wickwatch.notify.dispatcher import Dispatcher, DispatcherConfig
-from wickwatch.notify.repository import create_alert_with_deliveries
 from wickwatch.notify.standin import TelegramStandIn
 from wickwatch.notify.telegram import TelegramNotifier
+from wickwatch.roles.persist import AlertWriter
 from wickwatch.storage import create_engine, create_sessionmaker, migrate
 from wickwatch.storage.models import Channel, User
 
 SERVICE_TOKEN = "100000:bench-service-bot-token"
+SHAPES = ("own-bots", "service-bot")
 
 
-@dataclass(frozen=True)
-class Draft:
-    user_id: int
-    symbol: str
-    ts_ms: int
-    exchange: str = "binance"
-    market: str = "futures"
-    base: str = "BTC"
-    quote: str = "USDT"
-    window_s: int = 1
-    direction: str = "up"
-    delta_pct: float = 4.2
-    wick_pct: float = 10.0
-    volume_usd: float = 250_000.0
-    price: Decimal = Decimal("64000")
-    rule: str = "bench"
-    strategy: str | None = None
-    series_count: int = 1
-    folded_count: int = 0
-    template: str = "{symbol} {delta_formatted}"
-    timezone: str = "UTC"
-    chart: bool = False
-    destinations: tuple[str, ...] = ("telegram",)
+def coin(i: int) -> str:
+    return f"B{i:05d}"
+
+
+def watcher(i: int) -> UserSettings:
+    """User ``i`` watches coin ``i`` only: one spike of it is one alert."""
+    return UserSettings.model_validate(
+        {
+            "cooldown_s": 0,
+            "whitelist": [coin(i)],
+            "thresholds": [{"min_delta_pct": 2.0, "min_volume_usd": 0, "window_s": 1}],
+            "destinations": ["telegram"],
+            "message_template": "{symbol} {delta_formatted}",
+        }
+    )
+
+
+def candle(i: int, ts_ms: int, *, spike: bool) -> Candle:
+    high = 104.0 if spike else 100.1
+    return Candle(
+        "binance",
+        "futures",
+        f"{coin(i)}USDT",
+        ts_ms,
+        100.0,
+        high,
+        99.9,
+        100.0,
+        50.0,
+        5000.0,
+        20,
+        25.0,
+    )
 
 
 def pct(values: list[float], q: float) -> float:
@@ -87,15 +105,20 @@ async def database(url: str | None) -> tuple[str, str | None]:
     return f"postgresql+asyncpg://{base}/{name}", name
 
 
-async def run_shape(shape: str, url: str, rate: float, seconds: float) -> list[float]:
+async def run_shape(
+    shape: str, url: str, rate: float, seconds: float, *, charts_on: bool = True
+) -> tuple[list[float], list[float]]:
+    """Latencies (ms) candle → received and candle → committed of every alert seen."""
     await migrate.upgrade(url)
     engine = create_engine(url)
     sessionmaker = create_sessionmaker(engine)
     standin = TelegramStandIn()
     await standin.start()
-    chats = 3000 if shape == "own-bots" else 20
+    total = int(rate * seconds)
+    chats = max(total, 1) if shape == "own-bots" else 20
+    coins = max(total, chats)
     async with sessionmaker() as session:
-        users = [User(email=f"{shape}{i}@bench.test", password_hash="x") for i in range(chats)]
+        users = [User(email=f"{shape}{i}@bench.test", password_hash="x") for i in range(coins)]
         session.add_all(users)
         await session.flush()
         session.add_all(
@@ -103,7 +126,10 @@ async def run_shape(shape: str, url: str, rate: float, seconds: float) -> list[f
                 user_id=user.id,
                 kind="telegram",
                 name="bench",
-                config={"chat_id": 1000 + i, "bot": "own" if shape == "own-bots" else "service"},
+                config={
+                    "chat_id": 1000 + i % chats,
+                    "bot": "own" if shape == "own-bots" else "service",
+                },
                 secret_ciphertext=f"{200000 + i}:bench-own-bot-token"
                 if shape == "own-bots"
                 else None,
@@ -112,31 +138,45 @@ async def run_shape(shape: str, url: str, rate: float, seconds: float) -> list[f
         )
         await session.commit()
         user_ids = [u.id for u in users]
+    detector = Detector()
+    detector.load_users((uid, watcher(i)) for i, uid in enumerate(user_ids))
     notifier = TelegramNotifier(service_token=SERVICE_TOKEN, api_url=standin.url)
+    charts = SpikeCharts(sessionmaker)
     dispatcher = Dispatcher(
         sessionmaker,
         {"telegram": notifier},
         config=DispatcherConfig(poll_interval_s=0.25),
         open_secret=lambda plain: plain,  # the bench stores tokens unencrypted
+        charts=charts if charts_on else None,
     )
-    task = asyncio.create_task(dispatcher.run())
+    committed: dict[str, float] = {}
+
+    def on_committed(events: list[dict[str, Any]]) -> None:
+        at = time.time()
+        for event in events:
+            committed.setdefault(event["symbol"], at)
+        dispatcher.wake()
+
+    writer = AlertWriter(sessionmaker, None, on_committed=[on_committed])
+    tasks = [asyncio.create_task(dispatcher.run()), asyncio.create_task(writer.run())]
+    # A quiet second of every coin first: the detector has seen the symbols.
+    warm_ms = (int(time.time()) - 2) * 1000
+    for i in range(coins):
+        detector.on_candle(candle(i, warm_ms, spike=False))
     await asyncio.sleep(0.5)
-    created: dict[str, float] = {}
-    total = int(rate * seconds)
+    closed: dict[str, float] = {}
     start = time.perf_counter()
-    rng = random.Random(7)
     for i in range(total):
         due = start + i / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        symbol = f"B{i}USDT"
-        created[symbol] = time.time()
-        draft = Draft(user_id=rng.choice(user_ids), symbol=symbol, ts_ms=int(time.time() * 1000))
-        async with sessionmaker() as session:
-            await create_alert_with_deliveries(session, draft)
-            await session.commit()
-        dispatcher.wake()
+        now = time.time()
+        spike = candle(i, (int(now) - 1) * 1000, spike=True)  # the second that just closed
+        closed[spike.symbol] = now
+        drafts = detector.on_candle(spike)
+        if drafts:
+            writer.put(drafts)
     deadline = time.monotonic() + 60
     seen: dict[str, float] = {}
     while time.monotonic() < deadline and len(seen) < total:
@@ -144,8 +184,10 @@ async def run_shape(shape: str, url: str, rate: float, seconds: float) -> list[f
             for symbol in set(re.findall(r"B\d+USDT", call.text or "")):
                 seen.setdefault(symbol, call.wall)
         await asyncio.sleep(0.1)
+    writer.stop()
     dispatcher.stop()
-    await task
+    await asyncio.gather(*tasks)
+    charts.close()
     await notifier.aclose()
     await standin.stop()
     await engine.dispose()
@@ -153,7 +195,17 @@ async def run_shape(shape: str, url: str, rate: float, seconds: float) -> list[f
         f"{shape}: {total} alerts at {rate:g}/s → {len(standin.messages())} messages "
         f"({len(seen)} alerts seen), flood violations {len(standin.violations)}"
     )
-    return [(seen[s] - created[s]) * 1000 for s in seen]
+    received = [(seen[s] - closed[s]) * 1000 for s in seen]
+    stored = [(committed[s] - closed[s]) * 1000 for s in seen if s in committed]
+    return received, stored
+
+
+def summary(latencies: list[float]) -> str:
+    return (
+        f"p50 {pct(latencies, 0.5):.1f}  p90 {pct(latencies, 0.9):.1f}  "
+        f"p99 {pct(latencies, 0.99):.1f}  max {max(latencies):.1f}  "
+        f"mean {statistics.fmean(latencies):.1f}"
+    )
 
 
 async def main() -> None:
@@ -161,11 +213,19 @@ async def main() -> None:
     parser.add_argument("--db", help="PostgreSQL admin URL (default: a SQLite file)")
     parser.add_argument("--rate", type=float, default=100.0, help="alerts per second")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--no-charts", action="store_true", help="dispatcher without the spike-chart source"
+    )
+    parser.add_argument(
+        "--shapes", nargs="+", default=["own-bots", "service-bot"], choices=SHAPES, metavar="SHAPE"
+    )
     args = parser.parse_args()
-    for shape in ("own-bots", "service-bot"):
+    for shape in args.shapes:
         url, name = await database(args.db)
         try:
-            latencies = await run_shape(shape, url, args.rate, args.seconds)
+            received, stored = await run_shape(
+                shape, url, args.rate, args.seconds, charts_on=not args.no_charts
+            )
         finally:
             if name and args.db:
                 import asyncpg
@@ -173,11 +233,8 @@ async def main() -> None:
                 admin = await asyncpg.connect(args.db)
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 await admin.close()
-        print(
-            f"  latency ms: p50 {pct(latencies, 0.5):.1f}  p90 {pct(latencies, 0.9):.1f}  "
-            f"p99 {pct(latencies, 0.99):.1f}  max {max(latencies):.1f}  "
-            f"mean {statistics.fmean(latencies):.1f}"
-        )
+        print(f"  candle → received ms:  {summary(received)}")
+        print(f"  candle → committed ms: {summary(stored)}")
 
 
 if __name__ == "__main__":

@@ -91,6 +91,10 @@ class TelegramNotifier(Notifier):
         api_url: str = "https://api.telegram.org",
         timeout_s: float = REQUEST_TIMEOUT_S,
     ) -> None:
+        # Load aiogram's types now (seconds of CPU): on the first send it would stall the
+        # dispatcher's event loop and every delivery behind it.
+        import aiogram.methods
+        import aiogram.types  # noqa: F401
         from aiogram.client.telegram import TelegramAPIServer
 
         self.service_token = service_token
