@@ -87,6 +87,8 @@ class Detector:
         self._states_by_key: dict[str, list[SymbolState]] = {}
         self._users: dict[int, UserState] = {}
         self._states: dict[tuple[str, str, str], SymbolState] = {}
+        #: the same states by venue, then symbol (a batch resolves its venue once)
+        self._by_venue: dict[tuple[str, str], dict[str, SymbolState]] = {}
         #: Non-stable currencies some symbol is quoted in: their USD rate is tracked.
         self._rate_currencies: set[str] = {q for q in KNOWN_QUOTES if not self.rates.is_stable(q)}
         self._next_prune = -(2**62)
@@ -184,6 +186,7 @@ class Detector:
         base, quote = self.resolver.resolve(c.exchange, c.market, c.symbol)
         st = SymbolState(c.exchange, c.market, c.symbol, base, quote)
         self._states[(c.exchange, c.market, c.symbol)] = st
+        self._by_venue.setdefault((c.exchange, c.market), {})[c.symbol] = st
         self._register(st)
         self._note_currency(quote)
         st.rate_source = self._is_rate_source(st)
@@ -246,13 +249,24 @@ class Detector:
         candle of its own symbol is taken in, so every window sees what it would have seen
         one candle at a time.
         """
-        states = self._states
+        by_venue = self._by_venue
         pending: list[tuple[SymbolState, Candle, float, float, float | None]] = []
         out: list[AlertDraft] = []
         n = 0
+        # Locals for what every candle reads: a batch is thousands of candles.
+        trim_at = _TRIM_AT
+        block_ms = BLOCK_MS
+        next_prune = self._next_prune
+        lx = lm = ""
+        states: dict[str, SymbolState] = {}
         for c in candles:
             n += 1
-            st = states.get((c.exchange, c.market, c.symbol))
+            # The builder's candles of one venue share their exchange/market string objects.
+            if c.exchange is not lx or c.market is not lm:
+                lx = c.exchange
+                lm = c.market
+                states = by_venue.get((lx, lm)) or by_venue.setdefault((lx, lm), {})
+            st = states.get(c.symbol)
             if st is None:
                 st = self._new_state(c)
             ts = c.ts_ms
@@ -268,14 +282,15 @@ class Detector:
             ring.append(c)
             if not c.complete:
                 st.inc_ts = ts
-            if len(ring) > _TRIM_AT:
+            if len(ring) > trim_at:
                 # Trimmed in batches (the oldest candle is a cold object); scans stop at the
                 # longest window by age, so older candles left in the ring are never used.
                 horizon = ts - _RETAIN_MS
                 while ring[0].ts_ms <= horizon:
                     ring.popleft()
-            if ts >= self._next_prune:
+            if ts >= next_prune:
                 self._prune(ts)
+                next_prune = self._next_prune
             if st.routes is None:
                 self._route(st)
             # Extremes of the current 10 s block, and the bound for every window size at once:
@@ -284,7 +299,7 @@ class Detector:
             # number of users.
             high = c.high
             low = c.low
-            blk = ts // BLOCK_MS
+            blk = ts // block_ms
             if blk == st.blk:
                 ch = st.cur_hi
                 cl = st.cur_lo

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from wickwatch.market.types import Candle
@@ -63,7 +64,8 @@ class SymbolState:
         "base",
         "quote",
         "spot",
-        "blocks",
+        "blocks_hi",
+        "blocks_lo",
         "cum_hi",
         "cum_lo",
         "ex_mkt",
@@ -109,8 +111,10 @@ class SymbolState:
         self.long_lo = INF
         self.cum_hi: list[float] = [-INF] * (LONG_BLOCKS + 1)
         self.cum_lo: list[float] = [INF] * (LONG_BLOCKS + 1)
-        #: completed blocks ``(block id, high, low)`` of the last :data:`LONG_BLOCKS` blocks
-        self.blocks: deque[tuple[int, float, float]] = deque()
+        #: extremes of the completed blocks 1, 2, … :data:`LONG_BLOCKS` blocks old (index 0:
+        #: the previous block); ±INF for a block without candles
+        self.blocks_hi: list[float] = [-INF] * LONG_BLOCKS
+        self.blocks_lo: list[float] = [INF] * LONG_BLOCKS
         self.rate_source = False
         #: a candle of the symbol waits for its windows in ``Detector.on_candles``' batch
         self.pending = False
@@ -136,30 +140,32 @@ class SymbolState:
 
     def roll_block(self, blk: int, high: float, low: float) -> None:
         """A candle of a new 10 s block ``blk``: shift the block extremes."""
-        blocks = self.blocks
-        if self.blk != NEVER:
-            blocks.append((self.blk, self.cur_hi, self.cur_lo))
-        while blocks and blocks[0][0] < blk - LONG_BLOCKS:
-            blocks.popleft()
+        by_hi = self.blocks_hi
+        by_lo = self.blocks_lo
+        gap = blk - self.blk  # the block just finished is now ``gap`` blocks old
+        if self.blk == NEVER or gap > LONG_BLOCKS:
+            by_hi[:] = _NO_HI
+            by_lo[:] = _NO_LO
+        else:
+            keep = LONG_BLOCKS - gap
+            by_hi[gap:] = by_hi[:keep]
+            by_lo[gap:] = by_lo[:keep]
+            by_hi[:gap] = _NO_HI[:gap]
+            by_lo[:gap] = _NO_LO[:gap]
+            by_hi[gap - 1] = self.cur_hi
+            by_lo[gap - 1] = self.cur_lo
         self.blk = blk
         self.cur_hi = high
         self.cur_lo = low
-        cum_hi = self.cum_hi
-        cum_lo = self.cum_lo
-        hi = -INF
-        lo = INF
-        i = len(blocks) - 1
-        for k in range(1, LONG_BLOCKS + 1):
-            while i >= 0 and blocks[i][0] >= blk - k:
-                if blocks[i][1] > hi:
-                    hi = blocks[i][1]
-                if blocks[i][2] < lo:
-                    lo = blocks[i][2]
-                i -= 1
-            cum_hi[k] = hi
-            cum_lo[k] = lo
-        self.long_hi = hi
-        self.long_lo = lo
+        # cum[k] = extremes of the last k blocks (k >= 1), in C
+        self.cum_hi[1:] = accumulate(by_hi, max)
+        self.cum_lo[1:] = accumulate(by_lo, min)
+        self.long_hi = self.cum_hi[LONG_BLOCKS]
+        self.long_lo = self.cum_lo[LONG_BLOCKS]
+
+
+_NO_HI = [-INF] * LONG_BLOCKS
+_NO_LO = [INF] * LONG_BLOCKS
 
 
 class Route:
