@@ -232,7 +232,16 @@ class SpikeCharts:
     async def _produce(self, spike: SpikeLike, key: SpikeKey) -> bytes | None:
         exchange, market, symbol, ts_ms = key
         async with self.sessionmaker() as session:
-            if self.store:
+            start = ts_ms - ts_ms % MINUTE_MS
+            candles = await MarketRepository(session).candles(
+                exchange,
+                market,
+                symbol,
+                from_ms=start - self.before_min * MINUTE_MS,
+                to_ms=start + (self.after_min + 1) * MINUTE_MS,
+                limit=self.before_min + self.after_min + 2,
+            )
+            if len(candles) >= 2 and self.store:  # drawn by another dispatcher already?
                 stored = await session.scalar(
                     select(SpikeChart.png).where(
                         SpikeChart.exchange == exchange,
@@ -243,21 +252,12 @@ class SpikeCharts:
                 )
                 if stored is not None:
                     return bytes(stored)
-            start = ts_ms - ts_ms % MINUTE_MS
-            candles = await MarketRepository(session).candles(
-                exchange,
-                market,
-                symbol,
-                from_ms=start - self.before_min * MINUTE_MS,
-                to_ms=start + (self.after_min + 1) * MINUTE_MS,
-                limit=self.before_min + self.after_min + 2,
-            )
             bars = [
                 Bar(int(c.ts_ms), float(c.open), float(c.high), float(c.low), float(c.close))
                 for c in candles
             ]
         if len(bars) < 2:
-            log.info("no chart for %s %s %s at %d: no stored history", *key)
+            log.debug("no chart for %s %s %s at %d: no stored history", *key)
             return None
         png = await asyncio.get_running_loop().run_in_executor(
             self._worker(), draw_png, chart_spec(spike, bars)
