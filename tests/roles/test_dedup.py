@@ -7,10 +7,12 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.detection.helpers import candle
 from tests.roles.kit import add_user, count, spike_rules
 from wickwatch.bus import ALERTS
 from wickwatch.bus.memory import MemoryBus
-from wickwatch.detection import AlertDraft
+from wickwatch.detection import AlertDraft, Detector, ThresholdGroup, UserSettings
+from wickwatch.roles.history import recent_alerts
 from wickwatch.roles.persist import AlertWriter
 from wickwatch.storage.models import Alert, AlertDelivery
 
@@ -61,3 +63,37 @@ async def test_the_same_spike_from_two_collectors_is_one_alert_with_one_set_of_d
         assert await count(sessionmaker, AlertDelivery) == 3
     finally:
         await bus.close()
+
+
+async def test_a_restarted_collector_keeps_the_cooldown_of_alerts_already_sent(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    rules = UserSettings(
+        thresholds=[ThresholdGroup(min_delta_pct=1.5, min_volume_usd=0.0, window_s=2)],
+        cooldown_s=60,
+    )
+    user = await add_user(sessionmaker, "cool@example.com", rules)
+    t0 = 1_767_225_600  # the second of the alert the previous run sent
+    writer = AlertWriter(sessionmaker, None)
+    writer.put([draft(user, market="spot", ts_ms=t0 * 1000)])
+    assert await writer.flush(30.0)
+
+    def run(detector: Detector) -> list[tuple[int, int]]:
+        detector.update_user(user, rules)
+        found = []
+        for c in (
+            candle(t0 - 1, 100.0),
+            candle(t0, 100.0, 103.0, 100.0, 103.0),  # the spike sent before the restart
+            candle(t0 + 1, 103.0),
+            candle(t0 + 30, 103.0, 106.0, 103.0, 106.0),  # inside the 60 s cooldown
+            candle(t0 + 61, 106.0, 110.0, 106.0, 110.0),  # after it
+        ):
+            found += [(d.ts_ms // 1000 - t0, d.folded_count) for d in detector.on_candle(c)]
+        return found
+
+    assert run(Detector()) == [(0, 0), (61, 1)]  # what a collector with no memory would send
+    restarted = Detector()
+    restarted.update_user(user, rules)
+    assert restarted.remember_sent(await recent_alerts(sessionmaker, (t0 - 120) * 1000)) == 1
+    # After the restart the spike of t0 is not sent again, the one inside its cooldown is folded.
+    assert run(restarted) == [(61, 1)]

@@ -182,11 +182,42 @@ class Detector:
             for st in self._states.values():
                 st.rate_source = self._is_rate_source(st)
 
+    def max_cooldown_ms(self) -> int:
+        """The longest cooldown of any user: how far back a sent alert still matters."""
+        return max((user.max_cooldown_ms() for user in self._users.values()), default=0)
+
+    def remember_sent(self, alerts: Iterable[tuple[int, str, str, str, str, int]]) -> int:
+        """Seed the de-duplication and cooldown memory with alerts already sent — by this
+        collector before a restart, or by another one — as ``(user_id, source, exchange,
+        market, symbol, ts_ms)`` (source: the strategy name, or ``""`` for the thresholds), so
+        the windows around them and repeats inside their cooldown are not sent again. Users
+        not loaded are skipped; returns how many were remembered."""
+        remembered = 0
+        for user_id, source, exchange, market, symbol, ts in alerts:
+            user = self._users.get(user_id)
+            if user is None:
+                continue
+            st = self._states.get((exchange, market, symbol))
+            if st is None:
+                st = self._add_state(exchange, market, symbol)
+            memory = user.memory.setdefault(source, {})
+            entry = memory.get(st)
+            if entry is None:
+                memory[st] = [ts, ts, 0]
+            else:
+                entry[FIRED] = max(entry[FIRED], ts)
+                entry[SENT] = max(entry[SENT], ts)
+            remembered += 1
+        return remembered
+
     def _new_state(self, c: Candle) -> SymbolState:
-        base, quote = self.resolver.resolve(c.exchange, c.market, c.symbol)
-        st = SymbolState(c.exchange, c.market, c.symbol, base, quote)
-        self._states[(c.exchange, c.market, c.symbol)] = st
-        self._by_venue.setdefault((c.exchange, c.market), {})[c.symbol] = st
+        return self._add_state(c.exchange, c.market, c.symbol)
+
+    def _add_state(self, exchange: str, market: str, symbol: str) -> SymbolState:
+        base, quote = self.resolver.resolve(exchange, market, symbol)
+        st = SymbolState(exchange, market, symbol, base, quote)
+        self._states[(exchange, market, symbol)] = st
+        self._by_venue.setdefault((exchange, market), {})[symbol] = st
         self._register(st)
         self._note_currency(quote)
         st.rate_source = self._is_rate_source(st)

@@ -54,7 +54,7 @@ from wickwatch.market.connectors import (
 )
 from wickwatch.market.types import Candle
 from wickwatch.markets.latest import LatestPriceWriter
-from wickwatch.roles.history import DbSpikeHistory
+from wickwatch.roles.history import DbSpikeHistory, recent_alerts
 from wickwatch.roles.persist import (
     AlertsCallback,
     AlertWriter,
@@ -70,6 +70,8 @@ log = logging.getLogger(__name__)
 
 TICK_S = 0.1
 _HOUR_S = 3600.0
+#: Sent alerts at least this far back are remembered at start (windows are at most 60 s).
+_RECENT_MIN_MS = 120_000
 
 
 def now_ms() -> int:
@@ -197,6 +199,10 @@ class Collector:
         background) and the loops. Returns at once; :meth:`wait_live` waits for the feeds."""
         await self.history.load(self.sessionmaker)
         users = await self.sync.load_all()
+        # Alerts already sent (before a restart, or by another collector) keep their
+        # de-duplication and cooldown here too.
+        since = now_ms() - max(self.detector.max_cooldown_ms(), _RECENT_MIN_MS)
+        self.detector.remember_sent(await recent_alerts(self.sessionmaker, since))
         bands = await self.band_sync.load_all()
         log.info(
             "collector: %d users, %d rules, %d price alerts; feeds %s",

@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 import time
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from wickwatch.detection.rules import THRESHOLDS
 from wickwatch.detection.series import MAX_SERIES_S, InMemorySpikeHistory, SeriesKey
-from wickwatch.storage.models import SpikeRecord
+from wickwatch.storage.models import Alert, SpikeRecord
+from wickwatch.storage.models.alert import SPIKE
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +116,22 @@ class DbSpikeHistory:
             )
             await session.commit()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def recent_alerts(
+    sessionmaker: async_sessionmaker[AsyncSession], since_ms: int
+) -> list[tuple[int, str, str, str, str, int]]:
+    """The newest spike alert since ``since_ms`` per user × source × symbol, as
+    :meth:`~wickwatch.detection.Detector.remember_sent` takes them: a (re)started collector
+    then neither repeats the windows around them nor sends inside their cooldown."""
+    a = Alert
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(a.user_id, a.strategy, a.exchange, a.market, a.symbol, func.max(a.ts_ms))
+            .where(a.ts_ms >= since_ms, a.kind == SPIKE)
+            .group_by(a.user_id, a.strategy, a.exchange, a.market, a.symbol)
+        )
+        return [
+            (int(uid), strategy or THRESHOLDS, exchange, market, symbol, int(ts))
+            for uid, strategy, exchange, market, symbol, ts in rows.all()
+        ]
