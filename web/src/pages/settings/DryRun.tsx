@@ -20,6 +20,7 @@ export function DryRun({ doc }: { doc: SettingsDoc }) {
   const [answer, setAnswer] = useState<{ result: DryRunResult; checked: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [runs, setRuns] = useState(0); // finished checks, so a test can wait for the next answer
   const current = stableStringify(doc);
 
   async function run() {
@@ -37,6 +38,7 @@ export function DryRun({ doc }: { doc: SettingsDoc }) {
       } else setError(errorText(t, err));
     } finally {
       setBusy(false);
+      setRuns((n) => n + 1);
     }
   }
 
@@ -44,7 +46,7 @@ export function DryRun({ doc }: { doc: SettingsDoc }) {
   const below = result ? rulesBelowFloor(doc, result.floor_pct) : [];
   const markets = result ? marketsByCount(result) : [];
   return (
-    <section className="panel" id="dry-run" data-testid="dry-run-panel">
+    <section className="panel" id="dry-run" data-testid="dry-run-panel" data-runs={runs}>
       <h2>{t("settings.dryRun")}</h2>
       <p className="muted small">{t("settings.dryRunHint")}</p>
       {capabilities.serves(API.settingsDryRun) ? (
