@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from wickwatch.market.candles import (
     Gap,
     MinuteAggregator,
     exact_sum,
+    exact_sum_hinted,
     monotonic_epoch_ms,
 )
 from wickwatch.market.types import BUY, SELL, Candle, Trade
@@ -575,6 +577,27 @@ def test_exact_sum_recovers_decimal_sums() -> None:
     for v in values:
         s += float(v)
     assert Decimal(repr(exact_sum(s, len(values)))) == sum(map(Decimal, values))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_sum_gives_the_same_sum_whatever_the_hint(seed: int) -> None:
+    """The hint (the previous second's fraction digits) only changes how the decimal is found:
+    every hint, right, too small, too large or none, gives the unhinted result."""
+    rnd = random.Random(seed)
+    for _ in range(300):
+        decimals = rnd.randrange(0, 9)
+        n = rnd.randrange(1, 200)
+        values = [f"{rnd.randrange(1, 10**6) / 10**decimals:.{decimals}f}" for _ in range(n)]
+        total = 0.0
+        for v in values:
+            total += float(v)
+        want = exact_sum(total, n)
+        assert Decimal(repr(want)) == sum(map(Decimal, values))
+        for hint in range(-1, 22):
+            got, digits = exact_sum_hinted(total, n, hint)
+            assert got == want
+            exponent = Decimal(repr(got)).normalize().as_tuple().exponent
+            assert digits == -1 or (isinstance(exponent, int) and exponent >= -digits)
 
 
 def test_exact_sum_of_non_decimal_terms_stays_within_float_error() -> None:

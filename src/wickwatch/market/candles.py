@@ -143,41 +143,74 @@ def exact_sum(total: float, terms: int) -> float:
     close: then it is the true sum. Returns the float nearest to it, so ``repr`` prints it
     exactly; otherwise returns ``total`` unchanged.
     """
+    return exact_sum_hinted(total, terms, -1)[0]
+
+
+def exact_sum_hinted(total: float, terms: int, hint: int) -> tuple[float, int]:
+    """:func:`exact_sum`, and the fraction digits of the decimal taken (-1: none).
+
+    ``hint``: that count for the previous sum of the same kind (a symbol's volumes keep their
+    lot size from one second to the next). When it is again the fewest digits that fit, two
+    probes decide instead of a search; any other hint only costs a probe, the result is the
+    same.
+    """
     if total <= 0.0 or total != total or total == _NEVER:
-        return total
+        return total, -1
     bound = (terms + 3) * total * _U
     # Largest d with 10**-d > 2 * bound.
     hi = min(_MAX_DECIMALS, math.ceil(-math.log10(2.0 * bound)) - 1)
     if hi < 0:
-        return total
+        return total, -1
     # |round(total, d) - total| <= bound holds for every d from some d0 up to hi (a finer grid
-    # contains the coarser one): probe hi (is there such a decimal at all?), then binary-search
-    # d0. Each probe is round(total, d), computed without round()'s decimal-string round trip
-    # (most of the cost of closing a candle): ``y = total * 10**d`` is within half an ulp of the
-    # exact product, so round(y) is the same integer N as round()'s (ties to even) unless a
-    # half-integer lies within an ulp of y — then, and for huge y, round() itself is asked —
-    # and N / 10**d, one correctly rounded division of exact operands, is the same float.
+    # contains the coarser one), or for none: find d0. Without a hint: probe hi (is there such
+    # a decimal at all?), then binary-search. A hint h that fits while h - 1 does not is d0.
     lo = 0
-    d = hi
     best = total
-    while True:
-        p10 = _P10[d]
-        y = total * p10
-        if y < _FLOAT_INT:
-            n = round(y)
-            near = n / p10 if 0.5 - abs(y - n) > y * _EPS else round(total, d)
+    best_d = -1
+    d = hi
+    if 0 <= hint <= hi:
+        near = _round(total, hint)
+        if abs(near - total) <= bound:
+            if hint == 0:
+                return near, 0
+            below = _round(total, hint - 1)
+            if abs(below - total) > bound:
+                return near, hint
+            best, best_d, hi = below, hint - 1, hint - 1  # d0 < hint: search [0, hint - 1]
+            if hi == 0:
+                return best, 0
+            d = hi // 2
         else:
-            near = round(total, d)
+            lo = hint + 1  # d0 > hint, if any
+            if lo > hi:
+                return total, -1
+    while True:
+        near = _round(total, d)
         if abs(near - total) <= bound:
             best = near
-            hi = d
-        elif d == hi:  # the first probe: no decimal close enough
-            return total
+            best_d = hi = d
+        elif best_d < 0:  # the probe of hi: no decimal close enough
+            return total, -1
         else:
             lo = d + 1
         if lo >= hi:
-            return best
+            return best, best_d
         d = (lo + hi) // 2
+
+
+def _round(total: float, d: int) -> float:
+    """``round(total, d)``, without round()'s decimal-string round trip (most of the cost of
+    closing a candle): ``y = total * 10**d`` is within half an ulp of the exact product, so
+    round(y) is the same integer N as round()'s (ties to even) unless a half-integer lies within
+    an ulp of y — then, and for huge y, round() itself is asked — and N / 10**d, one correctly
+    rounded division of exact operands, is the same float."""
+    p10 = _P10[d]
+    y = total * p10
+    if y < _FLOAT_INT:
+        n = round(y)
+        if 0.5 - abs(y - n) > y * _EPS:
+            return n / p10
+    return round(total, d)
 
 
 _P10 = [float(10**d) for d in range(_MAX_DECIMALS + 1)]  #: exact (5**20 < 2**53)
@@ -210,6 +243,8 @@ class _Acc:
         "close",
         "close_ts",
         "complete",
+        "dq",
+        "dv",
         "end",
         "high",
         "last_closed",
@@ -235,6 +270,8 @@ class _Acc:
         self.volume = self.quote = self.buy = 0.0
         self.n = 0
         self.complete = True
+        #: fraction digits of the last exact volume / quote volume (hints for exact_sum_hinted)
+        self.dv = self.dq = -1
 
     def start(self, bts: int, ts: int, p: float, q: float, quote: float, buy: bool) -> None:
         self.ts = bts
@@ -575,7 +612,10 @@ class CandleBuilder:
         elif bts > acc.ts:
             # A newer second starts while the previous one waits out its grace period.
             v.others[(sym, acc.ts)] = acc
-            acc = v.cur[sym] = _Acc(sym, acc.last_closed)
+            prev = acc
+            acc = v.cur[sym] = _Acc(sym, prev.last_closed)
+            acc.dv = prev.dv
+            acc.dq = prev.dq
         else:
             # An older second that is still open.
             key = (sym, bts)
@@ -696,9 +736,10 @@ class CandleBuilder:
 
     def _close(self, v: _Venue, acc: _Acc) -> Candle:
         n = acc.n
-        volume = exact_sum(acc.volume, n)
+        volume, acc.dv = exact_sum_hinted(acc.volume, n, acc.dv)
+        quote, acc.dq = exact_sum_hinted(acc.quote, n, acc.dq)
         # Same sum, same result: a second of taker buys only skips the third exact_sum.
-        buy = volume if acc.buy == acc.volume else exact_sum(acc.buy, n)
+        buy = volume if acc.buy == acc.volume else exact_sum_hinted(acc.buy, n, acc.dv)[0]
         candle = Candle(
             v.exchange,
             v.market,
@@ -709,7 +750,7 @@ class CandleBuilder:
             acc.low,
             acc.close,
             volume,
-            exact_sum(acc.quote, n),
+            quote,
             n,
             buy,
             acc.complete,
