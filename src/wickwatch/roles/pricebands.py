@@ -18,10 +18,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -40,7 +38,7 @@ from wickwatch.detection.price_bands import (
 )
 from wickwatch.detection.symbols import split_symbol
 from wickwatch.notify.templates import format_price
-from wickwatch.roles.usersync import follow_users
+from wickwatch.roles.usersync import UserSync
 from wickwatch.storage.models import PriceAlert, User
 
 log = logging.getLogger(__name__)
@@ -164,8 +162,11 @@ async def save_band_state(
     )
 
 
-class PriceBandSync:
+class PriceBandSync(UserSync):
     """Keeps ``monitor`` in step with the ``price_alerts`` of the collected markets."""
+
+    topic = PRICE_ALERTS
+    what = "price alerts"
 
     def __init__(
         self,
@@ -177,62 +178,19 @@ class PriceBandSync:
         markets: Sequence[str],
         poll_s: float = 5.0,
     ) -> None:
+        super().__init__(sessionmaker, bus, poll_s=poll_s)
         self.monitor = monitor
         self.detector = detector
-        self.sessionmaker = sessionmaker
-        self.bus = bus
         self.markets = {tuple(name.split("_", 1)) for name in markets}
-        self.poll_s = poll_s
         self.bands: dict[int, BandRow] = {}
-        self.reloads = 0
-        self._dirty: set[int] = set()
-        self._wake = asyncio.Event()
-        self._stopping = False
-
-    # --- loading -------------------------------------------------------------------------
 
     async def load_all(self) -> int:
         """Load every band; returns how many are watched."""
         await self._sync(None)
         return len(self.bands)
 
-    def request(self, user_ids: Iterable[int]) -> None:
-        """Reload these users' bands soon (a bus message said they changed)."""
-        self._dirty.update(user_ids)
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-
-    async def run(self) -> None:
-        """Follow the bus and reload everything every ``poll_s`` until :meth:`stop`."""
-        listener = asyncio.create_task(self._listen(), name="price-alerts-listener")
-        loop = asyncio.get_running_loop()
-        next_full = loop.time() + self.poll_s
-        try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(max(0.0, next_full - loop.time())):
-                        await self._wake.wait()
-                self._wake.clear()
-                if self._stopping:
-                    return
-                full = loop.time() >= next_full
-                if full:
-                    next_full = loop.time() + self.poll_s
-                users, self._dirty = self._dirty, set()
-                try:
-                    await self._sync(None if full else users)
-                except Exception as exc:
-                    self._dirty |= users
-                    log.warning("price alerts reload failed: %s", exc)
-        finally:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
-
-    async def _listen(self) -> None:
-        await follow_users(self.bus, PRICE_ALERTS, self.request)
+    async def reload(self, users: set[int], *, periodic: bool) -> None:
+        await self._sync(None if periodic else users)
 
     async def _sync(self, users: set[int] | None) -> None:
         """Reload the bands of ``users`` (None: everyone's)."""

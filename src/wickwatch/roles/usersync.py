@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable
+from typing import ClassVar
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -51,8 +52,73 @@ async def follow_users(
             await asyncio.sleep(1.0)
 
 
-class SettingsSync:
+class UserSync:
+    """What keeps per-user data of a collector current: users named on :attr:`topic` are
+    reloaded at once (:meth:`request`), and every ``poll_s`` a periodic check runs, so changes
+    arrive even when nobody publishes. Subclasses implement :meth:`reload`."""
+
+    topic: ClassVar[str]
+    what: ClassVar[str]
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], bus: Bus | None, *, poll_s: float
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.bus = bus
+        self.poll_s = poll_s
+        self.reloads = 0
+        self._dirty: set[int] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def request(self, user_ids: Iterable[int]) -> None:
+        """Reload these users soon (a bus message said they changed)."""
+        self._dirty.update(user_ids)
+        self._wake.set()
+
+    def stop(self) -> None:
+        """End :meth:`run` after the reload in progress."""
+        self._stopping = True
+        self._wake.set()
+
+    async def reload(self, users: set[int], *, periodic: bool) -> None:
+        """Apply the changes of ``users`` (named on the bus); ``periodic``: check everyone."""
+        raise NotImplementedError
+
+    async def run(self) -> None:
+        """Follow the bus and check every ``poll_s`` until :meth:`stop`."""
+        listener = asyncio.create_task(
+            follow_users(self.bus, self.topic, self.request), name=f"{self.topic}-listener"
+        )
+        loop = asyncio.get_running_loop()
+        next_check = loop.time() + self.poll_s
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(0.0, next_check - loop.time())):
+                        await self._wake.wait()
+                self._wake.clear()
+                if self._stopping:
+                    return
+                periodic = loop.time() >= next_check
+                if periodic:
+                    next_check = loop.time() + self.poll_s
+                users, self._dirty = self._dirty, set()
+                try:
+                    await self.reload(users, periodic=periodic)
+                except Exception as exc:
+                    self._dirty |= users
+                    log.warning("%s reload failed: %s", self.what, exc)
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+
+
+class SettingsSync(UserSync):
     """Loads users' settings into ``detector`` and keeps them current."""
+
+    topic = SETTINGS
+    what = "settings"
 
     def __init__(
         self,
@@ -62,56 +128,22 @@ class SettingsSync:
         *,
         poll_s: float = 5.0,
     ) -> None:
+        super().__init__(sessionmaker, bus, poll_s=poll_s)
         self.detector = detector
-        self.sessionmaker = sessionmaker
-        self.bus = bus
-        self.poll_s = poll_s
         #: user id → settings version applied (0: the defaults, no stored document)
         self.versions: dict[int, int] = {}
-        self.reloads = 0
-        self._dirty: set[int] = set()
-        self._wake = asyncio.Event()
-        self._stopping = False
 
     async def load_all(self) -> int:
         """Apply every active user's document; returns how many users."""
         await self._sync(full=True)
         return len(self.versions)
 
-    def request(self, user_ids: Iterable[int]) -> None:
-        """Reload these users soon (a bus message said they changed)."""
-        self._dirty.update(user_ids)
-        self._wake.set()
+    async def reload(self, users: set[int], *, periodic: bool) -> None:
+        # The check compares every user's version (one small query): on a push too.
+        await self._sync(full=False, dirty=users)
 
-    def stop(self) -> None:
-        """End :meth:`run` after the check in progress."""
-        self._stopping = True
-        self._wake.set()
-
-    async def run(self) -> None:
-        """Poll and follow the bus until :meth:`stop`."""
-        listener = asyncio.create_task(self._listen(), name="settings-listener")
-        try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.poll_s):
-                        await self._wake.wait()
-                self._wake.clear()
-                if self._stopping:
-                    return
-                try:
-                    await self._sync(full=False)
-                except Exception as exc:
-                    log.warning("settings check failed: %s", exc)
-        finally:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
-
-    async def _listen(self) -> None:
-        await follow_users(self.bus, SETTINGS, self.request)
-
-    async def _sync(self, *, full: bool) -> None:
-        dirty, self._dirty = self._dirty, set()
+    async def _sync(self, *, full: bool, dirty: set[int] | None = None) -> None:
+        dirty = dirty or set()
         async with self.sessionmaker() as session:
             rows = (
                 await session.execute(
