@@ -349,12 +349,11 @@ class Collector:
         minutes = self.minutes
         watched = self._watched
         spikes = self.spike_writer.offer
-        drafts: list[WriterItem] = []
+        # The whole batch at once: candidates' windows are computed after every candle's
+        # bound, so alerts do not wait behind thousands of quiet symbols.
+        drafts: list[WriterItem] = list(detector.on_candles(candles))
         per_feed: Counter[tuple[str, str]] = Counter()
         for c in candles:
-            found = detector.on_candle(c)
-            if found:
-                drafts.extend(found)
             bands.on_candle(c)
             if bands.transitions:
                 drafts.extend(self.band_sync.take())
