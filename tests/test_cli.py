@@ -29,7 +29,19 @@ def run(
 def test_help_lists_every_command_with_one_line() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for command in ("api", "demo", "config", "db"):
+    for command in (
+        "api",
+        "demo",
+        "run",
+        "all",
+        "collector",
+        "notifier",
+        "record",
+        "replay",
+        "config",
+        "db",
+        "admin",
+    ):
         assert f" {command} " in result.stdout
 
 
@@ -83,7 +95,7 @@ def test_db_upgrade_downgrade_upgrade(database_url: str, tmp_path: Path) -> None
         assert expected in result.stdout
 
 
-@pytest.mark.parametrize("command", ["api", "demo"])
+@pytest.mark.parametrize("command", ["api", "demo", "run", "all"])
 def test_serving_commands_document_their_options(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0

@@ -210,6 +210,15 @@ def all_roles(
     )
 
 
+@app.command("run")
+def run_live(
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+) -> None:
+    """Like demo, but the real exchanges (needs internet) and the configured database."""
+    all_roles(host=host, port=port)
+
+
 @app.command()
 def collector(
     markets: Annotated[
