@@ -149,6 +149,17 @@ class _Outcome:
 _BeginRow = tuple[set[int], float, dict[str, int], float | None]
 
 
+@dataclass(eq=False)
+class _BeginRequest:
+    """One lane's (or one unpaced batch's) wish to start sending, written together with others
+    that arrive meanwhile."""
+
+    jobs: Sequence[Job]
+    shared: Sequence[tuple[str, float]]
+    lane: tuple[str, float, float] | None
+    done: asyncio.Future[_BeginRow]
+
+
 @dataclass(frozen=True, slots=True)
 class _Begun:
     jobs: list[Job]  #: the rows now ``sending``
@@ -233,6 +244,8 @@ class Dispatcher:
         self._lane_next: dict[str, float] = {}
         self._outcomes: list[_Outcome] = []
         self._writing = False
+        self._begins: list[_BeginRequest] = []
+        self._beginning = False
 
     @classmethod
     def from_settings(
@@ -616,35 +629,20 @@ class Dispatcher:
     ) -> _Begun:
         """Commit ``sending`` for the jobs still held. In the same transaction: take the
         ``lane`` ``(key, interval, hold)`` — if another process holds it, nothing is written
-        and ``busy_until`` says until when — and reserve the ``shared`` rate slots."""
+        and ``busy_until`` says until when — and reserve the ``shared`` rate slots.
+
+        Requests that arrive while one transaction is being written go into the next one
+        together (group commit): with many chats sending at once, one transaction starts many
+        sends instead of one each."""
         if not jobs:
             return _Begun([], 0.0, {}, None)
-        until = utcnow() + timedelta(seconds=self.config.lease_s)
-        ids = [j.id for j in jobs]
-
-        async def begin(
-            session: AsyncSession,
-        ) -> tuple[set[int], float, dict[str, int], float | None]:
-            now_ms = at_ms = int(time.time() * 1000)
-            reserved: dict[str, int] = {}
-            if lane is not None:
-                key, interval, hold = lane
-                busy = await repo.acquire_slot(
-                    session, key, interval_s=interval, hold_s=hold, now_ms=now_ms
-                )
-                if busy is not None:
-                    await session.rollback()
-                    return set(), 0.0, {}, busy / 1000.0
-                reserved[key] = now_ms + repo.slot_span_ms(interval, hold)
-            for key, interval in shared:
-                at_ms = await repo.reserve_slot(
-                    session, key, interval_s=interval, now_ms=at_ms, commit=False
-                )
-            owned = await repo.mark_sending(session, ids, worker=self.worker_id, lease_until=until)
-            return owned, at_ms / 1000.0, reserved, None
-
+        done: asyncio.Future[_BeginRow] = asyncio.get_running_loop().create_future()
+        self._begins.append(_BeginRequest(jobs, shared, lane, done))
+        if not self._beginning:
+            self._beginning = True
+            self._spawn(self._write_begins(), "outbox-begin")
         try:
-            owned, slot, reserved, busy_until = await self._db(begin)
+            owned, slot, reserved, busy_until = await done
         except Exception as exc:
             log.warning("could not start sending %d deliveries: %s", len(jobs), exc)
             for job in jobs:  # their lease runs out and another claim retries them
@@ -664,6 +662,60 @@ class Dispatcher:
                 log.warning("delivery %d was taken over by another dispatcher", job.id)
         self._release([j for j in jobs if j.lost])
         return _Begun(kept, slot, reserved, None)
+
+    async def _write_begins(self) -> None:
+        """Write queued begin requests, a transaction per batch, until none are left."""
+        try:
+            while self._begins:
+                batch, self._begins = self._begins, []
+                try:
+                    results = await self._db(functools.partial(self._begin_batch, batch=batch))
+                except Exception as exc:
+                    for request in batch:
+                        if not request.done.done():
+                            request.done.set_exception(exc)
+                    continue
+                for request, result in zip(batch, results, strict=True):
+                    if not request.done.done():
+                        request.done.set_result(result)
+        finally:
+            self._beginning = False  # requests left by a cancelled writer start a new one
+
+    async def _begin_batch(
+        self, session: AsyncSession, batch: Sequence[_BeginRequest]
+    ) -> list[_BeginRow]:
+        until = utcnow() + timedelta(seconds=self.config.lease_s)
+        now_ms = int(time.time() * 1000)
+        results: list[_BeginRow | None] = []
+        ready: list[tuple[int, _BeginRequest, int, dict[str, int]]] = []
+        for index, request in enumerate(batch):
+            reserved: dict[str, int] = {}
+            at_ms = now_ms
+            if request.lane is not None:
+                key, interval, hold = request.lane
+                busy = await repo.acquire_slot(
+                    session, key, interval_s=interval, hold_s=hold, now_ms=now_ms
+                )
+                if busy is not None:  # nothing was written for this lane
+                    results.append((set(), 0.0, {}, busy / 1000.0))
+                    continue
+                reserved[key] = now_ms + repo.slot_span_ms(interval, hold)
+            for key, interval in request.shared:
+                at_ms = await repo.reserve_slot(
+                    session, key, interval_s=interval, now_ms=at_ms, commit=False
+                )
+            results.append(None)
+            ready.append((index, request, at_ms, reserved))
+        ids = [job.id for _i, request, _a, _r in ready for job in request.jobs]
+        if ids:
+            owned = await repo.mark_sending(session, ids, worker=self.worker_id, lease_until=until)
+        else:
+            owned = set()
+            await session.commit()
+        for index, request, at_ms, reserved in ready:
+            mine = {job.id for job in request.jobs if job.id in owned}
+            results[index] = (mine, at_ms / 1000.0, reserved, None)
+        return [r for r in results if r is not None]
 
     async def _render(self, jobs: Sequence[Job]) -> Rendered | SendResult:
         """The message (a digest for several jobs), or a permanent failure if it cannot be
