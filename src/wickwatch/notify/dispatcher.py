@@ -8,8 +8,8 @@ Life of a delivery (``alert_deliveries.status``)::
                            └──▶ skipped (channel deleted, paused, symbol muted)
 
 Every arrow is a committed transaction (several rows share one where they can: a claim takes a
-batch, ``mark_sending`` covers all unpaced rows of a claim, outcomes that finish while one is
-being written are written together):
+batch, ``mark_sending`` of every lane and batch that starts while one is being written is
+written together, and so are outcomes):
 
 1. **claim** — one statement picks due rows (``pending`` whose ``next_attempt_at`` passed, or
    ``claimed``/``sending`` whose lease ran out) and stamps ``locked_by`` = this dispatcher and
