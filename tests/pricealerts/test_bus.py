@@ -13,7 +13,7 @@ from tests.api.kit import API, Env
 from tests.seed import member
 from wickwatch.bus.memory import MemoryBus
 from wickwatch.detection import Detector, PriceBandMonitor
-from wickwatch.roles.pricebands import PriceBandSync
+from wickwatch.roles.pricebands import PriceBandSync, save_band_state
 
 URL = f"{API}/price-alerts"
 DEADLINE_S = 15.0  #: generous: the push normally lands in milliseconds
@@ -89,3 +89,33 @@ async def test_bands_of_markets_not_collected_are_not_loaded(env: Env) -> None:
     )
     assert await sync.load_all() == 1
     assert [b.symbol for b in sync.bands.values()] == ["ETH-USDT"]
+
+
+async def test_without_the_bus_the_periodic_check_picks_changes_up(env: Env) -> None:
+    _, headers = await member(env)
+    created = await env.client.post(URL, json={"coin": "BTC", "max_price": "100"}, headers=headers)
+    assert created.status_code == 201, created.text
+    band_id = created.json()["id"]
+    sync = PriceBandSync(
+        PriceBandMonitor(), Detector(), env.sessionmaker, None, markets=["binance_spot"], poll_s=0.2
+    )
+    await sync.load_all()
+    fingerprint = await sync._read_fingerprint()
+    # The collector's own state writes are no change by the user: nothing to reload for them.
+    async with env.sessionmaker() as session:
+        await save_band_state(session, sync.bands[band_id], "above", fired_at=None)
+        await session.commit()
+    assert await sync._read_fingerprint() == fingerprint
+
+    task = asyncio.create_task(sync.run())
+    try:
+        changed = await env.client.patch(
+            f"{URL}/{band_id}", json={"max_price": "200"}, headers=headers
+        )
+        assert changed.status_code == 200, changed.text  # published nowhere: no bus
+        await _until(lambda: sync.bands[band_id].max_price == Decimal(200), "the change")
+        await env.client.delete(f"{URL}/{band_id}", headers=headers)
+        await _until(lambda: band_id not in sync.bands, "the deletion")
+    finally:
+        sync.stop()
+        await asyncio.wait_for(task, DEADLINE_S)

@@ -5,10 +5,11 @@
   collector collects, with its persisted ``state`` (``inside`` / ``above`` / ``below``), so a
   band that fired before a restart does not fire again for the same crossing.
 * **Changes**: a ``price_alerts`` bus message (``{"user_id": 42}``, published by the API after
-  its commit) reloads that user's bands at once; a full reload every ``poll_s`` is the fallback
-  when nobody publishes. A reloaded band whose definition did not change keeps the state this
-  process holds (it may be ahead of the database by a transaction still being written); a
-  changed one takes the stored state (the API re-arms it).
+  its commit) reloads that user's bands at once; every ``poll_s`` a small fingerprint query
+  (bands' count, newest id and ``updated_at``; active accounts) decides whether everything is
+  read again — the fallback when nobody publishes. A reloaded band whose definition did not
+  change keeps the state this process holds (it may be ahead of the database by a transaction
+  still being written); a changed one takes the stored state (the API re-arms it).
 * **Writing**: each crossing becomes a :class:`PriceBandDraft` (an alert of kind ``above_max`` /
   ``below_min`` to the user's destinations) and each re-arm a :class:`BandState`; the writer
   stores them in order, the crossing's alert, its deliveries and the band's new state in one
@@ -25,7 +26,7 @@ from decimal import Decimal
 
 import msgspec
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.bus import PRICE_ALERTS, Bus
@@ -144,7 +145,8 @@ async def save_band_state(
     """Store ``state`` on the band's row if the row still has the definition it was computed
     for (a band the user changed meanwhile was re-armed by the API and stays so)."""
     row = PriceAlert
-    values: dict[str, object] = {"state": state}
+    # Not a change by the user: ``updated_at`` stays (no reload of everyone's bands for it).
+    values: dict[str, object] = {"state": state, "updated_at": row.updated_at}
     if fired_at is not None:
         values["last_triggered_at"] = fired_at
     await session.execute(
@@ -183,14 +185,36 @@ class PriceBandSync(UserSync):
         self.detector = detector
         self.markets = {tuple(name.split("_", 1)) for name in markets}
         self.bands: dict[int, BandRow] = {}
+        self._fingerprint: tuple[object, ...] | None = None
 
     async def load_all(self) -> int:
         """Load every band; returns how many are watched."""
+        self._fingerprint = await self._read_fingerprint()
         await self._sync(None)
         return len(self.bands)
 
     async def reload(self, users: set[int], *, periodic: bool) -> None:
-        await self._sync(None if periodic else users)
+        if periodic:
+            # Everything is read again only when something changed (one small query).
+            fingerprint = await self._read_fingerprint()
+            if fingerprint != self._fingerprint:
+                await self._sync(None)
+                self._fingerprint = fingerprint
+                return
+        await self._sync(users)
+
+    async def _read_fingerprint(self) -> tuple[object, ...]:
+        """What changes when any band or account changes: bands (count, newest id, last
+        change by a user) and active accounts (count, sum of ids)."""
+        p = PriceAlert
+        async with self.sessionmaker() as session:
+            bands = (
+                await session.execute(select(func.count(), func.max(p.id), func.max(p.updated_at)))
+            ).one()
+            users = (
+                await session.execute(select(func.count(), func.sum(User.id)).where(User.is_active))
+            ).one()
+        return (*bands, *users)
 
     async def _sync(self, users: set[int] | None) -> None:
         """Reload the bands of ``users`` (None: everyone's)."""

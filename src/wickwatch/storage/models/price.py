@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wickwatch.storage.models.base import Base, CreatedAtMixin
-from wickwatch.storage.types import ExactDecimal, UTCDateTime
+from wickwatch.storage.types import ExactDecimal, UTCDateTime, utcnow
 
 
 class PriceAlert(CreatedAtMixin, Base):
@@ -31,6 +31,11 @@ class PriceAlert(CreatedAtMixin, Base):
     is_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Last change by the user (the collectors' periodic check compares it; their own state
+    #: updates keep it as it was).
+    updated_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
 
 
 class PriceCandle1m(Base):
