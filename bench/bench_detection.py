@@ -282,6 +282,7 @@ def main() -> None:
     close_wall: list[float] = []
     close_cpu: list[float] = []
     detect_batch_cpu: list[float] = []
+    batch_secs: list[int] = []
     gc_pauses: list[float] = []
     gc_full: list[float] = []
     gc_start = [0.0]
@@ -350,6 +351,7 @@ def main() -> None:
             close_wall.append(w_closed - w_close)
             close_cpu.append(c2 - c1)
             detect_batch_cpu.append(c3 - c2)
+            batch_secs.append(sec)
         if sec % 20 == 19:
             print(f"  second {sec + 1}/{total}: {len(closed)} candles", flush=True)
     gc.callbacks.remove(on_gc)
@@ -422,6 +424,11 @@ def main() -> None:
         f"the same in process CPU time (what the load on the machine does not inflate): "
         f"close_due p50 {pct(cc, 50):.2f} ms, p99 {pct(cc, 99):.2f} ms; "
         f"detection p50 {pct(dc, 50):.2f} ms, p99 {pct(dc, 99):.2f} ms"
+    )
+    slowest = sorted(zip(detect_batch_cpu, batch_secs, strict=True), reverse=True)[:6]
+    print(
+        "slowest batches (detection CPU ms @ simulated second): "
+        + ", ".join(f"{x * 1e3:.1f} @ {sec}" for x, sec in slowest)
     )
     cl = [x * 1e3 for x in candle_latency]
     what = "per candle" if args.each else "per batch"

@@ -216,6 +216,9 @@ class Detector:
     def _add_state(self, exchange: str, market: str, symbol: str) -> SymbolState:
         base, quote = self.resolver.resolve(exchange, market, symbol)
         st = SymbolState(exchange, market, symbol, base, quote)
+        # Symbols' 10 s blocks start at different seconds (by order of appearance), so that
+        # their block rolls spread over the seconds instead of all falling into one batch.
+        st.phase_ms = len(self._states) % BLOCK_S * 1000
         self._states[(exchange, market, symbol)] = st
         self._by_venue.setdefault((exchange, market), {})[symbol] = st
         self._register(st)
@@ -330,7 +333,7 @@ class Detector:
             # number of users.
             high = c.high
             low = c.low
-            blk = ts // block_ms
+            blk = (ts + st.phase_ms) // block_ms
             if blk == st.blk:
                 ch = st.cur_hi
                 cl = st.cur_lo
@@ -379,7 +382,7 @@ class Detector:
         range of those blocks reaches the smallest threshold of such windows, compute every
         window size up to them."""
         assert st.routes is not None
-        off = c.ts_ms // 1000 % BLOCK_S
+        off = (c.ts_ms + st.phase_ms) // 1000 % BLOCK_S
         cum_hi = st.cum_hi
         cum_lo = st.cum_lo
         out: Sequence[AlertDraft] = _NOTHING

@@ -41,8 +41,9 @@ NEVER = -(2**62)
 class SymbolState:
     """Per-symbol detection state: identity, candle history, route to the rules, delta bounds.
 
-    Bounds: a window of ``N`` seconds closing in second ``T`` (``off = T mod 10`` seconds into
-    the current 10 s block) lies in the current block and the ``k = ceil((N - 1 - off) / 10)``
+    Bounds: a window of ``N`` seconds closing in second ``T`` (``off = (T + phase) mod 10``
+    seconds into the current 10 s block; each symbol's block grid is shifted by its own
+    :attr:`phase_ms`) lies in the current block and the ``k = ceil((N - 1 - off) / 10)``
     previous ones, so its range is at most that of those blocks. :attr:`cum_hi` /
     :attr:`cum_lo` hold the extremes of the last ``k`` completed blocks (k = 0..6), refreshed
     once per block; the :class:`Route` holds the thresholds to compare them with.
@@ -80,6 +81,7 @@ class SymbolState:
         "own_keys",
         "skip",
         "pending",
+        "phase_ms",
     )
 
     def __init__(self, exchange: str, market: str, symbol: str, base: str, quote: str) -> None:
@@ -118,6 +120,9 @@ class SymbolState:
         self.rate_source = False
         #: a candle of the symbol waits for its windows in ``Detector.on_candles``' batch
         self.pending = False
+        #: the symbol's blocks are ``(ts_ms + phase_ms) // BLOCK_MS`` (a whole number of
+        #: seconds: see Detector._add_state)
+        self.phase_ms = 0
         self.base = base
         self.quote = quote
         self.tok_sym = self.tok_base = self.tok_quote = ""
