@@ -4,6 +4,8 @@ channel is saved, and leave only masked (``123456:••••wxyz``)."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -163,9 +165,11 @@ class ChannelService:
         if token is None or not token.get_secret_value():
             raise ServiceUnavailable("the service Telegram bot is not configured on this server")
         try:
-            from wickwatch.notify.telegram_bot import bot_username
-
-            username = await bot_username(token.get_secret_value(), settings.telegram_api_url)
+            # aiogram's first import takes seconds: not on the event loop
+            bot = await asyncio.to_thread(importlib.import_module, "wickwatch.notify.telegram_bot")
+            username: str = await bot.bot_username(
+                token.get_secret_value(), settings.telegram_api_url
+            )
         except Exception as exc:
             log.warning("the service bot's username is unknown: %s", type(exc).__name__)
             raise ServiceUnavailable("the Telegram service bot cannot be reached") from None

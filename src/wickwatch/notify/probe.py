@@ -9,6 +9,7 @@ masked out of every reason before it leaves.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import time
 import uuid
@@ -109,6 +110,8 @@ async def send_test(
 
     own = notifier is None
     if notifier is None:
+        if kind == "telegram":  # aiogram's first import takes seconds: not on the event loop
+            await asyncio.to_thread(importlib.import_module, "aiogram.types")
         notifier = NOTIFIER_TYPES[kind].from_settings(settings)
     key = uuid.uuid4().hex
     delivery = Delivery(
