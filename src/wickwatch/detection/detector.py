@@ -219,6 +219,8 @@ class Detector:
         # Symbols' 10 s blocks start at different seconds (by order of appearance), so that
         # their block rolls spread over the seconds instead of all falling into one batch.
         st.phase_ms = len(self._states) % BLOCK_S * 1000
+        # The same for the ring trims (every symbol of a busy feed fills its ring at once).
+        st.trim_at = _TRIM_AT + st.phase_ms // 1000
         self._states[(exchange, market, symbol)] = st
         self._by_venue.setdefault((exchange, market), {})[symbol] = st
         self._register(st)
@@ -288,7 +290,6 @@ class Detector:
         out: list[AlertDraft] = []
         n = 0
         # Locals for what every candle reads: a batch is thousands of candles.
-        trim_at = _TRIM_AT
         block_ms = BLOCK_MS
         next_prune = self._next_prune
         lx = lm = ""
@@ -316,7 +317,7 @@ class Detector:
             ring.append(c)
             if not c.complete:
                 st.inc_ts = ts
-            if len(ring) > trim_at:
+            if len(ring) > st.trim_at:
                 # Trimmed in batches (the oldest candle is a cold object); scans stop at the
                 # longest window by age, so older candles left in the ring are never used.
                 horizon = ts - _RETAIN_MS

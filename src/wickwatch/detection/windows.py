@@ -82,6 +82,7 @@ class SymbolState:
         "skip",
         "pending",
         "phase_ms",
+        "trim_at",
     )
 
     def __init__(self, exchange: str, market: str, symbol: str, base: str, quote: str) -> None:
@@ -123,6 +124,8 @@ class SymbolState:
         #: the symbol's blocks are ``(ts_ms + phase_ms) // BLOCK_MS`` (a whole number of
         #: seconds: see Detector._add_state)
         self.phase_ms = 0
+        #: ring length above which old candles are dropped (in batches: see Detector)
+        self.trim_at = 2 * RETAIN_S
         self.base = base
         self.quote = quote
         self.tok_sym = self.tok_base = self.tok_quote = ""
