@@ -1,0 +1,273 @@
+"""Soak: the roles for a long time at a steady market load; do memory, tasks and connections stay
+flat?
+
+    uv run python bench/bench_soak.py                    # 60 minutes, SQLite, in-memory bus
+    uv run python bench/bench_soak.py --minutes 5 --every 30
+    uv run python bench/bench_soak.py --database-url postgresql://postgres@127.0.0.1/soak \\
+        --redis-url redis://127.0.0.1:6379/14         # the distributed backends (one process)
+
+This process runs the exchange simulators of every feed that has one (``--symbols`` spread over
+them, ``--trades-per-s`` in total, no natural wicks or bursts; one injected 2–8 % wick every
+``--wick-every`` seconds) and the Telegram stand-in, and fills a fresh database with ``--users``
+users (10 % with 2 % / 2 s rules and a Telegram chat, the others the default rules). A child
+process runs the collector, the notifier and the API in one event loop (``run_roles``, what
+``wickwatch all`` runs) against them, and every ``--every`` seconds reports its RSS, asyncio task
+count, open file descriptors and sockets. The table adds what the roles did meanwhile (the feeds'
+trades/s from ``exchange_stats``, alerts stored, deliveries sent). Not a test: nothing is asserted;
+compare the first and the last rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SECRET_KEY = "soak-bench-secret-key-" + "x" * 32
+BOT_TOKEN = "123456:soak-bench-service-bot"
+PREFIX = "SOAK "
+
+
+# --- the child: the roles, sampled -----------------------------------------------------------
+
+
+def _proc_sample() -> dict[str, int]:
+    rss_kb = 0
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                rss_kb = int(line.split()[1])
+    fds = sockets = 0
+    for name in os.listdir("/proc/self/fd"):
+        fds += 1
+        try:
+            if os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
+                sockets += 1
+        except OSError:
+            pass
+    return {"rss_mb": rss_kb // 1024, "fds": fds, "sockets": sockets}
+
+
+async def _child(every_s: float) -> None:
+    from wickwatch.config import Settings
+    from wickwatch.ops.logging import configure_logging
+    from wickwatch.roles.runtime import run_roles
+
+    settings = Settings()
+    error_log = configure_logging("WARNING", "text")
+    roles = asyncio.create_task(
+        run_roles(
+            settings,
+            collector=True,
+            notifier=True,
+            api=True,
+            bot=False,
+            error_log=error_log,
+            status_line=False,
+        )
+    )
+    started = time.monotonic()
+    while not roles.done():
+        sample = {"t": round(time.monotonic() - started), "tasks": len(asyncio.all_tasks())}
+        sample.update(_proc_sample())
+        print(PREFIX + json.dumps(sample), flush=True)
+        await asyncio.wait({roles}, timeout=every_s)
+    await roles
+
+
+# --- the parent: market, users, table ---------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _add_users(sessionmaker: Any, count: int) -> None:
+    from wickwatch.detection import ThresholdGroup, UserSettings
+    from wickwatch.storage.models import Channel, User
+    from wickwatch.storage.models import UserSettings as UserSettingsRow
+
+    spiky = UserSettings(
+        thresholds=[ThresholdGroup(min_delta_pct=2.0, min_volume_usd=0.0, window_s=2)],
+        cooldown_s=60,
+        destinations=["browser", "telegram"],
+    ).model_dump(mode="json")
+    async with sessionmaker() as session:
+        for i in range(count):
+            user = User(email=f"soak{i}@example.com", password_hash="-", role="user")
+            session.add(user)
+            await session.flush()
+            if i % 10 == 0:
+                session.add(UserSettingsRow(user_id=user.id, document=spiky, version=1))
+                session.add(
+                    Channel(
+                        user_id=user.id,
+                        kind="telegram",
+                        name="Telegram",
+                        config={"chat_id": 800_000 + i, "chat_type": "private", "bot": "service"},
+                        enabled=True,
+                    )
+                )
+        await session.commit()
+
+
+async def _activity(sessionmaker: Any) -> dict[str, float]:
+    from sqlalchemy import func, select
+
+    from wickwatch.storage.models import Alert, AlertDelivery, ExchangeStats
+
+    async with sessionmaker() as session:
+        trades = await session.scalar(select(func.sum(ExchangeStats.trades_per_s)))
+        up = await session.scalar(
+            select(func.count()).select_from(ExchangeStats).where(ExchangeStats.status == "up")
+        )
+        alerts = await session.scalar(select(func.count()).select_from(Alert))
+        sent = await session.scalar(
+            select(func.count()).select_from(AlertDelivery).where(AlertDelivery.status == "sent")
+        )
+    return {
+        "trades_s": float(trades or 0),
+        "feeds_up": int(up or 0),
+        "alerts": int(alerts or 0),
+        "sent": int(sent or 0),
+    }
+
+
+async def _parent(args: argparse.Namespace) -> None:
+    from wickwatch.notify.standin import TelegramStandIn
+    from wickwatch.roles.demo import DemoOptions, WickInjector, start_simulators
+    from wickwatch.storage import create_engine, create_sessionmaker, migrate
+
+    tmp = Path(tempfile.mkdtemp(prefix="wickwatch-soak-"))
+    database_url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'soak.db'}"
+    async with TelegramStandIn() as standin:
+        probe, _ = await start_simulators(DemoOptions(symbols=1))
+        feeds = len(probe)
+        for sim in probe.values():
+            await sim.stop()
+        per_feed = max(1, args.symbols // feeds)
+        options = DemoOptions(
+            symbols=per_feed,
+            trades_per_s=args.trades_per_s / (per_feed * feeds),
+            wick_prob=0.0,
+            seed=7,
+        )
+        sims, _ = await start_simulators(options)
+        for sim in sims.values():
+            sim.market_gen.burst_prob = 0.0
+        await migrate.upgrade(database_url)
+        engine = create_engine(database_url)
+        sessionmaker = create_sessionmaker(engine)
+        await _add_users(sessionmaker, args.users)
+        endpoints = {
+            name: {"rest_url": sim.endpoints.rest_url, "ws_url": sim.endpoints.ws_url}
+            for name, sim in sims.items()
+        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WICKWATCH_")}
+        env.update(
+            {
+                "WICKWATCH_DATA_DIR": str(tmp),
+                "WICKWATCH_DATABASE_URL": database_url,
+                "WICKWATCH_SECRET_KEY": SECRET_KEY,
+                "WICKWATCH_MARKETS": ",".join(sims),
+                "WICKWATCH_EXCHANGE_ENDPOINTS": json.dumps(endpoints),
+                "WICKWATCH_TELEGRAM_API_URL": standin.url,
+                "WICKWATCH_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+                "WICKWATCH_API_PORT": str(_free_port()),
+            }
+        )
+        if args.redis_url:
+            env["WICKWATCH_REDIS_URL"] = args.redis_url
+        print(
+            f"soak: {len(sims)} feeds × {per_feed} symbols, {args.trades_per_s:,.0f} trades/s, "
+            f"{args.users} users, {args.minutes} min, database {database_url.split('://')[0]}, "
+            f"bus {'Redis' if args.redis_url else 'in-memory'}",
+            flush=True,
+        )
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--child",
+            "--every",
+            str(args.every),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        injector = WickInjector(sims, every_s=args.wick_every, first_s=30.0, seed=3)
+        wicks = asyncio.create_task(injector.run())
+        header = (
+            f"{'min':>6} {'RSS MB':>7} {'tasks':>6} {'fds':>5} {'sockets':>8} "
+            f"{'trades/s':>9} {'feeds up':>9} {'alerts':>7} {'sent':>6} {'sim trades/s':>13}"
+        )
+        print(header, flush=True)
+        deadline = time.monotonic() + args.minutes * 60
+        emitted_before, at_before = _emitted(sims), time.monotonic()
+        assert child.stdout is not None
+        try:
+            while time.monotonic() < deadline + 1:
+                line = await asyncio.wait_for(child.stdout.readline(), args.every * 3)
+                if not line:
+                    break
+                text = line.decode(errors="replace").strip()
+                if not text.startswith(PREFIX):
+                    continue
+                sample = json.loads(text[len(PREFIX) :])
+                act = await _activity(sessionmaker)
+                emitted, now = _emitted(sims), time.monotonic()
+                sim_rate = (emitted - emitted_before) / max(1e-9, now - at_before)
+                emitted_before, at_before = emitted, now
+                print(
+                    f"{sample['t'] / 60:>6.1f} {sample['rss_mb']:>7} {sample['tasks']:>6} "
+                    f"{sample['fds']:>5} {sample['sockets']:>8} {act['trades_s']:>9,.0f} "
+                    f"{act['feeds_up']:>9} {act['alerts']:>7} {act['sent']:>6} {sim_rate:>13,.0f}",
+                    flush=True,
+                )
+        finally:
+            wicks.cancel()
+            child.terminate()
+            await child.wait()
+            for sim in sims.values():
+                await sim.stop()
+            await engine.dispose()
+    print(f"wicks injected: {injector.injected}; telegram messages: {len(standin.messages())}")
+
+
+def _emitted(sims: dict[str, Any]) -> int:
+    """Trades the simulators generated so far (each symbol's walk numbers its trades)."""
+    return sum(w.num for sim in sims.values() for w in sim.market_gen.walks.values())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--minutes", type=float, default=60.0)
+    ap.add_argument("--every", type=float, default=30.0, help="seconds between samples")
+    ap.add_argument("--trades-per-s", type=float, default=20_000.0, help="all feeds together")
+    ap.add_argument("--symbols", type=int, default=5_000, help="all feeds together")
+    ap.add_argument("--users", type=int, default=1_000)
+    ap.add_argument("--wick-every", type=float, default=20.0, help="seconds between wicks")
+    ap.add_argument("--database-url", help="default: SQLite in a temporary directory")
+    ap.add_argument("--redis-url", help="default: the in-memory bus")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        asyncio.run(_child(args.every))
+    else:
+        asyncio.run(_parent(args))
+
+
+if __name__ == "__main__":
+    main()
