@@ -349,8 +349,8 @@ class Collector:
         minutes = self.minutes
         watched = self._watched
         spikes = self.spike_writer.offer
-        # The whole batch at once: candidates' windows are computed after every candle's
-        # bound, so alerts do not wait behind thousands of quiet symbols.
+        # One call per batch: the per-candle fast path runs inlined (less CPU than a call
+        # per candle); candidates' windows are computed after the batch's bounds.
         drafts: list[WriterItem] = list(detector.on_candles(candles))
         per_feed: Counter[tuple[str, str]] = Counter()
         for c in candles:
