@@ -279,6 +279,7 @@ class Collector:
         self._started = False
         timeout_s = timeout_s if timeout_s is not None else self.settings.shutdown_timeout_s
         deadline = time.monotonic() + timeout_s
+        await self._finish_open_second(deadline)
         for task in self._feed_starts.values():
             task.cancel()
         await asyncio.gather(*self._feed_starts.values(), return_exceptions=True)
@@ -313,6 +314,17 @@ class Collector:
 
     def _writers(self) -> tuple[AlertWriter, MinuteWriter, StatsWriter, SpikeWriter]:
         return (self.alert_writer, self.minute_writer, self.stats_writer, self.spike_writer)
+
+    async def _finish_open_second(self, deadline: float) -> None:
+        """Keep the feeds reading until the second in progress has ended and its grace period
+        passed, so that it closes complete through the candle loop and is detected like any
+        other. A cut candle is never evaluated and a restarted collector does not backfill
+        what came before it, so a spike in the last second before a stop would be lost."""
+        now = now_ms()
+        close_at = (now // 1000 + 1) * 1000 + self.builder.grace_ms + 2 * self.tick_s * 1000
+        wait_s = min((close_at - now) / 1000, (deadline - time.monotonic()) / 2)
+        if wait_s > 0 and any(task.done() for task in self._feed_starts.values()):
+            await asyncio.sleep(wait_s)
 
     # --- the candle loop -----------------------------------------------------------------
 
