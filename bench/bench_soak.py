@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import socket
@@ -36,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 SECRET_KEY = "soak-bench-secret-key-" + "x" * 32
 BOT_TOKEN = "123456:soak-bench-service-bot"
 PREFIX = "SOAK "
+CENSUS = "CENSUS "
 
 
 # --- the child: the roles, sampled -----------------------------------------------------------
@@ -58,7 +60,33 @@ def _proc_sample() -> dict[str, int]:
     return {"rss_mb": rss_kb // 1024, "fds": fds, "sockets": sockets}
 
 
-async def _child(every_s: float) -> None:
+def _census() -> dict[str, Any]:
+    """What the heap holds: live objects per type and the largest containers (len), so that a
+    growing RSS names its cause. Walks every tracked object (about a second; rare)."""
+    import gc
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    largest: list[tuple[int, str]] = []
+    for obj in gc.get_objects():
+        kind = type(obj)
+        counts[kind.__qualname__] += 1
+        if kind in (dict, list, set, collections.deque, collections.OrderedDict):
+            size = len(obj)  # type: ignore[arg-type]
+            if size >= 2_000:
+                hint = ""
+                if isinstance(obj, dict) and obj:
+                    key = next(iter(obj))
+                    hint = f" key={key!r:.40} value={type(obj[key]).__qualname__}"
+                elif obj:
+                    first = next(iter(obj))  # type: ignore[call-overload]
+                    hint = f" item={type(first).__qualname__}:{first!r:.40}"
+                largest.append((size, f"{kind.__qualname__}{hint}"))
+    largest.sort(reverse=True)
+    return {"types": dict(counts.most_common(40)), "largest": largest[:12]}
+
+
+async def _child(every_s: float, census_every_s: float) -> None:
     from wickwatch.config import Settings
     from wickwatch.ops.logging import configure_logging
     from wickwatch.roles.runtime import run_roles
@@ -77,10 +105,15 @@ async def _child(every_s: float) -> None:
         )
     )
     started = time.monotonic()
+    next_census = started + min(180.0, census_every_s)
     while not roles.done():
         sample = {"t": round(time.monotonic() - started), "tasks": len(asyncio.all_tasks())}
         sample.update(_proc_sample())
         print(PREFIX + json.dumps(sample), flush=True)
+        if census_every_s and time.monotonic() >= next_census:
+            next_census += census_every_s
+            census = {"t": round(time.monotonic() - started), **_census()}
+            print(CENSUS + json.dumps(census), flush=True)
         await asyncio.wait({roles}, timeout=every_s)
     await roles
 
@@ -202,6 +235,8 @@ async def _parent(args: argparse.Namespace) -> None:
             "--child",
             "--every",
             str(args.every),
+            "--census-every",
+            str(args.census_every * 60),
             env=env,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -215,12 +250,16 @@ async def _parent(args: argparse.Namespace) -> None:
         deadline = time.monotonic() + args.minutes * 60
         emitted_before, at_before = _emitted(sims), time.monotonic()
         assert child.stdout is not None
+        baseline: dict[str, Any] | None = None
         try:
             while time.monotonic() < deadline + 1:
                 line = await asyncio.wait_for(child.stdout.readline(), args.every * 3)
                 if not line:
                     break
                 text = line.decode(errors="replace").strip()
+                if text.startswith(CENSUS):
+                    baseline = _report_census(json.loads(text[len(CENSUS) :]), baseline)
+                    continue
                 if not text.startswith(PREFIX):
                     continue
                 sample = json.loads(text[len(PREFIX) :])
@@ -244,6 +283,25 @@ async def _parent(args: argparse.Namespace) -> None:
     print(f"wicks injected: {injector.injected}; telegram messages: {len(standin.messages())}")
 
 
+def _report_census(census: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str, Any]:
+    """Print the object types that grew since the first census, and the largest containers."""
+    minute = census["t"] / 60
+    if baseline is None:
+        total = sum(census["types"].values())
+        print(f"census at {minute:.1f} min (baseline): {total:,} objects in the top types")
+    else:
+        grown = sorted(
+            ((n - baseline["types"].get(name, 0), name, n) for name, n in census["types"].items()),
+            reverse=True,
+        )
+        print(f"census at {minute:.1f} min, growth since {baseline['t'] / 60:.1f} min:")
+        for delta, name, n in grown[:8]:
+            print(f"    {name:<28} {n:>10,} ({delta:+,})")
+    for size, what in census["largest"][:6]:
+        print(f"    largest: {size:>9,}  {what}")
+    return baseline or census
+
+
 def _emitted(sims: dict[str, Any]) -> int:
     """Trades the simulators generated so far (each symbol's walk numbers its trades)."""
     return sum(w.num for sim in sims.values() for w in sim.market_gen.walks.values())
@@ -261,10 +319,13 @@ def main() -> None:
     ap.add_argument("--wick-every", type=float, default=20.0, help="seconds between wicks")
     ap.add_argument("--database-url", help="default: SQLite in a temporary directory")
     ap.add_argument("--redis-url", help="default: the in-memory bus")
+    ap.add_argument(
+        "--census-every", type=float, default=15.0, help="minutes between heap censuses (0: none)"
+    )
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        asyncio.run(_child(args.every))
+        asyncio.run(_child(args.every, args.census_every))
     else:
         asyncio.run(_parent(args))
 

@@ -198,6 +198,13 @@ class Settings(BaseSettings):
         None,
         description="Bearer token required for `/metrics`; unset means loopback clients only.",
     )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of `/metrics` in a process without the API (a collector or notifier), "
+        "on `WICKWATCH_API_HOST`, without authentication; unset means none.",
+    )
     # --- delivery (owned by notify/) ---
     telegram_bot_token: SecretStr | None = Field(
         None, description="Token of the service's own Telegram bot (from @BotFather); unset = off."

@@ -4,11 +4,14 @@ slow-request log."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.api.kit import API, Env, bearer
+from tests.seed import add_alerts, add_delivery, add_rows, feed_row, member
 from wickwatch.api.client_ip import ClientResolver
 
 
@@ -123,6 +126,80 @@ async def test_metrics_by_route_template(env: Env) -> None:
     assert 'route="/api/v1/admin/users/12345"' not in text
     await env.client.get("/no/such/page")
     assert 'route="<unmatched>"' in (await env.client.get("/metrics")).text
+
+
+def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_metrics_show_every_feed_and_the_outbox_depth(env: Env) -> None:
+    """The deployment's figures come from the database, whichever process produced them: feed
+    status rows (a stale one is down) and the deliveries still to send, by channel."""
+    now = datetime.now(UTC)
+    await add_rows(
+        env.sessionmaker,
+        [
+            feed_row(
+                "binance",
+                "futures",
+                now,
+                trades_per_s=1520.5,
+                lag_p50_ms=35.0,
+                lag_p99_ms=120.0,
+                reconnects=3,
+                last_trade_ms=1_773_144_000_123,
+            ),
+            feed_row("okx", "spot", now - timedelta(hours=1)),  # its collector stopped
+        ],
+    )
+    user_id, _ = await member(env)
+    alert_ids = await add_alerts(env.sessionmaker, user_id, [{"symbol": "A"}, {"symbol": "B"}])
+    await add_delivery(env.sessionmaker, alert_ids[0], user_id, channel="telegram")
+    await add_delivery(env.sessionmaker, alert_ids[1], user_id, channel="telegram")
+    await add_delivery(env.sessionmaker, alert_ids[1], user_id, channel="email", status="sending")
+    await add_delivery(env.sessionmaker, alert_ids[0], user_id, channel="email", status="sent")
+
+    samples = _samples((await env.client.get("/metrics")).text)
+
+    futures = (("exchange", "binance"), ("market", "futures"))
+    assert samples[("wickwatch_feed_trades_per_second", futures)] == 1520.5
+    assert samples[("wickwatch_feed_reconnects", futures)] == 3
+    assert samples[("wickwatch_feed_lag_seconds", (*futures, ("quantile", "0.99")))] == 0.12
+    assert samples[("wickwatch_feed_last_trade_timestamp_seconds", futures)] == 1_773_144_000.123
+    assert samples[("wickwatch_feed_state", (*futures, ("state", "active")))] == 1
+    okx_down = (("exchange", "okx"), ("market", "spot"), ("state", "down"))
+    assert samples[("wickwatch_feed_state", okx_down)] == 1
+    depth = {
+        labels: value for (name, labels), value in samples.items()
+        if name == "wickwatch_delivery_queue_depth"
+    }  # fmt: skip
+    assert depth == {
+        (("channel", "telegram"), ("state", "pending")): 2,
+        (("channel", "email"), ("state", "sending")): 1,
+    }
+    for family in ("wickwatch_detection_batch_seconds", "wickwatch_delivery_latency_seconds"):
+        assert f"# TYPE {family} histogram" in (await env.client.get("/metrics")).text
+
+
+async def test_metrics_without_the_database_still_answer(env: Env) -> None:
+    await env.app.state.engine.dispose()
+    broken = env.app.state.sessionmaker
+
+    def unavailable() -> Any:
+        raise ConnectionRefusedError("database away")
+
+    env.app.state.sessionmaker = unavailable
+    try:
+        response = await env.client.get("/metrics")
+    finally:
+        env.app.state.sessionmaker = broken
+    assert response.status_code == 200
+    assert "wickwatch_http_requests_total" in response.text
+    assert "wickwatch_feed_state" not in response.text
 
 
 async def test_metrics_from_elsewhere_need_the_token(make_env: Any) -> None:

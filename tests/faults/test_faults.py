@@ -11,8 +11,10 @@ import json
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import redis.asyncio as aioredis
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.faults.harness import (
     PrivatePostgres,
@@ -226,11 +228,22 @@ async def test_restarting_a_collector_makes_no_duplicate_alert(
     tmp_path: Path, fault_database_url: str, private_redis: PrivateRedis
 ) -> None:
     async with fault_rig(tmp_path, fault_database_url, private_redis, users=2) as rig:
-        collector = rig.role("collector", "collector")
-        rig.role("notifier", "notifier")
+        collector_metrics, notifier_metrics = free_port(), free_port()
+        collector = rig.role(
+            "collector", "collector", WICKWATCH_METRICS_PORT=str(collector_metrics)
+        )
+        rig.role("notifier", "notifier", WICKWATCH_METRICS_PORT=str(notifier_metrics))
         await rig.wait_live()
         settled = await _wicks(rig, 2)
         await _assert_delivered_once(rig, settled)
+        # Roles without the API serve their own /metrics (WICKWATCH_METRICS_PORT).
+        async with httpx.AsyncClient(timeout=5) as http:
+            detected = await http.get(f"http://127.0.0.1:{collector_metrics}/metrics")
+            delivered = await http.get(f"http://127.0.0.1:{notifier_metrics}/metrics")
+        assert _sample(detected.text, "wickwatch_detection_candles_total") > 0
+        assert _sample(detected.text, "wickwatch_alert_record_latency_seconds_count") >= 4
+        sent = _sample(delivered.text, "wickwatch_deliveries_total", outcome="sent")
+        assert sent >= 4  # 2 users × 2 wicks, one Telegram message each (at least)
 
         last_moment = await _wicks(rig, 2, gap_s=0.1)  # candles still open at the stop
         assert await collector.stop() == 0
@@ -251,3 +264,13 @@ async def test_restarting_a_collector_makes_no_duplicate_alert(
             for symbol in settled | last_moment | after:
                 assert per_user_symbol.get((uid, symbol)) == 1, (symbol, per_user_symbol)
         assert collector.starts == 2
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples ``name`` with ``labels`` in a Prometheus exposition."""
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )

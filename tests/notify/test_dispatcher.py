@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -198,6 +199,7 @@ async def test_retries_back_off_and_give_up(
     backoff = [dispatcher.backoff(n) for n in (1, 2, 3, 4, 20)]
     assert backoff == [10, 20, 40, 80, 600]  # doubling, capped
     dispatcher = make_dispatcher(sessionmaker, {"webhook": down}, max_attempts=4, retry_base_s=0.01)
+    outcomes_before = _webhook_outcomes()
     with caplog.at_level("ERROR", logger="wickwatch.notify.dispatcher"):
         for _ in range(4):
             await dispatcher.run_once()
@@ -208,12 +210,25 @@ async def test_retries_back_off_and_give_up(
     [row] = await deliveries(sessionmaker)
     assert (row.status, row.attempts, down.calls) == ("failed", 4, 4)
     assert row.last_error == "gave up after 4 attempts: connection refused"
+    after = _webhook_outcomes()
+    assert {k: after[k] - outcomes_before[k] for k in after} == {"retry": 3, "failed": 1, "sent": 0}
     [record] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert "failed after 4 attempts: connection refused" in record.getMessage()
     assert record.__dict__["delivery_id"] == row.id
     async with sessionmaker() as session:
         channel = await session.get(Channel, row.channel_id)
         assert channel is not None and channel.last_status == "failing"
+
+
+def _webhook_outcomes() -> dict[str, float]:
+    """``wickwatch_deliveries_total`` of the webhook channel, by outcome (the /metrics figures)."""
+    return {
+        outcome: REGISTRY.get_sample_value(
+            "wickwatch_deliveries_total", {"channel": "webhook", "outcome": outcome}
+        )
+        or 0.0
+        for outcome in ("retry", "failed", "sent")
+    }
 
 
 async def test_jitter_spreads_retries() -> None:

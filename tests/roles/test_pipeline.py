@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -101,6 +102,7 @@ async def test_an_injected_wick_is_stored_delivered_and_published(
         {"email": "calm@example.com"},  # default rules: 3 % and 20k USD in 5 s
         {"email": "gone@example.com", "rules": spike_rules(), "active": False},
     ]
+    metrics_before = _pipeline_metrics()
     async with pipeline(database_url, tmp_path, sessionmaker, users=users) as p:
         assert p.collector.detector.user_count == 2  # the disabled account is not loaded
         alerts = p.bus.subscribe(ALERTS)
@@ -155,6 +157,23 @@ async def test_an_injected_wick_is_stored_delivered_and_published(
         assert all(m.trades > 0 and m.low <= m.open <= m.high for m in minutes)
         assert await count(p.sessionmaker, Alert) == 1  # nobody else matched
     assert p.collector.stats().alerts == 1
+    # the process's /metrics saw it: candles detected, one alert recorded, one delivery sent
+    grown = {k: v - metrics_before[k] for k, v in _pipeline_metrics().items()}
+    assert grown["candles"] >= 8 and grown["batches"] >= 1
+    assert (grown["recorded"], grown["sent"], grown["sent_latency"]) == (1, 1, 1)
+
+
+def _pipeline_metrics() -> dict[str, float]:
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    return {
+        "candles": value("wickwatch_detection_candles_total"),
+        "batches": value("wickwatch_detection_batch_seconds_count"),
+        "recorded": value("wickwatch_alert_record_latency_seconds_count"),
+        "sent": value("wickwatch_deliveries_total", channel="telegram", outcome="sent"),
+        "sent_latency": value("wickwatch_delivery_latency_seconds_count", channel="telegram"),
+    }
 
 
 async def test_settings_changes_apply_without_restart(

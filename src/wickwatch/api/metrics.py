@@ -1,7 +1,10 @@
 """Prometheus metrics of the HTTP API and the ``/metrics`` endpoint.
 
 Metrics live in the process-wide default registry, so every domain's own metrics appear on the
-same page. Routes are labelled by their template (``/api/v1/admin/users/{user_id}``), never the
+same page (detection and delivery: :mod:`wickwatch.ops.metrics`); each scrape adds the whole
+deployment's feed status and outbox depth, read from the database.
+
+Routes are labelled by their template (``/api/v1/admin/users/{user_id}``), never the
 raw path, so the number of series stays bounded.
 
 ``/metrics`` answers only with ``Authorization: Bearer <WICKWATCH_METRICS_TOKEN>`` when that is
@@ -11,19 +14,19 @@ set, otherwise only to loopback clients.
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 
 from wickwatch.accounts.errors import Forbidden, Unauthorized
 from wickwatch.accounts.tokens import same_token
+from wickwatch.markets.repository import MarketRepository
+from wickwatch.markets.service import MarketService
+from wickwatch.ops.metrics import database_metrics, exposition
+from wickwatch.storage.types import utcnow
+
+log = logging.getLogger(__name__)
 
 HTTP_REQUESTS = Counter(
     "wickwatch_http_requests_total",
@@ -58,4 +61,17 @@ async def metrics(request: Request) -> Response:
             raise Unauthorized("metrics need the metrics token")
     elif not _loopback(request.client.host if request.client else None):
         raise Forbidden("metrics are served to loopback clients only")
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(*await _deployment(request)), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _deployment(request: Request) -> list[CollectorRegistry]:
+    """The feeds' status and the outbox depth from the database; nothing when it is away (the
+    process's own metrics are still served)."""
+    state = request.app.state
+    try:
+        async with state.sessionmaker() as session:
+            service = MarketService(MarketRepository(session), state.settings, utcnow())
+            return [await database_metrics(session, await service.statuses())]
+    except Exception as exc:
+        log.warning("metrics: feed status and outbox depth unavailable: %s", exc)
+        return []

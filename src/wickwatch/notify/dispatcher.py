@@ -81,6 +81,7 @@ from wickwatch.config import Settings
 from wickwatch.notify import repository as repo
 from wickwatch.notify.base import Delivery, Notifier, Outcome, SendResult
 from wickwatch.notify.templates import Rendered, render_alert, render_digest
+from wickwatch.ops.metrics import DELIVERIES, DELIVERY_SECONDS
 from wickwatch.storage.models import Alert
 from wickwatch.storage.types import utcnow
 
@@ -208,6 +209,23 @@ def secret_opener(settings: Settings) -> SecretOpener:
         return box[0](ciphertext)
 
     return open_secret
+
+
+def _observe(
+    batch: Sequence[_Outcome], gave_up: Sequence[tuple[Job, str | None]], now: datetime
+) -> None:
+    """Delivery metrics of recorded outcomes: counts by channel and outcome, and for each sent
+    delivery the time from its alert's commit."""
+    failed = {job.id for job, _e in gave_up}
+    for item in batch:
+        sent = item.result.outcome is Outcome.SENT
+        for job in item.jobs:
+            outcome = "sent" if sent else "failed" if job.id in failed else "retry"
+            DELIVERIES.labels(job.row.channel, outcome).inc()
+            created = job.row.alert.created_at
+            if sent and created is not None:
+                latency = (now - created).total_seconds()
+                DELIVERY_SECONDS.labels(job.row.channel).observe(max(0.0, latency))
 
 
 class Dispatcher:
@@ -902,6 +920,7 @@ class Dispatcher:
         for item in batch:
             if item.result.outcome is Outcome.SENT:
                 self.sent += len(item.jobs)
+        _observe(batch, gave_up, now)
         failed_ids = {job.id for job, _e in gave_up}
         self.failed += len(failed_ids)
         self.retried += sum(

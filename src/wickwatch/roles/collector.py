@@ -54,6 +54,7 @@ from wickwatch.market.connectors import (
 )
 from wickwatch.market.types import Candle
 from wickwatch.markets.latest import LatestPriceWriter
+from wickwatch.ops.metrics import DETECTION_BATCH_SECONDS, DETECTION_CANDLES
 from wickwatch.roles.history import DbSpikeHistory, recent_alerts
 from wickwatch.roles.persist import (
     AlertsCallback,
@@ -363,7 +364,10 @@ class Collector:
         spikes = self.spike_writer.offer
         # One call per batch: the per-candle fast path runs inlined (less CPU than a call
         # per candle); candidates' windows are computed after the batch's bounds.
+        started = time.perf_counter()
         drafts: list[WriterItem] = list(detector.on_candles(candles))
+        DETECTION_BATCH_SECONDS.observe(time.perf_counter() - started)
+        DETECTION_CANDLES.inc(len(candles))
         per_feed: Counter[tuple[str, str]] = Counter()
         for c in candles:
             bands.on_candle(c)

@@ -38,6 +38,7 @@ from wickwatch.detection import AlertDraft
 from wickwatch.market.connectors import FeedStatusSnapshot
 from wickwatch.market.types import Candle
 from wickwatch.notify.repository import create_alert_with_deliveries
+from wickwatch.ops.metrics import ALERT_RECORD_SECONDS
 from wickwatch.roles.history import DbSpikeHistory
 from wickwatch.roles.pricebands import BandState, PriceBandDraft, save_band_state
 from wickwatch.storage.models import (
@@ -191,6 +192,9 @@ class AlertWriter(_Batcher):
         self.written += len(alerts)
         if not alerts:
             return
+        committed_ms = time.time_ns() // 1_000_000
+        for alert, _deliveries in alerts:  # from the end of the alert's (newest) second
+            ALERT_RECORD_SECONDS.observe(max(0.0, (committed_ms - alert.ts_ms - 1000) / 1000))
         events = [alert_event(alert, deliveries) for alert, deliveries in alerts]
         for callback in self.on_committed:
             try:

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from wickwatch.bus import Bus, create_bus
 from wickwatch.config import Settings, mask_url
 from wickwatch.ops.logging import ErrorLogHandler, ErrorLogWriter
+from wickwatch.ops.metrics import MetricsServer
 from wickwatch.storage import create_engine, create_sessionmaker, migrate
 
 log = logging.getLogger(__name__)
@@ -319,6 +320,7 @@ async def run_roles(
     roles = Roles()
     writer: asyncio.Task[None] | None = None
     status: asyncio.Task[None] | None = None
+    metrics: MetricsServer | None = None
     if error_log is not None and not api:  # with the API, its lifespan drains the error log
         writer = asyncio.create_task(ErrorLogWriter(error_log, engine).run())
     try:
@@ -340,6 +342,14 @@ async def run_roles(
                 app.state.latest_prices = roles.collector.prices
             roles.api = ApiServer(app, settings.api_host, settings.api_port)
             await roles.api.start()
+        elif settings.metrics_port is not None:  # the API serves /metrics where it runs
+            try:
+                metrics = MetricsServer(settings.api_host, settings.metrics_port)
+            except OSError as exc:
+                raise RoleError(
+                    f"metrics could not listen on {settings.api_host}:{settings.metrics_port} "
+                    f"({exc})"
+                ) from None
         log.info(
             "running %s on %s (%s bus)",
             ", ".join(n for n, on in (("collector", collector), ("notifier", notifier),
@@ -357,6 +367,8 @@ async def run_roles(
             status.cancel()
             await asyncio.gather(status, return_exceptions=True)
         await stop_roles(roles, settings)
+        if metrics is not None:
+            metrics.close()
         await bus.close()
         if writer is not None:
             writer.cancel()
