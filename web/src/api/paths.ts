@@ -15,6 +15,8 @@ export const API = {
   me: "/api/v1/auth/me",
   alerts: "/api/v1/alerts", // GET ?after_id=&limit=&cursor= → {items, next_cursor}
   alertCandles: (id: number) => `/api/v1/alerts/${id}/candles`,
+  alertRead: (id: number) => `/api/v1/alerts/${id}/read`, // POST → AlertPublic (seen)
+  alertsReadAll: "/api/v1/alerts/read-all", // POST ?up_to_id= → {count}
   markets: "/api/v1/markets",
   symbols: "/api/v1/symbols", // ?q=
   candles: "/api/v1/candles", // ?exchange=&market=&symbol=&from_ms=&to_ms=
