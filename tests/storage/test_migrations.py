@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "spike_history",
     "spike_charts",
     "market_spikes",
+    "spike_candles_1s",
 }
 
 

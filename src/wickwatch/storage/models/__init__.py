@@ -7,7 +7,7 @@ from wickwatch.storage.models.channel import Channel
 from wickwatch.storage.models.detection import MarketSpike, SpikeRecord
 from wickwatch.storage.models.notify import NotifyRateSlot, SpikeChart, TelegramLinkCode
 from wickwatch.storage.models.ops import ErrorLogEntry, ExchangeStats
-from wickwatch.storage.models.price import PriceAlert, PriceCandle1m
+from wickwatch.storage.models.price import PriceAlert, PriceCandle1m, SpikeCandle1s
 from wickwatch.storage.models.user import User, UserSettings
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "PriceAlert",
     "PriceCandle1m",
     "RefreshToken",
+    "SpikeCandle1s",
     "SpikeChart",
     "SpikeRecord",
     "TelegramLinkCode",

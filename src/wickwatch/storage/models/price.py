@@ -1,4 +1,4 @@
-"""Price-band alerts and 1-minute price history."""
+"""Price-band alerts, 1-minute price history and the 1-second candles around alerts."""
 
 from __future__ import annotations
 
@@ -55,3 +55,31 @@ class PriceCandle1m(Base):
     quote_volume: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
     trades: Mapped[int] = mapped_column(Integer, nullable=False)
     complete: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class SpikeCandle1s(Base):
+    """One 1-second candle of the window around an alert: the alert chart's candles.
+
+    The collector stores the closed candles of the 60 seconds up to and including the alert's
+    second and of the 30 seconds after it, exactly as its candle builder closed them (every
+    field). Keyed by symbol-second, so one spike alerted to many users, and the overlapping
+    windows of a symbol's consecutive spikes, are stored once and shared. Kept as long as the
+    market spikes (``WICKWATCH_SPIKE_RETENTION_DAYS``); older alerts chart 1-minute history.
+    """
+
+    __tablename__ = "spike_candles_1s"
+    __table_args__ = (Index("ix_spike_candles_1s_ts_ms", "ts_ms"),)
+
+    exchange: Mapped[str] = mapped_column(String(16), primary_key=True)
+    market: Mapped[str] = mapped_column(String(8), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ts_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    open: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    high: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    low: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    close: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    volume: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    quote_volume: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    taker_buy_volume: Mapped[Decimal] = mapped_column(ExactDecimal(), nullable=False)
+    trades: Mapped[int] = mapped_column(Integer, nullable=False)
+    complete: Mapped[bool] = mapped_column(Boolean, nullable=False)
