@@ -60,6 +60,15 @@ def test_nonsense_database_url_is_one_readable_line() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", [("config", "show"), ("db", "current")])
+def test_unparsable_json_setting_is_one_readable_line(command: tuple[str, ...]) -> None:
+    result = run(*command, env={"WICKWATCH_EXCHANGE_ENDPOINTS": "{not json"})
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "WICKWATCH_EXCHANGE_ENDPOINTS: not valid JSON" in lines[0]
+
+
 def test_unreachable_database_is_one_readable_line() -> None:
     url = "postgresql://nobody:topsecret@127.0.0.1:1/none"
     result = run("db", "upgrade", env={"WICKWATCH_DATABASE_URL": url})

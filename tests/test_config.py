@@ -48,6 +48,7 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         ("WICKWATCH_MARKETS", "binance_spot,kraken_spot", "unknown market kraken_spot"),
         ("WICKWATCH_STATUS_INTERVAL_S", "-5", "WICKWATCH_STATUS_INTERVAL_S: Input should be"),
         ("WICKWATCH_REDIS_URL", "not a url", "WICKWATCH_REDIS_URL"),
+        ("WICKWATCH_REDIS_URL", "http://cache:6379", "WICKWATCH_REDIS_URL: not a Redis URL"),
         ("WICKWATCH_API_PORT", "70000", "WICKWATCH_API_PORT"),
     ],
 )

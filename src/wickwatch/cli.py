@@ -12,12 +12,18 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.table import Table
 
 from wickwatch import __version__
 from wickwatch.accounts.commands import admin_app
-from wickwatch.config import Settings, describe_validation_error, mask_url
+from wickwatch.config import (
+    Settings,
+    describe_settings_error,
+    describe_validation_error,
+    mask_url,
+)
 from wickwatch.market.commands import replay
 from wickwatch.market.record import record
 
@@ -51,6 +57,8 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         fail(f"invalid configuration: {describe_validation_error(exc)}")
+    except SettingsError as exc:
+        fail(f"invalid configuration: {describe_settings_error(exc)}")
     return settings
 
 

@@ -7,6 +7,7 @@ naming the variable (see :func:`describe_validation_error`).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,7 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -268,6 +269,13 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: AnyUrl | None) -> AnyUrl | None:
+        if value is not None and value.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"not a Redis URL: scheme {value.scheme!r}, not redis/rediss/unix")
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _valid_networks(cls, value: list[str]) -> list[str]:
@@ -378,6 +386,17 @@ def describe_validation_error(error: ValidationError) -> str:
         shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
         lines.append(f"{ENV_PREFIX}{str(item['loc'][0]).upper()}: {reason}{shown}")
     return "; ".join(lines)
+
+
+def describe_settings_error(error: SettingsError) -> str:
+    """One line for a variable pydantic-settings could not even parse (JSON of a mapping or
+    list setting): ``WICKWATCH_EXCHANGE_ENDPOINTS: not valid JSON (…)``."""
+    match = re.search(r'field "([a-z0-9_]+)"', str(error))
+    cause = error.__cause__
+    reason = f"not valid JSON ({cause})" if isinstance(cause, ValueError) else str(error)
+    if match is None:
+        return reason
+    return f"{ENV_PREFIX}{match[1].upper()}: {reason}"
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wickwatch.ops.logging import ErrorLogHandler, ErrorLogWriter, JsonFormatter
+from wickwatch.ops.logging import (
+    ErrorLogHandler,
+    ErrorLogWriter,
+    JsonFormatter,
+    configure_logging,
+)
 from wickwatch.storage.models import ErrorLogEntry
 
 
@@ -108,3 +113,31 @@ async def test_a_failing_database_does_not_recurse(logger: logging.Logger) -> No
         root.removeHandler(handler)
     assert written == 0 and writer.failed == 1
     assert handler.queue.qsize() == 0  # the writer's own ERROR was not queued again
+
+
+def test_configured_logging_json_and_marked_records_below_the_level(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``WICKWATCH_LOG_FORMAT=json`` end to end, and at ``WICKWATCH_LOG_LEVEL=ERROR`` a marked
+    security warning still reaches the error log while stderr shows errors only."""
+    stderr = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stderr)
+    root = logging.getLogger()
+    level_before, handlers_before = root.level, list(root.handlers)
+    errors = configure_logging("ERROR", "json")
+    try:
+        log = logging.getLogger("wickwatch.tests.configured")
+        log.warning("refresh token reused", extra={"error_log": True, "user_id": 7})
+        log.warning("just a warning")
+        log.error("feed %s down", "okx_spot")
+        queued = errors.drain()
+    finally:
+        root.handlers[:] = handlers_before
+        root.setLevel(level_before)
+    assert [(e["level"], e["message"]) for e in queued] == [
+        ("WARNING", "refresh token reused"),
+        ("ERROR", "feed okx_spot down"),
+    ]
+    assert queued[0]["context"] == {"user_id": 7}
+    [line] = stderr.getvalue().splitlines()
+    assert json.loads(line)["message"] == "feed okx_spot down"

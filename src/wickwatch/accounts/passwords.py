@@ -99,10 +99,16 @@ class PasswordHasher:
             partial(self._verify, encoded, password), limiter=self._capacity()
         )
 
-    async def verify_dummy(self, password: str) -> None:
-        """Spend the time of a real verification (for unknown accounts); always fails."""
+    async def warm(self) -> None:
+        """Make the dummy hash now (at start-up), so that not even the first login for an
+        unknown account costs a hash more than a wrong password does."""
         if self._dummy_hash is None:
             self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the time of a real verification (for unknown accounts); always fails."""
+        await self.warm()
+        assert self._dummy_hash is not None
         await self.verify(self._dummy_hash, password)
 
     def needs_rehash(self, encoded: str) -> bool:

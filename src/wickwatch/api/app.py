@@ -112,6 +112,7 @@ def create_app(
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         janitor = asyncio.create_task(purge_sessions_forever(app.state.sessionmaker, security))
+        await security.passwords.warm()
         writer_task = None
         if error_log is not None:
             writer_task = asyncio.create_task(ErrorLogWriter(error_log, engine).run())

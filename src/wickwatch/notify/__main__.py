@@ -15,7 +15,7 @@ import logging
 import signal
 import sys
 
-from wickwatch.config import Settings, describe_validation_error
+from wickwatch.config import Settings, describe_settings_error, describe_validation_error
 from wickwatch.notify.dispatcher import Dispatcher
 from wickwatch.notify.registry import NOTIFIER_TYPES, build_notifiers
 
@@ -63,6 +63,7 @@ async def serve(
 
 def main(argv: list[str] | None = None) -> int:
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     parser = argparse.ArgumentParser(prog="python -m wickwatch.notify", description=__doc__)
     parser.add_argument(
@@ -75,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as exc:
         print(f"invalid configuration: {describe_validation_error(exc)}", file=sys.stderr)  # noqa: T201
+        return 2
+    except SettingsError as exc:
+        print(f"invalid configuration: {describe_settings_error(exc)}", file=sys.stderr)  # noqa: T201
         return 2
     channels = [c.strip() for c in args.channels.split(",")] if args.channels else None
     unknown = sorted(set(channels or ()) - set(NOTIFIER_TYPES))

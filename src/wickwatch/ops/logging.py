@@ -1,7 +1,8 @@
 """Logging: readable text or JSON lines on stderr, and an error log kept in the database.
 
-Records at ERROR and above, and records marked with ``extra={"error_log": True}``, are also queued
-for the ``error_log`` table. The handler never blocks and never does I/O: it puts the record on a
+Records at ERROR and above, and records at WARNING and above marked with
+``extra={"error_log": True}`` (whatever ``WICKWATCH_LOG_LEVEL`` says), are also queued for the
+``error_log`` table. The handler never blocks and never does I/O: it puts the record on a
 bounded queue (dropping and counting when full); :class:`ErrorLogWriter`, an asyncio task, writes
 batches. Records emitted while the writer itself is writing are ignored, so a failing database can
 never recurse into the error log.
@@ -166,9 +167,12 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> ErrorLogHandler
         root.removeHandler(handler)
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    stream.setLevel(level)
     errors = ErrorLogHandler()
     _installed[:] = [stream, errors]
     for handler in _installed:
         root.addHandler(handler)
-    root.setLevel(level)
+    # Marked records (security events at WARNING) reach the error log even when stderr shows
+    # only errors: the root passes WARNING and up, the stream handler filters by ``level``.
+    root.setLevel(min(logging.getLevelNamesMapping()[level.upper()], logging.WARNING))
     return errors
