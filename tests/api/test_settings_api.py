@@ -45,3 +45,48 @@ async def test_invalid_settings_name_the_field(env: Env) -> None:
     etag = await env.client.put(f"{API}/settings", json={}, headers={**auth, "If-Match": "v1"})
     assert etag.status_code == 422
     assert etag.json()["error"]["details"][0]["field"] == "header.if-match"
+
+
+async def test_a_template_telegram_cannot_parse_is_refused_with_the_reason(env: Env) -> None:
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    document = (await env.client.get(f"{API}/settings", headers=auth)).json()["document"]
+
+    bad = await env.client.put(
+        f"{API}/settings", json={**document, "message_template": "<b>{symbol}"}, headers=auth
+    )
+    assert bad.status_code == 422, bad.text
+    [detail] = bad.json()["error"]["details"]
+    assert detail["field"] == "body.message_template"
+    assert (
+        "not valid Telegram HTML" in detail["reason"] and "<b> is never closed" in detail["reason"]
+    )
+
+    strategy = {"name": "Dumps", "template": "{symbol} <i>fell</b>"}
+    bad = await env.client.put(
+        f"{API}/settings", json={**document, "strategies": [strategy]}, headers=auth
+    )
+    assert bad.status_code == 422, bad.text
+    [detail] = bad.json()["error"]["details"]
+    assert detail["field"] == "body.strategies.0.template"
+    assert "</b>" in detail["reason"] and "closes <i>" in detail["reason"]
+
+    unknown = await env.client.put(
+        f"{API}/settings",
+        json={**document, "message_template": "<blink>{symbol}</blink>"},
+        headers=auth,
+    )
+    assert unknown.status_code == 422
+    assert (
+        "<blink> at character 1 is not supported by Telegram"
+        in (unknown.json()["error"]["details"][0]["reason"])
+    )
+    # nothing was stored; a valid template is
+    assert (await env.client.get(f"{API}/settings", headers=auth)).json()["version"] == 0
+    good = await env.client.put(
+        f"{API}/settings",
+        json={**document, "message_template": "<b>{symbol}</b> &amp; {delta_formatted}"},
+        headers=auth,
+    )
+    assert good.status_code == 200, good.text
+    assert good.json()["document"]["message_template"] == "<b>{symbol}</b> &amp; {delta_formatted}"
