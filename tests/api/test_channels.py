@@ -177,3 +177,68 @@ async def test_secrets_never_appear_in_responses_logs_or_the_database(
     assert sorted(box.decrypt(c) for _, c in stored) == sorted(
         [BOT_TOKEN, SMTP_PASSWORD, WEBHOOK_SECRET]
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:9/hook", "127.0.0.1 is a loopback address"),
+        ("https://10.1.2.3/hook", "10.1.2.3 is a private address"),
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254 is a link-local address"),
+        ("http://[::1]:8080/hook", "::1 is a loopback address"),
+        ("http://localhost:8080/hook", "localhost resolves to "),  # /etc/hosts: 127.0.0.1, ::1
+    ],
+)
+async def test_a_webhook_to_a_private_target_is_refused_when_saved(
+    env: Env, url: str, reason: str
+) -> None:
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    made = await env.client.post(
+        f"{API}/channels", json={**WEBHOOK, "config": {"url": url}}, headers=auth
+    )
+    assert made.status_code == 422, made.text
+    [detail] = made.json()["error"]["details"]
+    assert detail["field"] == "body.config.url"
+    assert detail["reason"].startswith("webhook target refused: ") and reason in detail["reason"]
+    assert (await env.client.get(f"{API}/channels", headers=auth)).json() == []
+
+    # Moving an existing webhook there is refused the same way, and the old URL stays.
+    hook = (await env.client.post(f"{API}/channels", json=WEBHOOK, headers=auth)).json()
+    moved = await env.client.patch(
+        f"{API}/channels/{hook['id']}", json={"config": {"url": url}}, headers=auth
+    )
+    assert moved.status_code == 422, moved.text
+    assert moved.json()["error"]["details"] == [detail]
+    kept = (await env.client.get(f"{API}/channels/{hook['id']}", headers=auth)).json()
+    assert kept["config"]["url"] == WEBHOOK["config"]["url"]  # type: ignore[index]
+
+
+async def test_private_webhook_targets_are_saved_when_the_operator_allows_them(
+    make_env: Any,
+) -> None:
+    allowing = await make_env(webhook_allow_private=True)
+    _, email = await allowing.create_user()
+    auth = bearer(await allowing.token(email))
+    made = []
+    for url in ("http://127.0.0.1:9/hook", "http://localhost:8080/hook"):
+        response = await allowing.client.post(
+            f"{API}/channels", json={**WEBHOOK, "config": {"url": url}}, headers=auth
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["config"]["url"] == url
+        made.append(response.json()["id"])
+
+    # The operator turns it off again: such a channel stays (renaming it is fine), and every
+    # send to it is refused — here the "send test" through the real webhook plugin.
+    strict = await make_env()
+    renamed = await strict.client.patch(
+        f"{API}/channels/{made[0]}", json={"name": "Old hook"}, headers=auth
+    )
+    assert renamed.status_code == 200, renamed.text
+    tested = await strict.client.post(f"{API}/channels/{made[0]}/test", headers=auth)
+    assert tested.status_code == 200, tested.text
+    assert tested.json() == {
+        "ok": False,
+        "detail": "webhook refused: 127.0.0.1 is a loopback address",
+    }

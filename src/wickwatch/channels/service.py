@@ -24,6 +24,7 @@ from wickwatch.channels.schemas import (
     TelegramChannelCreate,
     TelegramLink,
     WebhookChannelCreate,
+    WebhookConfig,
     check_secret,
     config_document,
     parse_config,
@@ -93,6 +94,8 @@ class ChannelService:
     ) -> Channel:
         if await self.channels.count_for_user(user.id) >= MAX_CHANNELS_PER_USER:
             raise Conflict(f"at most {MAX_CHANNELS_PER_USER} channels per account")
+        if isinstance(data, WebhookChannelCreate):
+            await self._check_webhook_target(str(data.config.url))
         now = utcnow()
         channel = Channel(
             user_id=user.id,
@@ -125,6 +128,8 @@ class ChannelService:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in ("body", "config", *first["loc"]))
                 raise InvalidInput(where, str(first["msg"])) from None
+            if isinstance(config_model, WebhookConfig):
+                await self._check_webhook_target(str(config_model.url))
             kept = {
                 k: v
                 for k, v in (channel.config or {}).items()
@@ -150,6 +155,17 @@ class ChannelService:
         channel.updated_at = utcnow()
         await self.channels.flush()
         return channel
+
+    async def _check_webhook_target(self, url: str) -> None:
+        """422 now for a URL every send would refuse (a private, loopback or link-local host,
+        literal or resolved), unless the operator allows such targets — the same check the
+        webhook plugin makes before each call."""
+        from wickwatch.notify.webhook import target_problem
+
+        allow = self.security is not None and self.security.settings.webhook_allow_private
+        problem = await target_problem(url, allow_private=allow)
+        if problem:
+            raise InvalidInput("body.config.url", f"webhook target refused: {problem}")
 
     async def delete(self, user: User, channel_id: int) -> None:
         await self.get(user, channel_id)

@@ -17,17 +17,19 @@ Server-side request forgery: unless ``WICKWATCH_WEBHOOK_ALLOW_PRIVATE`` is set, 
 is, or resolves to, any private, loopback, link-local, multicast or otherwise non-public address
 is refused. Every address the name resolves to is checked, and the connection is made to exactly
 those checked addresses (the check sits in the connector's resolver), so a DNS answer cannot
-change between check and connect.
+change between check and connect. The channels API runs the same check when a URL is saved
+(:func:`target_problem`), so a user learns at once that a target will never be called.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -82,6 +84,16 @@ def address_problem(address: str) -> str | None:
     return None
 
 
+def resolved_problem(host: str, addresses: Iterable[str]) -> str | None:
+    """Why a host that resolves to ``addresses`` may not be called, or None when every one is
+    public."""
+    for address in addresses:
+        problem = address_problem(address)
+        if problem:
+            return f"{host} resolves to {problem}"
+    return None
+
+
 class GuardedResolver(AbstractResolver):
     """Resolves with the system resolver and refuses the host when any address is not public."""
 
@@ -94,10 +106,9 @@ class GuardedResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         results = await self._inner.resolve(host, port, family)
         if not self.allow_private:
-            for result in results:
-                problem = address_problem(result["host"])
-                if problem:
-                    raise BlockedTarget(f"{host} resolves to {problem}")
+            problem = resolved_problem(host, (result["host"] for result in results))
+            if problem:
+                raise BlockedTarget(problem)
         return results
 
     async def close(self) -> None:
@@ -124,6 +135,31 @@ def url_problem(url: str, *, allow_private: bool) -> str | None:
     except ValueError:
         return None  # a name: checked when it is resolved
     return address_problem(parts.hostname)
+
+
+async def target_problem(
+    url: str, *, allow_private: bool, resolve_timeout_s: float = 5.0
+) -> str | None:
+    """Why webhooks to ``url`` would be refused (:func:`url_problem`, then every address its host
+    resolves to now), or None. For saving a channel; a name that does not resolve now is not
+    refused here — every send checks again."""
+    problem = url_problem(url, allow_private=allow_private)
+    if problem or allow_private:
+        return problem
+    host = urlsplit(url).hostname or ""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+        return None  # a literal address: url_problem checked it
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.wait_for(
+            asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM),
+            resolve_timeout_s,
+        )
+    except (OSError, TimeoutError):
+        return None
+    return resolved_problem(host, (str(info[4][0]) for info in infos))
 
 
 def _retry_after(value: str | None) -> float | None:
