@@ -61,7 +61,7 @@ async def test_readyz_reports_redis_down_without_taking_the_replica_out(tmp_path
 
 @pytest.mark.redis
 async def test_readyz_with_redis_up(tmp_path: Path, redis_url: str) -> None:
-    settings = Settings(data_dir=tmp_path, redis_url=redis_url)
+    settings = Settings(data_dir=tmp_path, redis_url=redis_url, markets=[])  # no feeds to check
     (ready,) = await _get(settings, ("GET", "/readyz", None))
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "redis": "ok"}}
