@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from wickwatch.notify.webhook import (
     url_problem,
     verify,
 )
+from wickwatch.storage.models import Channel
 
 SECRET = "webhook-signing-secret-0123456789"
 
@@ -39,6 +41,8 @@ class Receiver:
     script: list[int] = field(default_factory=list)
     process_anyway: bool = False
     retry_after: str | None = None
+    #: Seconds to think before answering, per request in order (a slow receiver).
+    delays: list[float] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     processed: dict[str, dict[str, Any]] = field(default_factory=dict)
     duplicates: int = 0
@@ -47,7 +51,11 @@ class Receiver:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         headers = dict(request.headers)
-        self.requests.append({"headers": headers, "body": body, "path": request.path})
+        self.requests.append(
+            {"headers": headers, "body": body, "path": request.path, "at": time.monotonic()}
+        )
+        if self.delays:
+            await asyncio.sleep(self.delays.pop(0))
         timestamp = headers.get("X-Wickwatch-Timestamp", "")
         if not verify(self.secret, timestamp, body, headers.get("X-Wickwatch-Signature", "")):
             return web.Response(status=401)
@@ -210,6 +218,44 @@ async def test_an_unreachable_receiver_is_retried(
     assert row.status == "pending" and row.attempts == 1
     assert "webhook unreachable" in (row.last_error or "")
     assert row.next_attempt_at is not None
+
+
+async def test_a_slow_receiver_times_out_and_is_retried_until_it_answers_in_time(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    receiver: Receiver,
+) -> None:
+    receiver.delays = [2.0]  # the first call takes longer than the timeout, the second does not
+    notifier = WebhookNotifier(allow_private=True, timeout_s=0.5)
+    channel, [delivery_id] = await _setup(world, receiver.url)
+    dispatcher = make_dispatcher(sessionmaker, {"webhook": notifier}, retry_base_s=0.6)
+    try:
+        started = time.monotonic()
+        await dispatcher.run_once()
+        waited = time.monotonic() - started
+        [row] = await deliveries(sessionmaker)
+        assert (row.status, row.attempts, row.last_error) == ("pending", 1, "webhook timed out")
+        assert 0.5 <= waited < 1.9  # gave up at the timeout, did not wait for the answer
+        async with sessionmaker() as session:
+            stored = await session.get(Channel, channel)
+            assert stored is not None and stored.last_status == "retrying"
+            assert stored.last_error == "webhook timed out"
+        assert await dispatcher.run_once() == 0  # not before the back-off
+
+        await asyncio.sleep(0.65)
+        assert await dispatcher.run_once() == 1
+    finally:
+        await notifier.aclose()
+    [row] = await deliveries(sessionmaker)
+    assert (row.id, row.status, row.attempts) == (delivery_id, "sent", 2)
+    first, second = receiver.requests
+    assert second["at"] - first["at"] >= 0.5 + 0.6  # the timeout, then the back-off
+    assert first["headers"]["Idempotency-Key"] == second["headers"]["Idempotency-Key"]
+    assert first["body"] == second["body"]  # the same alert, so the receiver can drop a repeat
+    assert list(receiver.processed) == [row.idempotency_key]
+    async with sessionmaker() as session:
+        stored = await session.get(Channel, channel)
+        assert stored is not None and stored.last_status == "ok"
 
 
 # --- server-side request forgery ---------------------------------------------------------------
