@@ -1,13 +1,15 @@
 // The live layer shared by every page: one StreamClient while signed in, the alert feed it fills
-// (plus the REST history and the gap-fill after reconnects), and the optional sound / desktop
-// notification for new alerts.
+// (plus the REST history and the gap-fill after reconnects), which alerts the user has seen (kept
+// in step with the server, live/seen.ts), and the optional sound / desktop notification for new
+// alerts.
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
 import { capabilities } from "../api/capabilities";
 import { api, ApiError } from "../api/client";
 import { itemsOf, type AlertPublic, type Page } from "../api/contract";
 import { API } from "../api/paths";
-import { emptyFeed, feedReducer, lastAlertId, type FeedState } from "../live/feed";
+import { emptyFeed, feedReducer, lastAlertId, type FeedAction, type FeedState } from "../live/feed";
+import { SeenSync } from "../live/seen";
 import { defaultStreamUrl, StreamClient, type StreamState } from "../live/stream";
 import { useAuth } from "./auth";
 import { notifyAlert, type NotifyPrefs, loadNotifyPrefs, saveNotifyPrefs } from "./notify";
@@ -26,7 +28,8 @@ export interface Live {
   streamState: StreamState;
   nextRetryAt: number | null;
   history: HistoryState;
-  markSeen: () => void;
+  /** The user has seen these alerts (everything up to `upToId`, or single rows): marked read on the server. */
+  markSeen: (seen: { upToId?: number; ids?: readonly number[] }) => void;
   clear: () => void;
   prefs: NotifyPrefs;
   setPrefs: (p: NotifyPrefs) => void;
@@ -37,10 +40,13 @@ export const LiveContext = createContext<Live | null>(null);
 const Ctx = LiveContext;
 const POLL_MS = 5000;
 const BATCH_MS = 100;
+/** At most one "which are still unread?" request per this long (tab switches are frequent). */
+const SYNC_EVERY_MS = 30_000;
 
 export function LiveProvider({ children }: { children: ReactNode }) {
   const { user } = useAuth();
-  const [feed, dispatch] = useReducer(feedReducer as (s: FeedState, a: Parameters<typeof feedReducer>[1]) => FeedState, emptyFeed);
+  const [feed, dispatch] = useReducer(feedReducer as (s: FeedState, a: FeedAction) => FeedState, emptyFeed);
+  const seenRef = useRef<SeenSync | null>(null);
   const [streamState, setStreamState] = useState<StreamState>(stream.getState());
   const [nextRetryAt, setNextRetryAt] = useState<number | null>(null);
   const [history, setHistory] = useState<HistoryState>("unknown");
@@ -57,7 +63,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       });
       setHistory("available");
       const alerts = itemsOf(answer);
-      if (alerts.length) dispatch({ type: "received", alerts, live: afterId !== null });
+      if (alerts.length) dispatch({ type: "received", alerts });
     } catch (err) {
       setHistory(err instanceof ApiError && err.notImplemented ? "missing" : "error");
     }
@@ -89,11 +95,22 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         timer = null;
         const batch = queue;
         queue = [];
-        dispatch({ type: "received", alerts: batch, live: true });
+        dispatch({ type: "received", alerts: batch });
       }, BATCH_MS);
     });
     const online = () => stream.retryNow();
     window.addEventListener("online", online);
+    // alerts read in another tab or on another device: ask again when this tab comes back
+    const seen = new SeenSync(dispatch);
+    seenRef.current = seen;
+    let lastSync = Date.now();
+    const back = () => {
+      if (document.hidden || Date.now() - lastSync < SYNC_EVERY_MS) return;
+      lastSync = Date.now();
+      void seen.sync(lastAlertId(feedRef.current));
+    };
+    document.addEventListener("visibilitychange", back);
+    window.addEventListener("focus", back);
     if (capabilities.serves(API.stream)) stream.start();
     else setStreamState("unavailable"); // this server has no live stream (yet): do not dial it
     void fetchSince(null);
@@ -103,6 +120,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       offAlerts();
       if (timer) clearTimeout(timer);
       window.removeEventListener("online", online);
+      document.removeEventListener("visibilitychange", back);
+      window.removeEventListener("focus", back);
+      seen.stop();
+      seenRef.current = null;
     };
   }, [user, fetchSince]);
 
@@ -124,7 +145,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       streamState,
       nextRetryAt,
       history,
-      markSeen: () => dispatch({ type: "seen" }),
+      markSeen: ({ upToId, ids }) => {
+        if (upToId !== undefined) seenRef.current?.readUpTo(upToId);
+        if (ids?.length) seenRef.current?.read(ids);
+      },
       clear: () => dispatch({ type: "clear" }),
       prefs,
       setPrefs,

@@ -1,5 +1,6 @@
 import { memo } from "react";
 import type { AlertPublic } from "../api/contract";
+import { useI18n } from "../i18n";
 import { exchangeMarketShort, formatClock, formatFeedTime, formatDelta, formatPct, formatPrice, formatUsdCompact } from "../lib/format";
 
 export const ROW_HEIGHT = 34;
@@ -16,11 +17,14 @@ interface Props {
 }
 
 export const AlertRow = memo(function AlertRow({ alert, locale, timeZone, fresh, now, onOpen, style }: Props) {
+  const { t } = useI18n();
+  const seen = alert.seen === true;
   return (
     <div
       role="row"
       tabIndex={0}
-      className={`feed-row ${alert.direction === "up" ? "is-up" : "is-down"} ${fresh ? "fresh" : ""}`}
+      className={`feed-row ${alert.direction === "up" ? "is-up" : "is-down"} ${fresh ? "fresh" : ""} ${seen ? "is-seen" : "is-unseen"}`}
+      data-seen={seen}
       style={style}
       onClick={() => onOpen(alert)}
       onKeyDown={(e) => {
@@ -31,7 +35,10 @@ export const AlertRow = memo(function AlertRow({ alert, locale, timeZone, fresh,
       }}
       data-testid="feed-row"
     >
-      <span role="cell" className="c-time mono">{now === undefined ? formatClock(alert.ts_ms, locale, timeZone) : formatFeedTime(alert.ts_ms, now, locale, timeZone)}</span>
+      <span role="cell" className="c-time mono">
+        {/* in the cell for screen readers; drawn in the row's left padding (global.css) */}
+        <span className="seen-dot" role="img" title={seen ? t("live.seen") : t("live.unseen")} aria-label={seen ? t("live.seen") : t("live.unseen")} />
+        {now === undefined ? formatClock(alert.ts_ms, locale, timeZone) : formatFeedTime(alert.ts_ms, now, locale, timeZone)}</span>
       <span role="cell" className="c-venue"><span className={`tag tag-${alert.market}`}>{exchangeMarketShort(alert.exchange, alert.market)}</span></span>
       <span role="cell" className="c-symbol">{alert.symbol}</span>
       <span role="cell" className="c-delta mono">{formatDelta(alert.delta_pct, alert.direction, locale)}</span>

@@ -1,39 +1,39 @@
 import { describe, expect, it } from "vitest";
 import { makeAlert } from "../test/alerts";
-import { defaultFilters, emptyFeed, feedReducer, filterAlerts, filtersFromQuery, filtersToQuery, lastAlertId, matchesFilters } from "./feed";
+import { defaultFilters, emptyFeed, feedReducer, isSeen, type FeedState, filterAlerts, filtersFromQuery, filtersToQuery, lastAlertId, matchesFilters } from "./feed";
 
 describe("feedReducer", () => {
-  it("keeps newest first and counts live arrivals as unseen", () => {
-    const a = makeAlert({ id: 1, ts_ms: 1000 });
-    const b = makeAlert({ id: 2, ts_ms: 2000 });
-    let s = feedReducer(emptyFeed, { type: "received", alerts: [a], live: false });
-    s = feedReducer(s, { type: "received", alerts: [b], live: true });
-    expect(s.alerts.map((x) => x.id)).toEqual([2, 1]);
-    expect(s.unseen).toBe(1);
-    expect(feedReducer(s, { type: "seen" }).unseen).toBe(0);
+  it("keeps newest first and counts what the server has as unread", () => {
+    const a = makeAlert({ id: 1, ts_ms: 1000, seen: true });
+    const b = makeAlert({ id: 2, ts_ms: 2000, seen: false });
+    let s = feedReducer(emptyFeed, { type: "received", alerts: [a] });
+    expect(s.unseen).toBe(0);
+    s = feedReducer(s, { type: "received", alerts: [b, makeAlert({ id: 3, ts_ms: 3000 })] }); // a frame without `seen` is unread
+    expect(s.alerts.map((x) => x.id)).toEqual([3, 2, 1]);
+    expect(s.unseen).toBe(2);
   });
   it("drops duplicates (stream and REST gap-fill overlap)", () => {
     const a = makeAlert({ id: 10 });
-    let s = feedReducer(emptyFeed, { type: "received", alerts: [a, a], live: true });
-    const same = feedReducer(s, { type: "received", alerts: [a], live: true });
+    let s = feedReducer(emptyFeed, { type: "received", alerts: [a, a] });
+    const same = feedReducer(s, { type: "received", alerts: [a] });
     expect(same).toBe(s);
     expect(s.alerts).toHaveLength(1);
-    s = feedReducer(s, { type: "received", alerts: [a, makeAlert({ id: 11, ts_ms: a.ts_ms + 1 })], live: true });
+    s = feedReducer(s, { type: "received", alerts: [a, makeAlert({ id: 11, ts_ms: a.ts_ms + 1 })] });
     expect(s.alerts.map((x) => x.id)).toEqual([11, 10]);
   });
   it("merges older history below newer alerts", () => {
-    let s = feedReducer(emptyFeed, { type: "received", alerts: [makeAlert({ id: 5, ts_ms: 5000 })], live: true });
-    s = feedReducer(s, { type: "received", alerts: [makeAlert({ id: 3, ts_ms: 3000 }), makeAlert({ id: 7, ts_ms: 7000 })], live: false });
+    let s = feedReducer(emptyFeed, { type: "received", alerts: [makeAlert({ id: 5, ts_ms: 5000 })] });
+    s = feedReducer(s, { type: "received", alerts: [makeAlert({ id: 3, ts_ms: 3000 }), makeAlert({ id: 7, ts_ms: 7000 })] });
     expect(s.alerts.map((x) => x.id)).toEqual([7, 5, 3]);
     expect(lastAlertId(s)).toBe(7);
   });
   it("orders alerts of the same second by id", () => {
-    const s = feedReducer(emptyFeed, { type: "received", alerts: [makeAlert({ id: 1, ts_ms: 1 }), makeAlert({ id: 2, ts_ms: 1 })], live: false });
+    const s = feedReducer(emptyFeed, { type: "received", alerts: [makeAlert({ id: 1, ts_ms: 1 }), makeAlert({ id: 2, ts_ms: 1 })] });
     expect(s.alerts.map((x) => x.id)).toEqual([2, 1]);
   });
   it("is bounded, dropping the oldest", () => {
     const many = Array.from({ length: 30 }, (_, i) => makeAlert({ id: 100 + i, ts_ms: i }));
-    const s = feedReducer(emptyFeed, { type: "received", alerts: many, live: false }, 10);
+    const s = feedReducer(emptyFeed, { type: "received", alerts: many }, 10);
     expect(s.alerts).toHaveLength(10);
     expect(s.alerts[9]!.id).toBe(120);
     expect(s.ids.has(100)).toBe(false);
@@ -41,14 +41,61 @@ describe("feedReducer", () => {
   it("takes 1,000 alerts one by one quickly", () => {
     let s = emptyFeed;
     const started = performance.now();
-    for (let i = 0; i < 1000; i++) s = feedReducer(s, { type: "received", alerts: [makeAlert({ id: 10_000 + i, ts_ms: i })], live: true });
+    for (let i = 0; i < 1000; i++) s = feedReducer(s, { type: "received", alerts: [makeAlert({ id: 10_000 + i, ts_ms: i })] });
     expect(s.alerts).toHaveLength(1000);
     expect(performance.now() - started).toBeLessThan(2000);
   });
+  it("does not count alerts the limit dropped", () => {
+    let s = feedReducer(emptyFeed, { type: "received", alerts: [makeAlert({ id: 1, ts_ms: 1, seen: false }), makeAlert({ id: 2, ts_ms: 2, seen: true })] }, 2);
+    s = feedReducer(s, { type: "received", alerts: [makeAlert({ id: 3, ts_ms: 3, seen: true })] }, 2);
+    expect(s.alerts.map((x) => x.id)).toEqual([3, 2]);
+    expect(s.unseen).toBe(0);
+  });
   it("clears", () => {
-    const s = feedReducer(emptyFeed, { type: "received", alerts: [makeAlert()], live: true });
+    const s = feedReducer(emptyFeed, { type: "received", alerts: [makeAlert()] });
     expect(feedReducer(s, { type: "clear" })).toBe(emptyFeed);
     expect(lastAlertId(emptyFeed)).toBeNull();
+  });
+});
+
+describe("seen state", () => {
+  const unread = (...ids: number[]) => ids.map((id) => makeAlert({ id, ts_ms: id * 1000, seen: false }));
+  const seenIds = (s: FeedState) => s.alerts.filter(isSeen).map((a) => a.id);
+
+  it("a read-all marks everything up to its id and leaves newer alerts unread", () => {
+    let s = feedReducer(emptyFeed, { type: "received", alerts: unread(1, 2, 3, 4) });
+    expect(s.unseen).toBe(4);
+    s = feedReducer(s, { type: "seen", upToId: 3 });
+    expect(seenIds(s)).toEqual([3, 2, 1]);
+    expect(s.unseen).toBe(1);
+    expect(s.readUpTo).toBe(3);
+  });
+  it("a late stream frame of an alert the read-all covered arrives seen", () => {
+    let s = feedReducer(emptyFeed, { type: "received", alerts: unread(5) });
+    s = feedReducer(s, { type: "seen", upToId: 5 });
+    s = feedReducer(s, { type: "received", alerts: unread(4, 6) });
+    expect(seenIds(s)).toEqual([5, 4]);
+    expect(s.unseen).toBe(1);
+  });
+  it("marks single alerts and keeps untouched rows as the same objects", () => {
+    let s = feedReducer(emptyFeed, { type: "received", alerts: unread(1, 2, 3) });
+    const before = s.alerts;
+    s = feedReducer(s, { type: "seen", ids: [2] });
+    expect(seenIds(s)).toEqual([2]);
+    expect(s.unseen).toBe(2);
+    expect(s.alerts[0]).toBe(before[0]);
+    expect(s.alerts[1]).not.toBe(before[1]);
+    expect(feedReducer(s, { type: "seen", ids: [2] })).toBe(s);
+  });
+  it("takes what another tab read from the server's unread list, within the range it covered", () => {
+    let s = feedReducer(emptyFeed, { type: "received", alerts: unread(1, 2, 3, 4, 5) });
+    // the answer listed 4 and 5 as unread and went back to id 2 (truncated): 2 and 3 were read elsewhere, 1 is unknown
+    s = feedReducer(s, { type: "synced", unread: [4, 5], fromId: 2, toId: 5 });
+    expect(seenIds(s)).toEqual([3, 2]);
+    expect(s.unseen).toBe(3);
+    // nothing listed as unread any more: all read
+    s = feedReducer(s, { type: "synced", unread: [], fromId: 0, toId: 5 });
+    expect(s.unseen).toBe(0);
   });
 });
 

@@ -24,7 +24,7 @@ afterAll(() => {
 function live(count: number): Live {
   const alerts = Array.from({ length: count }, (_, i) => makeAlert({ id: i + 1, ts_ms: 1_768_480_000_000 + i * 1000, direction: i % 2 ? "down" : "up", exchange: i % 3 ? "binance" : "okx" }));
   return {
-    feed: feedReducer(emptyFeed, { type: "received", alerts, live: false }),
+    feed: feedReducer(emptyFeed, { type: "received", alerts }),
     streamState: "open",
     nextRetryAt: null,
     history: "available",

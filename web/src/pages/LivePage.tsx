@@ -7,7 +7,8 @@ import { AlertRow, ROW_HEIGHT } from "../components/AlertRow";
 import { FeedFiltersBar } from "../components/FeedFilters";
 import { Unavailable } from "../components/States";
 import { useI18n } from "../i18n";
-import { filterAlerts, filtersFromQuery, filtersToQuery, type FeedFilters } from "../live/feed";
+import { useAttention } from "../lib/useAttention";
+import { filterAlerts, filtersActive, filtersFromQuery, filtersToQuery, seenOnScreen, type FeedFilters } from "../live/feed";
 
 export function LivePage() {
   const { t, locale } = useI18n();
@@ -28,11 +29,18 @@ export function LivePage() {
     getItemKey: (i) => visible[i]!.id,
   });
 
-  // What is on screen counts as seen while this page is shown.
+  // What the user looks at counts as seen (marked read on the server, live/seen.ts merges the asks).
+  const attentive = useAttention();
+  const rows = virtualizer.getVirtualItems(); // also computes virtualizer.range (the rows on screen, without overscan)
+  const atTop = (virtualizer.scrollOffset ?? 0) < ROW_HEIGHT;
+  const seen = attentive ? seenOnScreen(live.feed, visible, filtersActive(filters), atTop, virtualizer.range) : null;
+  const seenKey = seen === null ? "" : "upToId" in seen ? `<=${seen.upToId}` : seen.ids.join(",");
   const { markSeen } = live;
+  const seenRef = useRef(seen);
+  seenRef.current = seen;
   useEffect(() => {
-    if (!document.hidden) markSeen();
-  }, [live.feed.unseen, markSeen]);
+    if (seenRef.current) markSeen(seenRef.current);
+  }, [seenKey, markSeen]);
   useEffect(() => {
     const id = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(id);
@@ -94,7 +102,7 @@ export function LivePage() {
             )
           ) : (
             <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-              {virtualizer.getVirtualItems().map((item) => {
+              {rows.map((item) => {
                 const alert = visible[item.index]!;
                 return (
                   <AlertRow

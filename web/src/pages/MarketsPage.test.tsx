@@ -18,7 +18,7 @@ afterEach(() => {
 function live(symbols: string[]): Live {
   const alerts = symbols.map((symbol, i) => makeAlert({ id: i + 1, exchange: "okx", market: "spot", symbol, base: symbol.split("-")[0] }));
   return {
-    feed: feedReducer(emptyFeed, { type: "received", alerts, live: false }),
+    feed: feedReducer(emptyFeed, { type: "received", alerts }),
     streamState: "open",
     nextRetryAt: null,
     history: "available",

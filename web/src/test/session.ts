@@ -1,0 +1,20 @@
+// A signed-in session for component tests that render the app's providers (never imported by the app).
+import { api } from "../api/client";
+import type { TokenResponse, UserPublic } from "../api/contract";
+
+export const testUser: UserPublic = { id: 1, email: "trader@example.com", role: "user", is_active: true, display_name: null, locale: "en", created_at: "2026-01-01T00:00:00Z", last_login_at: null };
+
+/** Put a session into the app's API client, as a login answer would (the access token lives an hour). */
+export function signIn(user: UserPublic = testUser): void {
+  const tokens: TokenResponse = {
+    access_token: "test-access",
+    token_type: "bearer",
+    expires_in: 3600,
+    expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    refresh_token: null,
+    refresh_expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+    csrf_token: "test-csrf",
+    user,
+  };
+  api.acceptTokens(tokens);
+}
