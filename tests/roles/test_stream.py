@@ -4,6 +4,9 @@ live candles (and the watch list it tells the collectors), slow and expired clie
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -222,3 +225,122 @@ async def test_an_expired_token_closes_the_socket(tmp_path: Path) -> None:
         if hub is not None:
             await hub.close()  # the hub made its own (in-memory) bus and closes it
         await server.stop()
+
+
+async def _login(served: Served, email: str) -> str:
+    async with served.http.post(
+        f"{served.server.url}/api/v1/auth/login",
+        json={"email": email, "password": PASSWORD, "refresh_in": "body"},
+    ) as response:
+        assert response.status == 200, await response.text()
+        return str((await response.json())["access_token"])
+
+
+async def _post(served: Served, path: str, token: str, body: Any = None) -> int:
+    async with served.http.post(
+        f"{served.server.url}/api/v1{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        return response.status
+
+
+async def test_ending_a_session_closes_its_sockets_within_seconds(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Logout closes the sockets of that session (not the user's other sessions); a password
+    change ends every session, and with them every socket — without waiting for the token to
+    expire."""
+    monkeypatch.setattr(stream, "SESSION_CHECK_S", 0.2)
+    _, laptop = await served.user("two@example.com")
+    phone = await _login(served, "two@example.com")
+    _, bystander = await served.user("other@example.com")
+    async with (
+        served.socket(laptop, topics=["alerts"]) as on_laptop,
+        served.socket(phone, topics=["alerts"]) as on_phone,
+        served.socket(bystander, topics=["alerts"]) as on_other,
+    ):
+        assert await _post(served, "/auth/logout", laptop) == 204
+        error = await receive(on_laptop, within_s=5)
+        assert (error["type"], error["code"]) == ("error", "session_ended")
+        assert (await on_laptop.receive(timeout=5)).data == stream.CLOSE_UNAUTHORIZED
+
+        await asyncio.sleep(0.5)  # a few checks later the other session is still served
+        await on_phone.send_str('{"type":"ping"}')
+        assert (await receive(on_phone))["type"] == "pong"
+
+        change = {"current_password": PASSWORD, "new_password": "another long passphrase 2"}
+        assert await _post(served, "/auth/password", phone, change) in (200, 204)
+        assert (await receive(on_phone, within_s=5))["code"] == "session_ended"
+        assert (await on_phone.receive(timeout=5)).data == stream.CLOSE_UNAUTHORIZED
+
+        await on_other.send_str('{"type":"ping"}')
+        assert (await receive(on_other))["type"] == "pong"
+
+
+async def test_a_client_that_stops_reading_is_dropped_and_delays_nobody(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that no longer reads (its TCP window full, so the server's sends block) is
+    dropped after SEND_TIMEOUT_S; meanwhile another user's socket gets its alerts at once."""
+    monkeypatch.setattr(stream, "SEND_TIMEOUT_S", 1.0)
+    for server_socket in served.server.server.servers[0].sockets:  # accepted sockets inherit it
+        server_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    stuck_uid, stuck_token = await served.user("stuck@example.com")
+    other_uid, other_token = await served.user("fine@example.com")
+    _, writer = await _raw_websocket(served, stuck_token)
+    try:
+        await _send_masked(writer, {"type": "subscribe", "topics": ["alerts"]})
+        async with served.socket(other_token, topics=["alerts"]) as fine:
+            hub = served.server.app.state.stream_hub
+            for _ in range(50):  # the stuck client's subscription has arrived
+                if any("alerts" in c.topics for c in hub.by_user.get(stuck_uid, ())):
+                    break
+                await asyncio.sleep(0.05)
+            deadline = asyncio.get_running_loop().time() + 20
+            n = 0
+            while stuck_uid in hub.by_user:  # ~1 MB of alerts the stuck client never reads
+                assert asyncio.get_running_loop().time() < deadline, "the stuck client stayed"
+                for _ in range(50):
+                    n += 1
+                    hub._on_alert(alert(stuck_uid, n, symbol="S" * 60))
+                hub._on_alert(alert(other_uid, n))
+                got = await receive(fine, within_s=1.0)  # never delayed by the stuck one
+                assert got["type"] == "alert" and got["data"]["id"] == n
+                await asyncio.sleep(0.05)
+            assert n >= 500, "the test never filled the stuck client's window"
+    finally:
+        writer.transport.abort()
+
+
+async def _raw_websocket(
+    served: Served, token: str
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A WebSocket client that reads nothing after the handshake, with a tiny receive buffer."""
+    port = served.server.port
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+    reader, writer = await asyncio.open_connection(sock=sock, limit=1024)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (
+            f"GET /api/v1/stream?access_token={token} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    head = await reader.readuntil(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer
+
+
+async def _send_masked(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:
+    """One masked text frame (RFC 6455 §5.3: a client masks what it sends)."""
+    payload = orjson.dumps(message)
+    mask = os.urandom(4)
+    assert len(payload) < 126
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    writer.write(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+    await writer.drain()

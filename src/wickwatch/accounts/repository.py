@@ -86,6 +86,23 @@ class SessionRepository:
         row = result.one_or_none()
         return None if row is None else (row[0], row[1])
 
+    async def still_valid(self, held: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Which of ``held`` (session id, token version) are still good: the session not
+        revoked, its account active and at that token version. One query for all."""
+        if not held:
+            return set()
+        result = await self.session.execute(
+            select(AuthSession.id, User.token_version)
+            .join(User, User.id == AuthSession.user_id)
+            .where(
+                AuthSession.id.in_({sid for sid, _ in held}),
+                AuthSession.revoked_at.is_(None),
+                User.is_active,
+            )
+        )
+        good = {(str(sid), int(version)) for sid, version in result.all()}
+        return {pair for pair in held if pair in good}
+
     async def get_for_user(self, session_id: str, user_id: int) -> AuthSession | None:
         result = await self.session.execute(
             select(AuthSession).where(AuthSession.id == session_id, AuthSession.user_id == user_id)

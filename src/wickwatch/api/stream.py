@@ -17,15 +17,19 @@ Protocol (the UI's ``web/src/live/stream.ts``)::
                      1013 too slow (reconnect and reload) · 1012 server restarting
 
 The token may also come with the handshake (subprotocols ``["bearer", token]`` or
-``?access_token=``); it is checked once, and the socket is closed with 4401 when it expires, so a
-revoked session is cut off within one token lifetime.
+``?access_token=``). It is checked at the start, the socket is closed with 4401 when it expires,
+and the hub re-checks every socket's session every ``SESSION_CHECK_S`` seconds (one query for all
+of them): a logout, a password change, "sign out everywhere" or a disabled account closes the
+sockets of that session with 4401 within seconds, not at the end of the token's lifetime.
 
 One :class:`StreamHub` per process holds one broadcast subscription per bus topic and fans out to
 the connections: alerts only to their user's sockets, status and candles to the sockets that
 subscribed. Each socket has a bounded queue: status and candle messages are coalesced (the newest
 per feed / symbol wins) and never block anything; a socket whose alert queue overflows is closed
-with 1013 (its client reconnects and reloads). The hub tells the collectors which symbols are
-watched (``candles.watch`` messages) so that they publish only those candles.
+with 1013 (its client reconnects and reloads), and so is one that does not take a frame within
+``SEND_TIMEOUT_S`` (a client that stopped reading: its TCP window is full). The hub tells the
+collectors which symbols are watched (``candles.watch`` messages) so that they publish only
+those candles.
 """
 
 from __future__ import annotations
@@ -41,10 +45,12 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.websockets import WebSocketState
 
 from wickwatch.accounts.auth import WS_SUBPROTOCOL, websocket_token
 from wickwatch.accounts.errors import Forbidden, Unauthorized
+from wickwatch.accounts.repository import SessionRepository
 from wickwatch.accounts.service import AccountService, Authenticated
 from wickwatch.alerts.events import WATCH, public_alert, watch_event
 from wickwatch.bus import ALERTS, CANDLES, STATUS, Bus, BusError, Subscription, create_bus
@@ -62,6 +68,9 @@ ALERT_QUEUE = 200  #: alerts waiting for one socket before it counts as too slow
 MAX_CANDLE_TOPICS = 50
 WATCH_TTL_S = 30.0
 WATCH_RENEW_S = 10.0
+SESSION_CHECK_S = 5.0  #: how often the sessions behind open sockets are checked
+SEND_TIMEOUT_S = 10.0  #: a frame the client does not take within this is a client too slow
+GOODBYE_S = 1.0  #: the most a closing handshake may take before the connection is dropped
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -84,8 +93,11 @@ def _candle_topic_ok(topic: str) -> bool:
 class StreamConnection:
     """One socket's subscriptions and outgoing queue (filled by the hub, drained by the socket)."""
 
-    def __init__(self, user_id: int) -> None:
+    def __init__(self, user_id: int, session: tuple[str, int] | None = None) -> None:
         self.user_id = user_id
+        #: (session id, token version) of the token it authenticated with
+        self.session = session
+        self.ended: str | None = None  #: why its session ended (closed with 4401)
         self.topics: set[str] = set()
         self.alerts: deque[bytes] = deque()
         self.latest: dict[str, bytes] = {}  #: coalesced: the newest status per feed / candle
@@ -119,9 +131,18 @@ class StreamConnection:
 class StreamHub:
     """Fans the bus out to this process's sockets; one per app (:func:`get_hub`)."""
 
-    def __init__(self, bus: Bus, *, own_bus: bool = False) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        own_bus: bool = False,
+        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        session_check_s: float = SESSION_CHECK_S,
+    ) -> None:
         self.bus = bus
         self.own_bus = own_bus
+        self.sessionmaker = sessionmaker
+        self.session_check_s = session_check_s
         self.connections: set[StreamConnection] = set()
         self.by_user: dict[int, set[StreamConnection]] = {}
         #: newest status frame per feed, sent to a socket when it subscribes to "markets"
@@ -150,6 +171,8 @@ class StreamHub:
             self._subscriptions.append(sub)
             self._tasks.append(asyncio.create_task(self._pump(sub, handler), name=f"hub.{topic}"))
         self._tasks.append(asyncio.create_task(self._announce_watch(), name="hub.watch"))
+        if self.sessionmaker is not None:
+            self._tasks.append(asyncio.create_task(self._check_sessions(), name="hub.sessions"))
 
     async def close(self) -> None:
         """Stop fanning out: the loops end by themselves (closed subscriptions, the flag), the
@@ -260,6 +283,25 @@ class StreamHub:
                     frame = orjson.dumps({"type": "candle", "topic": topic, "data": data})
                 conn.push_latest(topic, frame)
 
+    async def _check_sessions(self) -> None:
+        """Close the sockets whose session ended (logout, password change, account disabled)."""
+        assert self.sessionmaker is not None
+        while not self.closed:
+            await asyncio.sleep(self.session_check_s)
+            held = {c.session for c in self.connections if c.session is not None}
+            if not held or self.closed:
+                continue
+            try:
+                async with self.sessionmaker() as session:
+                    good = await SessionRepository(session).still_valid(sorted(held))
+            except Exception as exc:  # the database is away: keep the sockets, check later
+                log.debug("stream: sessions not checked: %s", exc)
+                continue
+            for conn in list(self.connections):
+                if conn.session is not None and conn.session not in good and conn.ended is None:
+                    conn.ended = "this session has ended; sign in again"
+                    conn.ready.set()
+
     async def _announce_watch(self) -> None:
         """Tell the collectors which symbols to publish, on change and every few seconds."""
         while not self.closed:
@@ -288,7 +330,12 @@ async def get_hub(app: FastAPI) -> StreamHub:
         if bus is None:
             settings: Settings = app.state.settings
             bus = create_bus(str(settings.redis_url) if settings.redis_url else None)
-        hub = StreamHub(bus, own_bus=own)
+        hub = StreamHub(
+            bus,
+            own_bus=own,
+            sessionmaker=app.state.sessionmaker,
+            session_check_s=SESSION_CHECK_S,
+        )
         app.state.stream_hub = hub
     await hub.start()
     return hub
@@ -309,10 +356,18 @@ async def _send(websocket: WebSocket, message: dict[str, Any] | bytes) -> None:
     await websocket.send_text(data.decode())
 
 
-async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+async def _goodbye(websocket: WebSocket, code: int, reason: str, frame: dict[str, Any]) -> None:
+    """Say why, then close — for at most ``GOODBYE_S``: a client that stopped reading must not
+    hold the handler (its window is full, so neither frame may ever get through); after that
+    the handler ends and the server drops the connection."""
     with contextlib.suppress(Exception):
-        await _send(websocket, {"type": "error", "code": error, "message": message})
-        await websocket.close(code, message[:120])
+        async with asyncio.timeout(GOODBYE_S):
+            await _send(websocket, frame)
+            await websocket.close(code, reason[:120])
+
+
+async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+    await _goodbye(websocket, code, message, {"type": "error", "code": error, "message": message})
 
 
 @router.websocket("/stream")
@@ -350,7 +405,7 @@ async def stream(websocket: WebSocket) -> None:
         await _refuse(websocket, CLOSE_TOO_SLOW, "rate_limited", exc.message)
         return
     hub = await get_hub(websocket.app)
-    conn = StreamConnection(auth.user.id)
+    conn = StreamConnection(auth.user.id, (auth.session_id, auth.claims.token_version))
     hub.add(conn)
     websocket.state.user_id = auth.user.id
     expires = auth.claims.expires_at.timestamp()
@@ -439,30 +494,34 @@ async def _deliver(
         if receiver.done() or websocket.client_state is not WebSocketState.CONNECTED:
             return
         if hub.closed:
-            with contextlib.suppress(Exception):
-                await _send(websocket, {"type": "reconnect"})
-                await websocket.close(CLOSE_RESTART, "server restarting")
+            await _goodbye(websocket, CLOSE_RESTART, "server restarting", {"type": "reconnect"})
             return
         if conn.overflow:
             log.info("stream of user %d too slow; closing it", conn.user_id)
-            with contextlib.suppress(Exception):
-                await _send(websocket, {"type": "reconnect"})
-                await websocket.close(CLOSE_TOO_SLOW, "too slow")
+            await _goodbye(websocket, CLOSE_TOO_SLOW, "too slow", {"type": "reconnect"})
             return
         if time.time() >= expires:
             await _refuse(websocket, CLOSE_UNAUTHORIZED, "token_expired", "the token expired")
             return
+        if conn.ended is not None:
+            await _refuse(websocket, CLOSE_UNAUTHORIZED, "session_ended", conn.ended)
+            return
         frames = conn.take()
+        now = time.monotonic()
+        if now >= next_ping:
+            if now - conn.last_seen > IDLE_TIMEOUT_S:
+                await _goodbye(websocket, 1001, "idle", {"type": "reconnect"})
+                return
+            frames.append(b'{"type":"ping"}')
+            next_ping = now + PING_INTERVAL_S
         try:
-            for frame in frames:
-                await _send(websocket, frame)
-            conn.sent += len(frames)
-            now = time.monotonic()
-            if now >= next_ping:
-                if now - conn.last_seen > IDLE_TIMEOUT_S:
-                    await websocket.close(1001, "idle")
-                    return
-                await _send(websocket, {"type": "ping"})
-                next_ping = now + PING_INTERVAL_S
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                for frame in frames:
+                    await _send(websocket, frame)
+        except TimeoutError:
+            log.info("stream of user %d takes no frames; closing it", conn.user_id)
+            await _goodbye(websocket, CLOSE_TOO_SLOW, "too slow", {"type": "reconnect"})
+            return
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
+        conn.sent += len(frames)
