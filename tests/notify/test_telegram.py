@@ -305,3 +305,39 @@ async def test_server_errors_are_retried_with_backoff_then_given_up(
     first, second, third = standin.calls_to("sendMessage")
     assert second.at - first.at >= 0.2 - 0.02  # base
     assert third.at - second.at >= 0.4 - 0.02  # doubled
+
+
+async def test_a_hundred_chats_at_once_stay_within_thirty_messages_a_second_per_bot(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    chats = 100
+    users = [await world.user() for _ in range(chats)]
+    for i, user in enumerate(users):
+        await world.channel(user, "telegram", {"chat_id": 20_000 + i, "chat_type": "private"})
+    dispatcher = make_dispatcher(sessionmaker, {"telegram": telegram})
+    task = await _running(dispatcher)
+    try:
+        await world.alerts([Draft(user_id=u, template=f"{{symbol}} to {u}") for u in users])
+        dispatcher.wake()
+        await standin.wait_for_messages(chats, within_s=30)
+        await asyncio.sleep(0.5)  # nothing more follows
+    finally:
+        await _stop(dispatcher, task)
+
+    sends = standin.messages()
+    assert len(sends) == chats  # each chat got its one alert, in full (no digest), once
+    assert sorted(int(c.chat_id or 0) for c in sends) == list(range(20_000, 20_000 + chats))
+    assert all(c.token == SERVICE_TOKEN and c.text and " to " in c.text for c in sends)
+    assert standin.violations == []  # the stand-in's own per-bot and per-chat accounting
+    arrivals = sorted(c.at for c in standin.calls_to("sendMessage"))
+    busiest = max(
+        sum(1 for t in arrivals[i:] if t - start < 1.0) for i, start in enumerate(arrivals)
+    )
+    assert busiest <= 30, f"{busiest} messages within one second"
+    # Paced, not serialised: the bot's budget is used (100 at ≤ 30/s take 3–4 s, not minutes).
+    assert 2.3 <= arrivals[-1] - arrivals[0] < 8.0, arrivals[-1] - arrivals[0]
+    rows = await deliveries(sessionmaker)
+    assert [r.status for r in rows] == ["sent"] * chats

@@ -16,6 +16,12 @@ private chat, one per three seconds per group or channel (20 per minute), 30 per
 across every dispatcher process. Alerts that pile up while a chat waits are folded into one
 digest. A 429 answer (``retry_after``) defers the chat and nothing is lost.
 
+The bot's slots are reserved in the database before a send, but a busy process (a transaction
+that starts a hundred chats at once, a chart being drawn) reaches some of them late, and sends
+whose slots have passed would all leave together: 30 per second holds on average, not in every
+second. So each process also spaces its own requests of one bot ``BOT_INTERVAL_S`` apart in
+real time, just before they leave (:meth:`TelegramNotifier.pace_bot`).
+
 Telegram has no idempotency key. The dispatcher commits ``sending`` before the request and
 ``sent`` right after it, so only a crash between Telegram accepting the message and that commit
 can make the message appear twice (see :mod:`wickwatch.notify.dispatcher`).
@@ -23,7 +29,9 @@ can make the message appear twice (see :mod:`wickwatch.notify.dispatcher`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
@@ -102,6 +110,8 @@ class TelegramNotifier(Notifier):
         self.timeout_s = timeout_s
         self._session: AiohttpSession | None = None
         self._bots: dict[str, Bot] = {}
+        #: Bot id → when (``time.monotonic()``) this process may start its next request.
+        self._bot_next: dict[str, float] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -148,6 +158,19 @@ class TelegramNotifier(Notifier):
             hold_s=min(self.timeout_s, LANE_HOLD_S),
         )
 
+    async def pace_bot(self, token: str) -> None:
+        """Wait until this process may start another request of this bot: requests leave at
+        least ``BOT_INTERVAL_S`` apart, in the order they asked (each takes the next free moment
+        before it waits, so nothing can overtake it)."""
+        key = bot_id(token)
+        now = time.monotonic()
+        start = max(now, self._bot_next.get(key, 0.0))
+        if len(self._bot_next) >= _MAX_BOTS and key not in self._bot_next:
+            self._bot_next = {k: t for k, t in self._bot_next.items() if t > now}
+        self._bot_next[key] = start + BOT_INTERVAL_S
+        if start > now:
+            await asyncio.sleep(start - now)
+
     async def send(self, delivery: Delivery, alert: AlertLike, rendered: Rendered) -> SendResult:
         from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
         from aiogram.utils.token import TokenValidationError
@@ -165,11 +188,13 @@ class TelegramNotifier(Notifier):
             return SendResult.failed("the bot token is malformed")
         chat = chat_ref(delivery.config["chat_id"])
         try:
+            await self.pace_bot(token)
             return await self._send(bot, chat, rendered, html=True)
         except TelegramBadRequest as exc:
             if "parse entities" in exc.message:  # never expected: templates are validated
                 log.warning("Telegram rejected the HTML of delivery %d: %s", delivery.id, exc)
                 try:
+                    await self.pace_bot(token)
                     return await self._send(bot, chat, rendered, html=False)
                 except TelegramAPIError as again:
                     return self._failure(again)
