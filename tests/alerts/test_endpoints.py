@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.api.kit import API, Env
 from tests.seed import BASE_MS, add_alerts, add_delivery, add_rows, candle_row, member
+from wickwatch.storage.models import SpikeCandle1s
 
 
 async def _all_pages(env: Env, headers: dict[str, str], query: dict[str, Any]) -> list[int]:
@@ -248,3 +249,52 @@ async def test_candles_around_an_alert(env: Env) -> None:
     assert body["candles"][2]["c"] == "100.5"
     default = (await env.client.get(f"{API}/alerts/{alert}/candles", headers=headers)).json()
     assert len(default["candles"]) == 61
+
+
+def _second(ts_ms: int, price: str, symbol: str = "BTCUSDT") -> SpikeCandle1s:
+    p = Decimal(price)
+    return SpikeCandle1s(
+        exchange="binance", market="spot", symbol=symbol, ts_ms=ts_ms, open=p, high=p + 1,
+        low=p - 1, close=p, volume=Decimal("0.001"), quote_volume=Decimal("12345.678901"),
+        taker_buy_volume=Decimal("0.0005"), trades=3, complete=ts_ms % 2000 == 0,
+    )  # fmt: skip
+
+
+async def test_an_alert_with_its_stored_seconds_charts_them(env: Env) -> None:
+    user, headers = await member(env)
+    other, other_headers = await member(env)
+    spike = BASE_MS - BASE_MS % 1000
+    mine, near = await add_alerts(
+        env.sessionmaker, user, [{"ts_ms": spike}, {"ts_ms": spike + 45_000}]
+    )
+    (theirs,) = await add_alerts(env.sessionmaker, other, [{"ts_ms": spike}])
+    minute = spike - spike % 60_000
+    await add_rows(
+        env.sessionmaker,
+        # the stored window (one copy for both users), a second outside it, another symbol
+        [_second(spike + i * 1000, f"{100 + i}.25") for i in range(-59, 31) if i != -3]
+        + [_second(spike - 60_000, "1"), _second(spike + 31_000, "1")]
+        + [_second(spike, "7", symbol="ETHUSDT")]
+        + [candle_row(minute + i * 60_000, "100") for i in range(-2, 3)],
+    )
+    for alert, auth in ((mine, headers), (theirs, other_headers)):
+        response = await env.client.get(f"{API}/alerts/{alert}/candles", headers=auth)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["alert_id"], body["interval_s"], body["spike_ts_ms"]) == (alert, 1, spike)
+        times = [c["t"] for c in body["candles"]]
+        assert times == [spike + i * 1000 for i in range(-59, 31) if i != -3]
+        at_spike = body["candles"][58]
+        assert at_spike == {
+            "t": spike, "o": "100.25", "h": "101.25", "l": "99.25", "c": "100.25",
+            "v": "0.001", "qv": "12345.678901", "n": 3, "complete": spike % 2000 == 0,
+        }  # fmt: skip
+    # an alert whose own second was not stored (before the windows were kept, or purged):
+    # 1-minute history, even though a neighbour's window touches its time
+    response = await env.client.get(f"{API}/alerts/{near}/candles", headers=headers)
+    body = response.json()
+    assert (body["interval_s"], body["spike_ts_ms"]) == (60, spike + 45_000)
+    assert [c["t"] for c in body["candles"]] == [minute + i * 60_000 for i in range(-2, 3)]
+    # another user's alert stays not found, its candles too
+    response = await env.client.get(f"{API}/alerts/{theirs}/candles", headers=headers)
+    assert response.status_code == 404

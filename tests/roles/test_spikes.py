@@ -14,7 +14,7 @@ from wickwatch.detection import QuoteRates, SymbolResolver
 from wickwatch.market.types import Candle
 from wickwatch.roles.collector import Collector
 from wickwatch.roles.spikes import SpikeWriter
-from wickwatch.storage.models import MarketSpike
+from wickwatch.storage.models import MarketSpike, SpikeCandle1s
 
 T0 = 1_767_225_600_000
 DAY_MS = 86_400_000
@@ -123,3 +123,144 @@ async def test_the_collector_hands_closed_candles_to_the_spike_writer(
     assert await collector.spike_writer.flush(30.0)
     rows = await stored(sessionmaker)
     assert sorted((r.symbol, r.quote) for r in rows) == [("ETHUSDT", "USDT"), ("XRPUSDT", "USDT")]
+
+
+# --- the 1-second candles around alerts ----------------------------------------------------------
+
+
+class Ring:
+    """Stands in for the detector's per-symbol ring: the candles closed so far, oldest first."""
+
+    def __init__(self) -> None:
+        self.candles: dict[tuple[str, str, str], list[Candle]] = {}
+        self.closed_before: dict[tuple[str, str], int] = {}
+
+    def close(self, *candles: Candle) -> None:
+        for c in candles:
+            self.candles.setdefault((c.exchange, c.market, c.symbol), []).append(c)
+            self.closed_before[(c.exchange, c.market)] = c.ts_ms + 1000
+
+    def recent(self, exchange: str, market: str, symbol: str) -> list[Candle]:
+        return self.candles.get((exchange, market, symbol), [])[-60:]  # like the detector
+
+    def venue_closed_before(self, exchange: str, market: str) -> int | None:
+        return self.closed_before.get((exchange, market))
+
+
+def window_writer(sessionmaker: async_sessionmaker[AsyncSession], ring: Ring) -> SpikeWriter:
+    return SpikeWriter(
+        sessionmaker,
+        floor_pct=0.3,
+        retention_days=7,
+        resolve=SymbolResolver().resolve,
+        usd_rate=QuoteRates().rate,
+        clock_ms=lambda: T0,
+        recent=ring.recent,
+    )
+
+
+def second(ts_ms: int, symbol: str = "BTCUSDT", price: float = 100.0) -> Candle:
+    """A candle whose fields all differ, so a stored copy shows any field mixed up."""
+    return Candle(
+        "binance", "spot", symbol, ts_ms, price, price + 0.5, price - 0.25, price + 0.125,
+        1.5, 150.75, 7, 0.625, ts_ms % 7000 != 0,
+    )  # fmt: skip
+
+
+async def stored_seconds(sessionmaker: async_sessionmaker[AsyncSession]) -> list[SpikeCandle1s]:
+    async with sessionmaker() as session:
+        query = select(SpikeCandle1s).order_by(SpikeCandle1s.symbol, SpikeCandle1s.ts_ms)
+        return list((await session.scalars(query)).all())
+
+
+def as_candle(row: SpikeCandle1s) -> Candle:
+    return Candle(
+        row.exchange, row.market, row.symbol, row.ts_ms, float(row.open), float(row.high),
+        float(row.low), float(row.close), float(row.volume), float(row.quote_volume), row.trades,
+        float(row.taker_buy_volume), row.complete,
+    )  # fmt: skip
+
+
+async def test_an_alert_keeps_the_minute_before_and_the_half_minute_after(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    ring = Ring()
+    spikes = window_writer(sessionmaker, ring)
+    spike = T0 + 100_000
+    # 80 seconds before the spike, with a second without trades (no candle) in the window
+    times = [t for t in range(T0 + 20_000, spike + 1, 1000) if t != spike - 10_000]
+    ring.close(*(second(t, price=100 + t % 97) for t in times))
+    ring.close(second(spike, "ETHUSDT"))  # another symbol at the same second
+    spikes.capture("binance", "spot", "BTCUSDT", spike)
+    spikes.capture("binance", "spot", "BTCUSDT", spike)  # a second user's alert of it
+
+    before = [c for c in ring.recent("binance", "spot", "BTCUSDT") if c.ts_ms >= spike - 59_000]
+    assert list(spikes.window_queue) == before  # at once: the user may open the chart now
+    assert len(before) == 59  # 60 seconds, one without a candle
+    # the next seconds are taken as they close, until 30 s after the spike
+    for t in range(spike + 1000, spike + 40_000, 1000):
+        ring.close(second(t, price=t % 89))
+        spikes.advance(ring.venue_closed_before)
+        if t == spike + 5000:
+            assert spikes.window_queue[-1].ts_ms == t
+    assert spikes.open_windows == 0
+    assert await spikes.flush(30.0)
+
+    expected = [
+        c
+        for c in ring.candles[("binance", "spot", "BTCUSDT")]
+        if spike - 59_000 <= c.ts_ms <= spike + 30_000
+    ]
+    assert len(expected) == 59 + 30
+    assert [as_candle(r) for r in await stored_seconds(sessionmaker)] == expected
+    assert spikes.window_written == len(expected)  # the second alert queued nothing again
+
+
+async def test_a_later_spike_in_an_open_window_extends_it_without_copies(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    ring = Ring()
+    spikes = window_writer(sessionmaker, ring)
+    ring.close(*(second(t) for t in range(T0, T0 + 60_001, 1000)))
+    spikes.capture("binance", "spot", "BTCUSDT", T0 + 60_000)
+    for t in range(T0 + 61_000, T0 + 110_000, 1000):
+        ring.close(second(t))
+        if t == T0 + 69_000:
+            spikes.capture("binance", "spot", "BTCUSDT", t)  # a second spike 9 s later
+        spikes.advance(ring.venue_closed_before)
+    assert spikes.open_windows == 0
+    times = [c.ts_ms for c in spikes.window_queue]
+    assert times == list(range(T0 + 1000, T0 + 99_001, 1000))  # each second once
+    assert await spikes.flush(30.0)
+    assert len(await stored_seconds(sessionmaker)) == 99
+
+
+async def test_a_stopping_collector_stores_what_closed_of_open_windows(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    ring = Ring()
+    spikes = window_writer(sessionmaker, ring)
+    ring.close(*(second(t) for t in range(T0, T0 + 5000, 1000)))
+    spikes.capture("binance", "spot", "BTCUSDT", T0 + 4000)
+    ring.close(second(T0 + 5000))
+    spikes.advance(None)
+    assert spikes.open_windows == 0
+    assert await spikes.flush(30.0)
+    assert [r.ts_ms for r in await stored_seconds(sessionmaker)] == [
+        T0 + i * 1000 for i in range(6)
+    ]
+
+
+async def test_window_candles_are_purged_with_the_market_spikes(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    ring = Ring()
+    spikes = window_writer(sessionmaker, ring)
+    for age_days in (8, 6):
+        ts = T0 - age_days * DAY_MS
+        ring.close(second(ts, symbol=f"D{age_days}USDT"))
+        spikes.capture("binance", "spot", f"D{age_days}USDT", ts)
+    spikes.advance(None)
+    assert await spikes.flush(30.0)
+    await spikes.purge()
+    assert [r.symbol for r in await stored_seconds(sessionmaker)] == ["D6USDT"]

@@ -163,8 +163,14 @@ async def alert_candles(
     alert_id: AlertId,
     user: CurrentUser,
     service: Service,
-    before_min: Annotated[int, Query(ge=0, le=720, description="Minutes before the spike.")] = 30,
-    after_min: Annotated[int, Query(ge=0, le=720, description="Minutes after the spike.")] = 30,
+    before_min: Annotated[
+        int, Query(ge=0, le=720, description="Minutes before the spike (1-minute history).")
+    ] = 30,
+    after_min: Annotated[
+        int, Query(ge=0, le=720, description="Minutes after the spike (1-minute history).")
+    ] = 30,
 ) -> AlertCandles:
-    """1-minute candles around the alert from the stored price history (oldest first)."""
+    """The alert's chart: the 1-second candles stored around the spike (`interval_s` 1, from
+    59 s before to 30 s after it) while they are kept, else 1-minute candles of the price history
+    (`interval_s` 60; `before_min` / `after_min` apply to these only). Oldest first."""
     return await service.candles(user, alert_id, before_min, after_min)

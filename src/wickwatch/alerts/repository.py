@@ -11,7 +11,7 @@ from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wickwatch.storage.expressions import as_number, dialect_of, number_value
-from wickwatch.storage.models import Alert, AlertDelivery
+from wickwatch.storage.models import Alert, AlertDelivery, SpikeCandle1s
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +88,25 @@ class AlertRepository:
             .execution_options(populate_existing=True)
         )
         return result.scalar_one_or_none()
+
+    async def spike_candles(
+        self, exchange: str, market: str, symbol: str, *, from_ms: int, to_ms: int
+    ) -> Sequence[SpikeCandle1s]:
+        """The stored 1-second candles of a symbol with ``from_ms <= ts_ms <= to_ms``, oldest
+        first (market data: shared by every user's alerts of the symbol)."""
+        C = SpikeCandle1s
+        result = await self.session.execute(
+            select(C)
+            .where(
+                C.exchange == exchange,
+                C.market == market,
+                C.symbol == symbol,
+                C.ts_ms >= from_ms,
+                C.ts_ms <= to_ms,
+            )
+            .order_by(C.ts_ms)
+        )
+        return result.scalars().all()
 
     async def deliveries(
         self, user_id: int, alert_ids: Sequence[int]

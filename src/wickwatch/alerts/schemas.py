@@ -146,12 +146,65 @@ class Affected(BaseModel):
     count: int = Field(description="Alerts changed or deleted.")
 
 
+#: The 1-second candles stored around an alert (the collector's ``spike_candles_1s``): from this
+#: long before the alert's second …
+SPIKE_WINDOW_BEFORE_MS = 59_000
+#: … to this long after it.
+SPIKE_WINDOW_AFTER_MS = 30_000
+
+_SECOND_CANDLES_EXAMPLE: JsonDict = {
+    "alert_id": 1042,
+    "exchange": "binance",
+    "market": "futures",
+    "symbol": "BTCUSDT",
+    "interval_s": 1,
+    "spike_ts_ms": 1767225600000,
+    "candles": [
+        {
+            "t": 1767225599000,
+            "o": "64980.1",
+            "h": "64990",
+            "l": "64975.3",
+            "c": "64988.8",
+            "v": "1.204",
+            "qv": "78243.11",
+            "n": 17,
+            "complete": True,
+        },
+        {
+            "t": 1767225600000,
+            "o": "64988.8",
+            "h": "66520",
+            "l": "64988.8",
+            "c": "65100.2",
+            "v": "9.87",
+            "qv": "646002.4",
+            "n": 412,
+            "complete": True,
+        },
+    ],
+}
+
+
 class AlertCandles(BaseModel):
-    """1-minute candles around an alert, from the stored price history."""
+    """The candles of an alert's chart, oldest first. ``interval_s`` says which:
+
+    * ``1`` — the 1-second candles the collector stored around the spike, exactly as it built
+      them: from 59 s before the alert's second to 30 s after it (fewer while the alert is
+      younger than that; seconds without trades have no candle). Kept for
+      ``WICKWATCH_SPIKE_RETENTION_DAYS``, like the market spikes.
+    * ``60`` — 1-minute candles from the price history (`before_min` / `after_min` around the
+      spike): for older alerts, and alerts from before the 1-second candles were kept.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_SECOND_CANDLES_EXAMPLE]})
 
     alert_id: int
     exchange: str
     market: str
     symbol: str
-    interval_s: int = 60
+    interval_s: Literal[1, 60] = Field(
+        60, description="Candle length: 1 (stored spike window) or 60 (price history)."
+    )
+    spike_ts_ms: int = Field(description="Start of the alert's second (epoch ms): the spike.")
     candles: list[CandlePublic] = Field(description="Oldest first.")

@@ -10,6 +10,8 @@ from datetime import datetime
 from wickwatch.alerts.repository import AlertFilters, AlertRepository
 from wickwatch.alerts.schemas import (
     DELIVERY_STATES,
+    SPIKE_WINDOW_AFTER_MS,
+    SPIKE_WINDOW_BEFORE_MS,
     Affected,
     AlertCandles,
     AlertPublic,
@@ -118,7 +120,26 @@ class AlertService:
     async def candles(
         self, user: User, alert_id: int, before_min: int, after_min: int
     ) -> AlertCandles:
+        """The stored 1-second candles of the alert's window when its own second is among them
+        (the collector stored the window), else 1-minute history."""
         alert = await self._get(user, alert_id)
+        seconds = await self.alerts.spike_candles(
+            alert.exchange,
+            alert.market,
+            alert.symbol,
+            from_ms=alert.ts_ms - SPIKE_WINDOW_BEFORE_MS,
+            to_ms=alert.ts_ms + SPIKE_WINDOW_AFTER_MS,
+        )
+        if any(r.ts_ms == alert.ts_ms for r in seconds):
+            return AlertCandles(
+                alert_id=alert.id,
+                exchange=alert.exchange,
+                market=alert.market,
+                symbol=alert.symbol,
+                interval_s=1,
+                spike_ts_ms=alert.ts_ms,
+                candles=[candle_public(r) for r in seconds],
+            )
         minute = alert.ts_ms - alert.ts_ms % 60_000
         rows = await self.markets.candles(
             alert.exchange,
@@ -133,5 +154,7 @@ class AlertService:
             exchange=alert.exchange,
             market=alert.market,
             symbol=alert.symbol,
+            interval_s=60,
+            spike_ts_ms=alert.ts_ms,
             candles=[candle_public(r) for r in rows],
         )

@@ -13,6 +13,9 @@ Tasks of one collector (all on one event loop)::
                         the alerts topic) (exchange_stats rows, status topic)
 
     candles moving ≥ WICKWATCH_SPIKE_FLOOR_PCT ─▶ SpikeWriter (market_spikes, the dry run's history)
+    every alert draft ─▶ SpikeWriter.capture: the symbol's 1-second candles from 59 s before to
+        30 s after the alert's second (spike_candles_1s, the alert chart), read from the
+        detector's per-symbol ring, written as they close
 
     SettingsSync: users' rules documents ─▶ Detector (at start, on ``settings`` messages, polled)
     PriceBandSync: users' price alerts ─▶ PriceBandMonitor (at start, on ``price_alerts``
@@ -63,7 +66,7 @@ from wickwatch.roles.persist import (
     StatsWriter,
     WriterItem,
 )
-from wickwatch.roles.pricebands import PriceBandSync
+from wickwatch.roles.pricebands import BandState, PriceBandSync
 from wickwatch.roles.spikes import SpikeWriter
 from wickwatch.roles.usersync import SettingsSync
 
@@ -159,6 +162,7 @@ class Collector:
             retention_days=settings.spike_retention_days,
             resolve=self.detector.resolver.resolve,
             usd_rate=self.detector.rates.rate,
+            recent=self._recent_candles,
         )
         self.minutes = MinuteAggregator(self.minute_writer.add, start_ms=now_ms())
         self.sync = SettingsSync(self.detector, sessionmaker, bus, poll_s=settings.settings_poll_s)
@@ -298,6 +302,7 @@ class Collector:
         # The seconds that are due close as usual; the rest are cut at the venue's clock.
         self.process(now_ms())
         self._handle(self.builder.flush(end_ms=now_ms()))
+        self.spike_writer.advance(None)  # alert windows end with what has closed
         self.minutes.flush(end_ms=now_ms())
         self.stats_writer.put(feed.snapshot() for feed in self.feeds.values())
         for writer in self._writers():
@@ -354,6 +359,8 @@ class Collector:
             if self._watched:
                 for key in [k for k, until in self._watched.items() if until < mono]:
                     del self._watched[key]
+            if self.spike_writer.open_windows:
+                self.spike_writer.advance(self.builder.closed_before)
         return len(closed)
 
     def _handle(self, candles: list[Candle]) -> None:
@@ -385,9 +392,21 @@ class Collector:
             if feed is not None:
                 feed.status.add_candles(count)
         if drafts:
+            capture = self.spike_writer.capture
+            for d in drafts:
+                if not isinstance(d, BandState):  # every alert: spikes and band crossings
+                    capture(d.exchange, d.market, d.symbol, d.ts_ms)
             self.alert_writer.put(drafts)
         elif self.history.pending:
             self.alert_writer.wake()
+
+    def _recent_candles(self, exchange: str, market: str, symbol: str) -> Sequence[Candle]:
+        """The symbol's latest closed 1-second candles, oldest first: the detector's own ring
+        (every candle the builder closed, the last 60 s at least). Reading it is free for the
+        candle loop; a second ring here would cost every candle of every symbol."""
+        states = self.detector._by_venue.get((exchange, market))
+        state = states.get(symbol) if states is not None else None
+        return state.ring if state is not None else ()
 
     def _on_gap(self, gap: Gap) -> None:
         self.minutes.mark_gap(gap.exchange, gap.market, gap.symbol, gap.from_ms, gap.to_ms)

@@ -231,7 +231,9 @@ export interface paths {
         };
         /**
          * Alert Candles
-         * @description 1-minute candles around the alert from the stored price history (oldest first).
+         * @description The alert's chart: the 1-second candles stored around the spike (`interval_s` 1, from
+         *     59 s before to 30 s after it) while they are kept, else 1-minute candles of the price history
+         *     (`interval_s` 60; `before_min` / `after_min` apply to these only). Oldest first.
          */
         get: operations["alerts:alert_candles"];
         put?: never;
@@ -892,10 +894,11 @@ export interface paths {
          * Readyz
          * @description The process can serve: the database answers (503 naming what is down otherwise).
          *
-         *     Redis, when configured, is checked and reported too, but its outage only makes the status
-         *     ``degraded`` (200): without Redis the API still answers from the database (live pushes and
-         *     shared rate limits wait for it), and a load balancer must not take every replica out of
-         *     rotation for a Redis restart.
+         *     Redis, when configured, and the feeds of ``WICKWATCH_MARKETS`` (their collectors' status
+         *     reports) are checked and reported too, but their outage only makes the status ``degraded``
+         *     (200): without Redis the API still answers from the database (live pushes and shared rate
+         *     limits wait for it), without a feed it still serves everything stored, and a load balancer
+         *     must not take every replica out of rotation for a Redis restart or an exchange outage.
          */
         get: operations["health:readyz"];
         put?: never;
@@ -925,7 +928,46 @@ export interface components {
         };
         /**
          * AlertCandles
-         * @description 1-minute candles around an alert, from the stored price history.
+         * @description The candles of an alert's chart, oldest first. ``interval_s`` says which:
+         *
+         *     * ``1`` — the 1-second candles the collector stored around the spike, exactly as it built
+         *       them: from 59 s before the alert's second to 30 s after it (fewer while the alert is
+         *       younger than that; seconds without trades have no candle). Kept for
+         *       ``WICKWATCH_SPIKE_RETENTION_DAYS``, like the market spikes.
+         *     * ``60`` — 1-minute candles from the price history (`before_min` / `after_min` around the
+         *       spike): for older alerts, and alerts from before the 1-second candles were kept.
+         * @example {
+         *       "alert_id": 1042,
+         *       "candles": [
+         *         {
+         *           "c": "64988.8",
+         *           "complete": true,
+         *           "h": "64990",
+         *           "l": "64975.3",
+         *           "n": 17,
+         *           "o": "64980.1",
+         *           "qv": "78243.11",
+         *           "t": 1767225599000,
+         *           "v": "1.204"
+         *         },
+         *         {
+         *           "c": "65100.2",
+         *           "complete": true,
+         *           "h": "66520",
+         *           "l": "64988.8",
+         *           "n": 412,
+         *           "o": "64988.8",
+         *           "qv": "646002.4",
+         *           "t": 1767225600000,
+         *           "v": "9.87"
+         *         }
+         *       ],
+         *       "exchange": "binance",
+         *       "interval_s": 1,
+         *       "market": "futures",
+         *       "spike_ts_ms": 1767225600000,
+         *       "symbol": "BTCUSDT"
+         *     }
          */
         AlertCandles: {
             /** Alert Id */
@@ -939,11 +981,18 @@ export interface components {
             exchange: string;
             /**
              * Interval S
+             * @description Candle length: 1 (stored spike window) or 60 (price history).
              * @default 60
+             * @enum {integer}
              */
-            interval_s: number;
+            interval_s: 1 | 60;
             /** Market */
             market: string;
+            /**
+             * Spike Ts Ms
+             * @description Start of the alert's second (epoch ms): the spike.
+             */
+            spike_ts_ms: number;
             /** Symbol */
             symbol: string;
         };
@@ -4754,9 +4803,9 @@ export interface operations {
     "alerts:alert_candles": {
         parameters: {
             query?: {
-                /** @description Minutes after the spike. */
+                /** @description Minutes after the spike (1-minute history). */
                 after_min?: number;
-                /** @description Minutes before the spike. */
+                /** @description Minutes before the spike (1-minute history). */
                 before_min?: number;
             };
             header?: never;
