@@ -119,10 +119,12 @@ test("a trader registers, uses every page, and an admin sees them", { timeout: 2
     await delta.waitFor();
     assert.equal(await delta.inputValue(), "2.5");
 
-    // the template editor previews as you type
+    // the template editor previews as you type, as the server renders it: the user's language,
+    // Telegram's tags as formatting
     const editor = page.locator("[data-testid=template-editor] textarea");
-    await editor.fill("{symbol} {delta_formatted}");
-    assert.equal(await page.locator("[data-testid=template-preview]").textContent(), "SOLUSDT +4.27%");
+    await editor.fill("<b>{symbol}</b> {delta_formatted} {direction}");
+    assert.equal(await page.locator("[data-testid=template-preview]").textContent(), "SOLUSDT +4.27% рост");
+    assert.equal(await page.locator("[data-testid=template-preview] b").textContent(), "SOLUSDT");
     await page.click("[data-testid=savebar] button:has-text('Отменить')");
 
     // price alerts: add one, delete it, restore it

@@ -27,6 +27,7 @@ export function Strategies({ doc, set, errors }: { doc: SettingsDoc; set: (d: Se
           key={i}
           strategy={s}
           timeZone={doc.timezone}
+          mainTemplate={doc.message_template}
           errors={Object.fromEntries(Object.entries(errors).filter(([k]) => k.startsWith(`strategies.${i}`)).map(([k, v]) => [k.slice(`strategies.${i}`.length + 1), v]))}
           onChange={(next) => update(i, next)}
           onRemove={() => set({ ...doc, strategies: items.filter((_, j) => j !== i) })}
@@ -40,7 +41,21 @@ export function Strategies({ doc, set, errors }: { doc: SettingsDoc; set: (d: Se
   );
 }
 
-function StrategyCard({ strategy: s, onChange, onRemove, timeZone, errors }: { strategy: Strategy; onChange: (s: Strategy) => void; onRemove: () => void; timeZone: string; errors: Record<string, string> }) {
+function StrategyCard({
+  strategy: s,
+  onChange,
+  onRemove,
+  timeZone,
+  mainTemplate,
+  errors,
+}: {
+  strategy: Strategy;
+  onChange: (s: Strategy) => void;
+  onRemove: () => void;
+  timeZone: string;
+  mainTemplate: string;
+  errors: Record<string, string>;
+}) {
   const { t } = useI18n();
   const conditions = s.conditions ?? [];
   const dest = s.destinations ?? ["browser"];
@@ -96,7 +111,17 @@ function StrategyCard({ strategy: s, onChange, onRemove, timeZone, errors }: { s
       </div>
       <h4>{t("settings.ownTemplate")}</h4>
       <Check checked={s.template !== null} onChange={(v) => onChange({ ...s, template: v ? "{symbol} {delta_formatted} ({series_count}) {link}" : null })} label={t("settings.useOwnTemplate")} />
-      {s.template !== null && <TemplateEditor value={s.template} onChange={(v) => onChange({ ...s, template: v })} timeZone={timeZone} serverError={errors.template} />}
+      {s.template !== null && (
+        <TemplateEditor
+          value={s.template}
+          onChange={(v) => onChange({ ...s, template: v })}
+          timeZone={timeZone}
+          serverError={errors.template}
+          inherits={mainTemplate}
+          sample={{ strategy: s.name, series_count: conditions.find((c) => c.type === "series")?.count ?? 1 }}
+          testId="strategy-template"
+        />
+      )}
     </div>
   );
 }
