@@ -11,11 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.notify.conftest import SERVICE_TOKEN, Draft, World, deliveries, make_dispatcher
+from wickwatch.detection.schemas import Strategy, ThresholdGroup, UserSettings
 from wickwatch.notify.repository import create_link_code
 from wickwatch.notify.standin import Call, TelegramStandIn
 from wickwatch.notify.telegram import TelegramNotifier
 from wickwatch.notify.telegram_bot import TelegramBot, parse_duration
+from wickwatch.notify.templates import visible_length
 from wickwatch.storage.models import Channel
+from wickwatch.usersettings.repository import SettingsRepository
 
 
 @pytest.fixture
@@ -259,3 +262,139 @@ async def test_in_a_group_only_administrators_change_the_alerts(
     assert reply.text == "▶️ Alerts resumed in this chat."
     [channel] = await _channels(sessionmaker)
     assert channel.enabled is True
+
+
+async def _store_settings(
+    sessionmaker: async_sessionmaker[AsyncSession], user: int, document: UserSettings
+) -> None:
+    async with sessionmaker() as session:
+        await SettingsRepository(session).insert(user, document.model_dump(mode="json"))
+        await session.commit()
+
+
+async def test_status_says_what_is_watched_and_the_last_alerts(
+    bot: TelegramBot,
+    standin: TelegramStandIn,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = await world.user("carol@example.com")
+    await _say(standin, 779, f"/start {await _code(world, user)}")
+    await _store_settings(
+        sessionmaker,
+        user,
+        UserSettings(
+            thresholds=[
+                ThresholdGroup(
+                    exchange="binance",
+                    market="futures",
+                    quote="USDT",
+                    min_delta_pct=1.5,
+                    min_volume_usd=50_000,
+                    min_wick_pct=2,
+                    window_s=3,
+                ),
+                ThresholdGroup(name="Alts & <memes>", market="spot", enabled=False),
+                ThresholdGroup(min_delta_pct=3, min_volume_usd=20_000, window_s=5),
+            ],
+            whitelist=["BTC", "ETHUSDT@binance_futures"],
+            blacklist=["LUNA", "PEPE", "USTC"],
+            strategies=[Strategy(name="Dumps"), Strategy(name="Old", enabled=False)],
+            timezone="Europe/Moscow",
+        ),
+    )
+    empty = await _say(standin, 779, "/status")
+    assert empty.text is not None and "No alerts here yet." in empty.text
+
+    # Seven alerts reach the chat (one alone, the rest folded into a digest): the last five
+    # are listed, newest first, in the user's timezone (Moscow, UTC+3).
+    start = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+    drafts = [
+        Draft(
+            user_id=user,
+            symbol=f"S{i}USDT",
+            base=f"S{i}",
+            ts_ms=start + i * 60_000,
+            direction="down" if i == 5 else "up",
+            delta_pct=7.5 if i == 5 else 5.25,
+        )
+        for i in range(7)
+    ]
+    notifier = TelegramNotifier(service_token=SERVICE_TOKEN, api_url=standin.url)
+    try:
+        await world.alerts(drafts)
+        await make_dispatcher(sessionmaker, {"telegram": notifier}).run_once()
+    finally:
+        await notifier.aclose()
+    assert [d.status for d in await deliveries(sessionmaker)] == ["sent"] * 7
+
+    reply = await _say(standin, 779, "/status")
+    assert reply.parse_mode == "HTML" and reply.text is not None
+    text = reply.text
+    assert text.startswith("c***@example.com: active.")
+    watching = (
+        "<b>Watching</b>\n"
+        "• Binance futures, USDT: Δ ≥ 1.5% · vol ≥ $50.00K · wick ≥ 2% · 3 s\n"
+        "• Alts &amp; &lt;memes&gt; (any exchange spot, any quote): off\n"
+        "• any exchange spot+futures, any quote: Δ ≥ 3% · vol ≥ $20.00K · wick ≥ 0% · 5 s\n"
+        "Whitelist: 2 · blacklist: 3\n"
+        "Strategies: Dumps\n"
+    )
+    assert watching in text
+    last = text[text.index("<b>Last alerts</b>") :]
+    assert last.splitlines() == [
+        "<b>Last alerts</b> (Europe/Moscow)",
+        "🟢 <b>S6USDT</b> Binance Futures +5.25% up · 01-01 03:06:00",
+        "🔴 <b>S5USDT</b> Binance Futures -7.50% down · 01-01 03:05:00",
+        "🟢 <b>S4USDT</b> Binance Futures +5.25% up · 01-01 03:04:00",
+        "🟢 <b>S3USDT</b> Binance Futures +5.25% up · 01-01 03:03:00",
+        "🟢 <b>S2USDT</b> Binance Futures +5.25% up · 01-01 03:02:00",
+    ]
+
+    # In Russian for a Russian-speaking sender.
+    before = len(standin.messages(779))
+    standin.push_update(
+        {
+            "message": {
+                "message_id": 77,
+                "date": 0,
+                "chat": {"id": 779, "type": "private", "first_name": "Карина"},
+                "from": {"id": 779, "is_bot": False, "first_name": "Карина", "language_code": "ru"},
+                "text": "/status",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+            }
+        }
+    )
+    *_, russian = await standin.wait_for_messages(before + 1, chat_id=779)
+    assert russian.text is not None
+    assert "<b>Отслеживаю</b>\n• Binance фьючерсы, USDT: Δ ≥ 1.5% · объём ≥ $50.00K" in russian.text
+    assert "Белый список: 2 · чёрный список: 3\nСтратегии: Dumps" in russian.text
+    assert "<b>Последние сигналы</b> (Europe/Moscow)" in russian.text
+    assert "🔴 <b>S5USDT</b> Binance Фьючерсы -7.50% падение · 01-01 03:05:00" in russian.text
+
+
+async def test_status_stays_within_telegrams_limit(
+    bot: TelegramBot,
+    standin: TelegramStandIn,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    long_name = "<b>" + "x" * 70  # escaped, never markup
+    for _ in range(3):  # three accounts linked to one chat: three summaries
+        user = await world.user()
+        await _say(standin, 780, f"/start {await _code(world, user)}")
+        await _store_settings(
+            sessionmaker,
+            user,
+            UserSettings(
+                thresholds=[
+                    ThresholdGroup(name=f"{long_name}{i}", quote=f"Q{i}") for i in range(30)
+                ],
+                strategies=[Strategy(name=f"{'s' * 75}{i:03d}") for i in range(60)],
+            ),
+        )
+    reply = await _say(standin, 780, "/status")  # the stand-in refuses invalid or long HTML
+    assert reply.text is not None and visible_length(reply.text) <= 4096
+    assert reply.text.endswith("…")  # cut at a safe place
+    assert "… and 22 more groups" in reply.text and "&lt;b&gt;xxx" in reply.text
+    assert "+50" in reply.text  # strategies beyond the tenth are counted

@@ -7,7 +7,8 @@
   group only the chat's administrators may pause, resume, mute or unmute (``getChatMember``;
   an anonymous admin writing as the group counts); anyone may ask ``/status`` and ``/help``.
 * ``/status`` — which account the chat belongs to, paused or not, mutes, deliveries of the last
-  24 hours.
+  24 hours; what the account watches (threshold groups, list sizes, strategies) and the last
+  alerts this chat received, in the account's timezone (:mod:`wickwatch.notify.bot_status`).
 * ``/mute SYMBOL 1h`` — no alerts for a coin (``BTC``) or symbol (``BTCUSDT``) for ``30m``, ``1h``,
   ``2d`` (at most 30 days); ``/unmute SYMBOL``; ``/mute`` alone lists the mutes.
 * ``/help``.
@@ -38,7 +39,9 @@ from aiogram.types import BotCommand, Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from wickwatch.notify import bot_status
 from wickwatch.notify import repository as repo
+from wickwatch.notify.templates import TEXT_LIMIT, truncate_html
 from wickwatch.storage.models import Channel, User
 from wickwatch.storage.types import utcnow
 
@@ -53,7 +56,7 @@ COMMANDS = (
     ("start", "Link this chat: /start <code>"),
     ("stop", "Pause alerts in this chat"),
     ("resume", "Resume alerts in this chat"),
-    ("status", "What this chat receives"),
+    ("status", "What I watch, last alerts"),
     ("mute", "Mute a coin: /mute BTC 1h"),
     ("unmute", "Unmute a coin: /unmute BTC"),
     ("help", "How to use this bot"),
@@ -65,7 +68,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "<b>wickwatch</b> sends your spike alerts here.\n"
             "/start &lt;code&gt; — link this chat (get the code in wickwatch → Channels)\n"
             "/stop — pause alerts here, /resume — resume\n"
-            "/status — what this chat receives\n"
+            "/status — what I watch, last alerts\n"
             "/mute BTC 1h — mute a coin or symbol (30m, 2h, 1d), /unmute BTC"
         ),
         "linked": "✅ Linked to {account}. Alerts will arrive here. /help",
@@ -91,7 +94,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "<b>wickwatch</b> присылает сюда ваши сигналы.\n"
             "/start &lt;код&gt; — привязать чат (код — в wickwatch → Каналы)\n"
             "/stop — приостановить, /resume — возобновить\n"
-            "/status — что приходит в этот чат\n"
+            "/status — что я отслеживаю, последние сигналы\n"
             "/mute BTC 1h — заглушить монету или пару (30m, 2h, 1d), /unmute BTC"
         ),
         "linked": "✅ Чат привязан к {account}. Сигналы будут приходить сюда. /help",
@@ -280,7 +283,10 @@ class BotCommands:
                     )
                 ).all()
             )
+            lang = _lang(message)
             for channel in channels:
+                settings = await bot_status.user_settings(session, channel.user_id)
+                alerts = await bot_status.last_alerts(session, [channel.id])
                 counts = await repo.delivery_counts(
                     session, [channel.id], since=now - timedelta(days=1)
                 )
@@ -311,7 +317,11 @@ class BotCommands:
                         last=escape(last),
                     )
                 )
-        await self._reply(message, "\n\n".join(lines))
+                lines.append("\n".join(bot_status.rules_summary(settings, lang)))
+                lines.append(
+                    "\n".join(bot_status.last_alerts_summary(alerts, settings.timezone, lang))
+                )
+        await self._reply(message, truncate_html("\n\n".join(lines), TEXT_LIMIT))
 
     async def mute(self, message: Message, command: CommandObject) -> None:
         args = (command.args or "").split()
