@@ -11,6 +11,7 @@ import { API } from "../api/paths";
 import { emptyFeed, feedReducer, lastAlertId, type FeedAction, type FeedState } from "../live/feed";
 import { SeenSync } from "../live/seen";
 import { defaultStreamUrl, StreamClient, type StreamState } from "../live/stream";
+import { useI18n } from "../i18n";
 import { useAuth } from "./auth";
 import { notifyAlert, type NotifyPrefs, loadNotifyPrefs, saveNotifyPrefs } from "./notify";
 
@@ -55,6 +56,9 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   feedRef.current = feed;
   const prefsRef = useRef(prefs);
   prefsRef.current = prefs;
+  const { locale } = useI18n();
+  const localeRef = useRef(locale);
+  localeRef.current = locale;
 
   const fetchSince = useCallback(async (afterId: number | null) => {
     try {
@@ -90,7 +94,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       const alert = m.data as AlertPublic | undefined;
       if (!alert || typeof alert.id !== "number") return;
       queue.push(alert);
-      if (!feedRef.current.ids.has(alert.id)) notifyAlert(alert, prefsRef.current);
+      if (!feedRef.current.ids.has(alert.id)) notifyAlert(alert, prefsRef.current, localeRef.current);
       timer ??= setTimeout(() => {
         timer = null;
         const batch = queue;

@@ -1,7 +1,7 @@
 // Sound and desktop notifications for new live alerts (both off by default, per browser).
 
 import type { AlertPublic } from "../api/contract";
-import { exchangeMarketShort, formatDelta } from "../lib/format";
+import { exchangeMarketShort, formatDelta, formatPrice } from "../lib/format";
 
 export interface NotifyPrefs {
   sound: boolean;
@@ -54,12 +54,19 @@ export function playBlip(direction: "up" | "down"): void {
   }
 }
 
-export function notifyAlert(alert: AlertPublic, prefs: NotifyPrefs): void {
+/** The desktop notification's title in the UI language (`locale`: its BCP 47 tag): the move, or the price that left a band. */
+export function notificationTitle(alert: AlertPublic, locale: string): string {
+  const priceBand = alert.kind === "above_max" || alert.kind === "below_min";
+  return `${alert.symbol} ${priceBand ? `${alert.kind === "above_max" ? "↑" : "↓"} ${formatPrice(alert.price, locale)}` : formatDelta(alert.delta_pct, alert.direction, locale)}`;
+}
+
+/** Sound and desktop notification for a new live alert; the desktop one only while the tab is hidden. */
+export function notifyAlert(alert: AlertPublic, prefs: NotifyPrefs, locale: string): void {
   if (prefs.sound) playBlip(alert.direction);
   if (prefs.desktop && typeof Notification !== "undefined" && Notification.permission === "granted" && document.hidden) {
     try {
-      const n = new Notification(`${alert.symbol} ${formatDelta(alert.delta_pct, alert.direction, "en")}`, {
-        body: `${exchangeMarketShort(alert.exchange, alert.market)} · ${alert.rule}`,
+      const n = new Notification(notificationTitle(alert, locale), {
+        body: `${exchangeMarketShort(alert.exchange, alert.market)} · ${alert.strategy ?? alert.rule}`,
         tag: `wickwatch-${alert.symbol}`,
       });
       n.onclick = () => {
