@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useParams } from "react-router-dom";
 import { capabilities } from "../api/capabilities";
 import { api } from "../api/client";
@@ -21,9 +21,22 @@ export default function AlertPage() {
   const passed = (location.state as { alert?: AlertPublic } | null)?.alert;
   // the row the feed passed shows at once; the server's copy adds the deliveries
   const rest = useResource<AlertPublic>((signal) => api.get<AlertPublic>(`${API.alerts}/${alertId}`, { signal }), [alertId]);
-  const shown = rest.data ?? (passed && passed.id === alertId ? passed : undefined);
+  // opening the alert is seeing it: the browser delivery shows "seen" (the answer is the alert)
+  const [readCopy, setReadCopy] = useState<AlertPublic>();
+  useEffect(() => {
+    const controller = new AbortController();
+    api
+      .post<AlertPublic>(API.alertRead(alertId), undefined, { signal: controller.signal })
+      .then((read) => {
+        if (!controller.signal.aborted) setReadCopy(read);
+      })
+      .catch(() => undefined); // not found, or an old server: the page says so from the GET
+    return () => controller.abort();
+  }, [alertId]);
+  const shown = (readCopy?.id === alertId ? readCopy : undefined) ?? rest.data ?? (passed && passed.id === alertId ? passed : undefined);
   const alert = { ...rest, data: shown, missing: rest.missing && !shown, error: shown ? undefined : rest.error };
-  // ten minutes either side: 1-second candles while the server still has them, else 1-minute
+  // the server answers with the 1-second candles it stored around the spike (interval_s 1) while
+  // it keeps them, else with 1-minute history: ten minutes either side
   const candles = useResource<AlertCandles>((signal) => api.get<AlertCandles>(API.alertCandles(alertId), { signal, query: { before_min: 10, after_min: 10 } }), [alertId]);
 
   return (
@@ -32,7 +45,7 @@ export default function AlertPage() {
         <Link to="/live" className="btn btn-ghost btn-small">← {t("alert.back")}</Link>
       </div>
       <ResourceView resource={alert}>
-        {(a) => <AlertDetails alert={a} candles={candles.data} candlesMissing={candles.missing} candlesError={candles.error} reloadCandles={candles.reload} locale={locale} />}
+        {(a) => <AlertDetails key={a.id} alert={a} candles={candles.data} candlesMissing={candles.missing} candlesError={candles.error} reloadCandles={candles.reload} locale={locale} />}
       </ResourceView>
     </div>
   );
@@ -67,18 +80,46 @@ function Deliveries({ deliveries, locale }: { deliveries: DeliveryPublic[]; loca
 export const STORED_RETRY_MS = 30_000;
 /** The spike is marked only on a candle this close to it (live candles start when the page opens). */
 const MARK_WITHIN_S = 5;
+/** The stored 1-second window ends 30 s after the spike; asked again once it has (a little later). */
+export const WINDOW_DONE_MS = 35_000;
+/** An alert younger than this continues its stored 1-second candles with live ones. */
+export const FRESH_MS = 10 * 60_000;
+/** A fresh alert answered with 1-minute history is asked again after this once: its 1-second
+ * window is written a moment after the alert itself. */
+export const SECONDS_RETRY_MS = 2_000;
 
 function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadCandles, locale }: { alert: AlertPublic; candles?: AlertCandles; candlesMissing: boolean; candlesError: unknown; reloadCandles: () => void; locale: string }) {
   const { t } = useI18n();
-  // an alert seconds old has no stored candles yet: show the symbol's live 1-second candles meanwhile
+  const seconds = candles?.interval_s === 1 && candles.candles.length > 0;
+  const [fresh] = useState(() => Date.now() - a.ts_ms < FRESH_MS);
+  // nothing stored (the 1-minute history is written per minute): live 1-second candles meanwhile;
+  // a fresh alert's stored seconds go on live
   const storedEmpty = candlesMissing || (candles !== undefined && candles.candles.length === 0);
-  const live = useLiveCandles(`${a.exchange}_${a.market}`, a.symbol, storedEmpty);
-  const source = useMemo(() => alertChartSource(candles?.candles, live), [candles, live]);
+  const live = useLiveCandles(`${a.exchange}_${a.market}`, a.symbol, storedEmpty || (seconds && fresh));
+  const source = useMemo(() => {
+    if (seconds && candles) return { mode: "stored" as const, candles: fresh ? candles.candles.concat(live) : candles.candles };
+    return alertChartSource(candles?.candles, live);
+  }, [candles, live, seconds, fresh]);
   useEffect(() => {
     if (!storedEmpty || candlesMissing) return;
     const id = setInterval(reloadCandles, STORED_RETRY_MS);
     return () => clearInterval(id);
   }, [storedEmpty, candlesMissing, reloadCandles]);
+  // the stored window grows for 30 s after the spike: read it whole once it is complete
+  useEffect(() => {
+    if (!seconds) return;
+    const wait = a.ts_ms + WINDOW_DONE_MS - Date.now();
+    if (wait <= 0) return;
+    const id = setTimeout(reloadCandles, wait);
+    return () => clearTimeout(id);
+  }, [seconds, a.ts_ms, reloadCandles]);
+  const retried = useRef(false);
+  useEffect(() => {
+    if (seconds || !fresh || !candles || candles.candles.length === 0 || retried.current) return;
+    retried.current = true;
+    const id = setTimeout(reloadCandles, SECONDS_RETRY_MS);
+    return () => clearTimeout(id);
+  }, [seconds, fresh, candles, reloadCandles]);
   const bars = useMemo(() => toBars(source.candles), [source]);
   const volume = useMemo(() => toVolume(source.candles), [source]);
   const markers = useMemo(() => {
@@ -100,6 +141,12 @@ function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadC
         <div><dt>{t("alert.window")}</dt><dd>{t("alert.windowS", { count: a.window_s })}</dd></div>
         <div><dt>{t("alert.rule")}</dt><dd>{a.strategy ?? a.rule}</dd></div>
         {a.series_count > 1 && <div><dt>{t("alert.series")}</dt><dd>{a.series_count}</dd></div>}
+        {a.seen !== undefined && (
+          <div>
+            <dt>{t("alert.seen")}</dt>
+            <dd data-testid="alert-seen" className={a.seen ? "mono" : "muted"}>{a.seen ? formatDateTime(a.read_at, locale) : t("alert.notSeen")}</dd>
+          </div>
+        )}
       </dl>
       <p>
         <Link to={`/markets/${a.exchange}_${a.market}/${encodeURIComponent(a.symbol)}`} data-testid="live-chart-link">{t("alert.liveChart")} →</Link>
@@ -107,9 +154,16 @@ function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadC
         <a href={chartLink(a.exchange, a.market, a.symbol, a.base, a.quote)} target="_blank" rel="noopener noreferrer">{t("alert.onExchange", { exchange: exchangeName(a.exchange) })} ↗</a>
       </p>
       <section className="panel" data-testid="alert-chart">
-        <h2>{t("alert.chart")}</h2>
+        <h2>{source.mode === "stored" && !seconds ? t("alert.chartMinutes") : t("alert.chart")}</h2>
         {source.mode === "stored" ? (
-          <CandleChart bars={bars} volume={volume} markers={markers} priceLine={priceLine} seconds={(candles?.interval_s ?? 1) < 60} />
+          <>
+            {seconds ? (
+              <p className="muted small" data-testid="alert-chart-seconds">{fresh ? t("alert.chartSecondsLive") : t("alert.chartSeconds")}</p>
+            ) : fresh ? null : (
+              <p className="muted small" data-testid="alert-chart-minutes">{t("alert.chartMinutesWhy")}</p>
+            )}
+            <CandleChart bars={bars} volume={volume} markers={markers} priceLine={priceLine} seconds={seconds} />
+          </>
         ) : source.mode === "live" ? (
           <>
             <p className="muted small" data-testid="alert-chart-live">{t("alert.chartLive")}</p>
