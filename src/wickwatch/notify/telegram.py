@@ -110,8 +110,8 @@ class TelegramNotifier(Notifier):
         self.timeout_s = timeout_s
         self._session: AiohttpSession | None = None
         self._bots: dict[str, Bot] = {}
-        #: Bot id → when (``time.monotonic()``) this process may start its next request.
-        self._bot_next: dict[str, float] = {}
+        #: Bot id → (its turn, when this process may start its next request, ``monotonic``).
+        self._bot_gates: dict[str, tuple[asyncio.Lock, list[float]]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -159,17 +159,21 @@ class TelegramNotifier(Notifier):
         )
 
     async def pace_bot(self, token: str) -> None:
-        """Wait until this process may start another request of this bot: requests leave at
-        least ``BOT_INTERVAL_S`` apart, in the order they asked (each takes the next free moment
-        before it waits, so nothing can overtake it)."""
+        """Wait until this process may start another request of this bot: one at a time, each
+        ``BOT_INTERVAL_S`` after the previous one was let go (measured when it was, so a stalled
+        event loop delays the next request instead of letting several out together)."""
         key = bot_id(token)
-        now = time.monotonic()
-        start = max(now, self._bot_next.get(key, 0.0))
-        if len(self._bot_next) >= _MAX_BOTS and key not in self._bot_next:
-            self._bot_next = {k: t for k, t in self._bot_next.items() if t > now}
-        self._bot_next[key] = start + BOT_INTERVAL_S
-        if start > now:
-            await asyncio.sleep(start - now)
+        gate = self._bot_gates.get(key)
+        if gate is None:
+            if len(self._bot_gates) >= _MAX_BOTS:
+                self._bot_gates = {k: g for k, g in self._bot_gates.items() if g[0].locked()}
+            gate = self._bot_gates[key] = (asyncio.Lock(), [0.0])
+        lock, next_at = gate
+        async with lock:
+            wait = next_at[0] - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            next_at[0] = time.monotonic() + BOT_INTERVAL_S
 
     async def send(self, delivery: Delivery, alert: AlertLike, rendered: Rendered) -> SendResult:
         from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
