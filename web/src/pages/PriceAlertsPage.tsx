@@ -11,23 +11,25 @@ import { aggregateBars, movingAverage, toBars } from "../lib/chartData";
 import { exchangeMarketShort, formatDateTime, formatPrice } from "../lib/format";
 import { useResource } from "../lib/useResource";
 
-/** Timeframe → bucket seconds and how much 1-minute history to read for it. */
+/** Timeframe (the server's `tf`: it aggregates the stored minutes) → bucket seconds and how much history to show. */
 const TIMEFRAMES = {
   "1m": { seconds: 60, hours: 6 },
   "5m": { seconds: 300, hours: 24 },
   "15m": { seconds: 900, hours: 72 },
   "1h": { seconds: 3600, hours: 24 * 7 },
+  "4h": { seconds: 14_400, hours: 24 * 30 },
+  "1d": { seconds: 86_400, hours: 24 * 365 },
 } as const;
 type Timeframe = keyof typeof TIMEFRAMES;
 const PAGE = 1000;
-const MAX_PAGES = 12;
+const MAX_PAGES = 5;
 
-/** 1-minute candles of a price alert's symbol since `fromMs`, newest pages first. */
-async function loadHistory(id: number, fromMs: number, signal: AbortSignal): Promise<CandlePublic[]> {
+/** Candles of `tf` of a price alert's symbol since `fromMs` (pages come newest first). */
+async function loadHistory(id: number, tf: Timeframe, fromMs: number, signal: AbortSignal): Promise<CandlePublic[]> {
   const out: CandlePublic[] = [];
   let cursor: string | null | undefined = undefined;
   for (let i = 0; i < MAX_PAGES; i++) {
-    const page: CandleSeries = await api.get<CandleSeries>(PRICE_ALERTS.history(id), { signal, query: { from_ms: fromMs, limit: PAGE, cursor } });
+    const page: CandleSeries = await api.get<CandleSeries>(PRICE_ALERTS.history(id), { signal, query: { tf, from_ms: fromMs, limit: PAGE, cursor } });
     out.push(...page.candles);
     cursor = page.next_cursor;
     if (!cursor) break;
@@ -164,21 +166,30 @@ function PriceAlertForm({ initial, onDone }: { initial: PriceAlertPublic | null;
   );
 }
 
+/** The file name of a `Content-Disposition: attachment; filename="…"` header. */
+function csvName(disposition: string | null): string | null {
+  const m = disposition ? /filename="?([^";]+)"?/i.exec(disposition) : null;
+  return m ? m[1]! : null;
+}
+
 function History({ alert }: { alert: PriceAlertPublic }) {
   const { t } = useI18n();
   const [tf, setTf] = useState<Timeframe>("5m");
   const [ma, setMa] = useState(20);
   const [note, setNote] = useState<string | null>(null);
-  const history = useResource<CandlePublic[]>((signal) => loadHistory(alert.id, Date.now() - TIMEFRAMES[tf].hours * 3_600_000, signal), [alert.id, tf]);
+  // the range shown, from when the timeframe was chosen (the CSV exports the same candles)
+  const fromMs = useMemo(() => Date.now() - TIMEFRAMES[tf].hours * 3_600_000, [tf]);
+  const history = useResource<CandlePublic[]>((signal) => loadHistory(alert.id, tf, fromMs, signal), [alert.id, tf, fromMs]);
+  // a server that ignores `tf` sends minutes: bucket them here (a no-op for aggregated candles)
   const bars = useMemo(() => aggregateBars(toBars(history.data ?? []), TIMEFRAMES[tf].seconds), [history.data, tf]);
   async function exportCsv() {
     setNote(null);
     try {
-      const response = await api.get<Response>(PRICE_ALERTS.csv(alert.id), { raw: true, headers: { Accept: "text/csv" } });
+      const response = await api.get<Response>(PRICE_ALERTS.csv(alert.id), { raw: true, headers: { Accept: "text/csv" }, query: { tf, from_ms: fromMs } });
       const url = URL.createObjectURL(await response.blob());
       const a = document.createElement("a");
       a.href = url;
-      a.download = `${alert.symbol}-${alert.exchange}_${alert.market}-1m.csv`;
+      a.download = csvName(response.headers.get("Content-Disposition")) ?? `${alert.exchange}-${alert.market}-${alert.symbol}-${tf}.csv`;
       a.click();
       URL.revokeObjectURL(url);
     } catch (err) {
@@ -190,15 +201,15 @@ function History({ alert }: { alert: PriceAlertPublic }) {
     return bars.flatMap((b, i) => (avg[i] === null ? [] : [{ time: b.time, value: avg[i]! }]));
   }, [bars, ma]);
   return (
-    <section className="panel">
+    <section className="panel" data-testid="price-history">
       <div className="page-head">
         <h2>{alert.coin} · {t("price.history")}</h2>
         <div className="seg">
           {(Object.keys(TIMEFRAMES) as Timeframe[]).map((x) => (
-            <button key={x} type="button" className={tf === x ? "seg-on" : ""} onClick={() => setTf(x)}>{x}</button>
+            <button key={x} type="button" className={tf === x ? "seg-on" : ""} aria-pressed={tf === x} onClick={() => setTf(x)} data-testid={`tf-${x}`}>{x}</button>
           ))}
         </div>
-        <label className="inline">{t("price.ma")}<input type="number" className="num" min={2} max={200} value={ma} onChange={(e) => setMa(Math.max(2, Math.min(200, Number(e.target.value) || 20)))} /></label>
+        <label className="inline">{t("price.ma")}<input type="number" className="num" min={2} max={200} value={ma} data-testid="price-ma" onChange={(e) => setMa(Math.max(2, Math.min(200, Number(e.target.value) || 20)))} /></label>
         <div className="spacer" />
         <button type="button" className="btn btn-small" onClick={() => void exportCsv()} data-testid="price-csv">{t("price.exportCsv")}</button>
       </div>

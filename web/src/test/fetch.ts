@@ -8,7 +8,8 @@ export interface Call {
   body: unknown;
 }
 
-type Reply = { status?: number; body?: unknown; headers?: Record<string, string> };
+/** `body` is sent as JSON; `text` as it is (CSV downloads). */
+type Reply = { status?: number; body?: unknown; text?: string; headers?: Record<string, string> };
 type Handler = (call: Call) => Reply | Promise<Reply>;
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
@@ -25,7 +26,8 @@ export function mockFetch(routes: Record<string, Handler | Reply>) {
     const route = routes[`${call.method} ${call.path}`];
     const reply = route === undefined ? json(404, { error: { code: "http_404", message: "Not Found", details: null } }) : typeof route === "function" ? await route(call) : route;
     const status = reply.status ?? 200;
-    return new Response(status === 204 ? null : JSON.stringify(reply.body ?? null), { status, headers: { "Content-Type": "application/json", ...reply.headers } });
+    const payload = status === 204 ? null : reply.text !== undefined ? reply.text : JSON.stringify(reply.body ?? null);
+    return new Response(payload, { status, headers: { "Content-Type": "application/json", ...reply.headers } });
   });
   vi.stubGlobal("fetch", fn);
   return { calls, fn, sent: (method: string, path: string) => calls.filter((c) => c.method === method && c.path === path) };
