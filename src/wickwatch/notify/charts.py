@@ -1,4 +1,4 @@
-"""Spike charts: a PNG of our own stored 1-minute candles around a spike, for any exchange.
+"""Spike charts: a PNG of our own stored candles around a spike, for any exchange.
 
 The dispatcher asks for a chart when an alert's threshold group has "chart on"
 (:data:`wickwatch.notify.dispatcher.ChartSource`); Telegram sends it as a photo with the message
@@ -12,10 +12,13 @@ spike — keyed by ``(exchange, market, symbol, ts_ms)`` — and shared:
   wins and both send the same bytes from then on).
 
 Drawing (matplotlib, Agg canvas, no display, no pyplot state) runs on one worker thread, off the
-event loop. The candles come from ``price_history_1m`` (up to an hour before the spike and a few
-minutes after it, when they exist yet); the spike itself is marked at its price and time, and the
-title names the symbol, direction, move and price. Without at least two stored candles there is no
-chart (None): the alert goes out as a text message.
+event loop. The candles are the 1-second candles the collector stored around the spike
+(``spike_candles_1s``: the minute before it — and the seconds after it that have closed — when
+the chart is drawn) when its own second is among them, else the 1-minute history
+``price_history_1m`` (up to an hour before the spike and a few minutes after it, when they exist
+yet); the spike itself is marked at its price and time, and the title names the symbol, direction,
+move, price and candle length. Without at least two stored candles there is no chart (None): the
+alert goes out as a text message.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from wickwatch.alerts.repository import AlertRepository
+from wickwatch.alerts.schemas import SPIKE_WINDOW_AFTER_MS, SPIKE_WINDOW_BEFORE_MS
 from wickwatch.markets.repository import MarketRepository
 from wickwatch.storage.models import SpikeChart
 from wickwatch.storage.types import utcnow
@@ -44,6 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SECOND_MS = 1000
 MINUTE_MS = 60_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Stored charts older than this are deleted (alerts are delivered within minutes, retries
@@ -79,7 +85,7 @@ def spike_key(spike: SpikeLike) -> SpikeKey:
 
 @dataclass(frozen=True, slots=True)
 class Bar:
-    """One 1-minute candle as plain floats, ready to draw."""
+    """One candle (1-second or 1-minute) as plain floats, ready to draw."""
 
     ts_ms: int
     open: float
@@ -97,6 +103,7 @@ class ChartSpec:
     spike_ts_ms: int
     spike_price: float
     up: bool
+    interval_ms: int = MINUTE_MS  #: length of a bar
 
 
 def _price_text(value: float) -> str:
@@ -107,17 +114,22 @@ def _price_text(value: float) -> str:
     return f"{value:.8g}"
 
 
-def chart_spec(spike: SpikeLike, bars: Sequence[Bar]) -> ChartSpec:
+def chart_spec(spike: SpikeLike, bars: Sequence[Bar], interval_ms: int = MINUTE_MS) -> ChartSpec:
     up = spike.direction.lower() in ("up", "pump", "long")
     price = float(spike.price)
     when = datetime.fromtimestamp(spike.ts_ms / 1000, UTC)
     title = (
         f"{spike.symbol}  {spike.exchange} {spike.market}  "
         f"{'UP' if up else 'DOWN'} {spike.delta_pct:+.2f}%  at {_price_text(price)}  "
-        f"{when:%Y-%m-%d %H:%M:%S} UTC"
+        f"{when:%Y-%m-%d %H:%M:%S} UTC  ({'1s' if interval_ms < MINUTE_MS else '1m'} candles)"
     )
     return ChartSpec(
-        title=title, bars=tuple(bars), spike_ts_ms=int(spike.ts_ms), spike_price=price, up=up
+        title=title,
+        bars=tuple(bars),
+        spike_ts_ms=int(spike.ts_ms),
+        spike_price=price,
+        up=up,
+        interval_ms=interval_ms,
     )
 
 
@@ -136,19 +148,22 @@ def draw_png(spec: ChartSpec, *, width_px: int = 960, height_px: int = 540) -> b
     def x_of(ts_ms: int) -> float:  # minutes since the epoch
         return ts_ms / MINUTE_MS
 
-    def clock(x: float, _position: object) -> str:
-        return f"{datetime.fromtimestamp(x * 60, UTC):%H:%M}"
+    clock_format = "%H:%M:%S" if spec.interval_ms < MINUTE_MS else "%H:%M"
 
-    minute = 1.0
+    def clock(x: float, _position: object) -> str:
+        return f"{datetime.fromtimestamp(x * 60, UTC):{clock_format}}"
+
+    width = spec.interval_ms / MINUTE_MS  # of a bar, in minutes
     green, red = "#16a34a", "#dc2626"
     for bar in spec.bars:
-        x = x_of(bar.ts_ms) + minute / 2  # the candle's middle
+        x = x_of(bar.ts_ms) + width / 2  # the candle's middle
         colour = green if bar.close >= bar.open else red
         axes.vlines(x, bar.low, bar.high, color=colour, linewidth=1)
         bottom = min(bar.open, bar.close)
         height = abs(bar.close - bar.open) or (bar.high - bar.low) * 0.02 or bar.close * 1e-6
-        axes.bar(x, height, width=minute * 0.7, bottom=bottom, color=colour, edgecolor=colour)
-    spike_x = x_of(spec.spike_ts_ms)
+        axes.bar(x, height, width=width * 0.7, bottom=bottom, color=colour, edgecolor=colour)
+    # the spike's time; on 1-second bars the middle of its own second (its bar)
+    spike_x = x_of(spec.spike_ts_ms) + (width / 2 if spec.interval_ms < MINUTE_MS else 0.0)
     marker = green if spec.up else red
     axes.axvline(spike_x, color=marker, linestyle="--", linewidth=1, alpha=0.7)
     axes.plot(
@@ -229,19 +244,39 @@ class SpikeCharts:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
 
+    async def bars(self, spike: SpikeLike) -> tuple[list[Bar], int]:
+        """The candles to draw and their length (ms): the stored 1-second window of the spike
+        when its own second is in it, else the 1-minute history around it."""
+        async with self.sessionmaker() as session:
+            return await self._bars(session, spike_key(spike))
+
+    async def _bars(self, session: AsyncSession, key: SpikeKey) -> tuple[list[Bar], int]:
+        exchange, market, symbol, ts_ms = key
+        seconds = await AlertRepository(session).spike_candles(
+            exchange,
+            market,
+            symbol,
+            from_ms=ts_ms - SPIKE_WINDOW_BEFORE_MS,
+            to_ms=ts_ms + SPIKE_WINDOW_AFTER_MS,
+        )
+        if len(seconds) >= 2 and any(c.ts_ms == ts_ms for c in seconds):
+            return [_bar(c) for c in seconds], SECOND_MS
+        start = ts_ms - ts_ms % MINUTE_MS
+        minutes = await MarketRepository(session).candles(
+            exchange,
+            market,
+            symbol,
+            from_ms=start - self.before_min * MINUTE_MS,
+            to_ms=start + (self.after_min + 1) * MINUTE_MS,
+            limit=self.before_min + self.after_min + 2,
+        )
+        return [_bar(c) for c in minutes], MINUTE_MS
+
     async def _produce(self, spike: SpikeLike, key: SpikeKey) -> bytes | None:
         exchange, market, symbol, ts_ms = key
         async with self.sessionmaker() as session:
-            start = ts_ms - ts_ms % MINUTE_MS
-            candles = await MarketRepository(session).candles(
-                exchange,
-                market,
-                symbol,
-                from_ms=start - self.before_min * MINUTE_MS,
-                to_ms=start + (self.after_min + 1) * MINUTE_MS,
-                limit=self.before_min + self.after_min + 2,
-            )
-            if len(candles) >= 2 and self.store:  # drawn by another dispatcher already?
+            bars, interval_ms = await self._bars(session, key)
+            if len(bars) >= 2 and self.store:  # drawn by another dispatcher already?
                 stored = await session.scalar(
                     select(SpikeChart.png).where(
                         SpikeChart.exchange == exchange,
@@ -252,15 +287,11 @@ class SpikeCharts:
                 )
                 if stored is not None:
                     return bytes(stored)
-            bars = [
-                Bar(int(c.ts_ms), float(c.open), float(c.high), float(c.low), float(c.close))
-                for c in candles
-            ]
         if len(bars) < 2:
             log.debug("no chart for %s %s %s at %d: no stored history", *key)
             return None
         png = await asyncio.get_running_loop().run_in_executor(
-            self._worker(), draw_png, chart_spec(spike, bars)
+            self._worker(), draw_png, chart_spec(spike, bars, interval_ms)
         )
         self.drawn += 1
         if self.store:
@@ -299,3 +330,20 @@ class SpikeCharts:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+class _Candle(Protocol):
+    @property
+    def ts_ms(self) -> int: ...
+    @property
+    def open(self) -> Decimal: ...
+    @property
+    def high(self) -> Decimal: ...
+    @property
+    def low(self) -> Decimal: ...
+    @property
+    def close(self) -> Decimal: ...
+
+
+def _bar(c: _Candle) -> Bar:
+    return Bar(int(c.ts_ms), float(c.open), float(c.high), float(c.low), float(c.close))
