@@ -62,7 +62,7 @@ function StrategyCard({
   const setCond = (i: number, c: Condition) => onChange({ ...s, conditions: conditions.map((x, j) => (j === i ? c : x)) });
   const generalError = errors[""] ?? errors.conditions ?? errors.name;
   return (
-    <div className="card">
+    <div className="card" data-testid="strategy">
       <div className="row-wrap">
         <Check checked={s.enabled} onChange={(v) => onChange({ ...s, enabled: v })} />
         <input type="text" className="name" maxLength={80} value={s.name} onChange={(e) => onChange({ ...s, name: e.target.value })} aria-label={t("settings.name")} />
@@ -83,7 +83,7 @@ function StrategyCard({
       <FieldError text={generalError} />
       <h4>{t("settings.conditions")}</h4>
       {conditions.map((c, i) => (
-        <div key={i} className="row-wrap cond">
+        <div key={i} className="row-wrap cond" data-testid="condition">
           <select value={c.type} onChange={(e) => setCond(i, newCondition(e.target.value as ConditionType))}>
             {CONDITION_TYPES.map((ct) => <option key={ct} value={ct}>{t(`condition.${ct}`)}</option>)}
           </select>
