@@ -9,12 +9,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.roles.kit import role_settings
+from tests.roles.kit import add_user, role_settings, spike_rules
+from wickwatch.alerts.repository import AlertRepository
+from wickwatch.alerts.service import AlertService
 from wickwatch.detection import QuoteRates, SymbolResolver
 from wickwatch.market.types import Candle
+from wickwatch.markets.repository import MarketRepository
 from wickwatch.roles.collector import Collector
 from wickwatch.roles.spikes import SpikeWriter
-from wickwatch.storage.models import MarketSpike, SpikeCandle1s
+from wickwatch.storage.models import Alert, MarketSpike, SpikeCandle1s, User
+from wickwatch.storage.types import utcnow
 
 T0 = 1_767_225_600_000
 DAY_MS = 86_400_000
@@ -264,3 +268,40 @@ async def test_window_candles_are_purged_with_the_market_spikes(
     assert await spikes.flush(30.0)
     await spikes.purge()
     assert [r.symbol for r in await stored_seconds(sessionmaker)] == ["D6USDT"]
+
+
+async def test_alerts_below_the_floor_get_their_window_once_for_every_user(
+    database_url: str, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    # the market-spike floor is far above these users' rules: their alerts still get charts
+    settings = role_settings(database_url, tmp_path, spike_floor_pct=5.0)
+    collector = Collector(settings, sessionmaker, None, markets=[])
+    users = [await add_user(sessionmaker, f"u{i}@example.com") for i in range(2)]
+    for uid in users:
+        collector.detector.update_user(uid, spike_rules())
+    start = T0 - 70_000
+    for t in range(start, T0, 1000):  # a quiet minute and more
+        collector._handle([candle(ts_ms=t, h=100.01, low=99.99), candle("ETHUSDT", t)])
+    collector._handle([candle(ts_ms=T0, h=102.0, c=101.0)])  # 2 %: both users' rules
+    for t in range(T0 + 1000, T0 + 32_000, 1000):
+        collector._handle([candle(ts_ms=t, o=101.0, h=101.0, low=101.0, c=101.0)])
+        collector.spike_writer.advance(lambda _e, _m, t=t: t + 1000)
+    assert collector.spike_writer.open_windows == 0
+    assert await collector.alert_writer.flush(30.0)
+    assert await collector.spike_writer.flush(30.0)
+
+    assert await stored(sessionmaker) == []  # below the floor: no market spike
+    rows = await stored_seconds(sessionmaker)
+    assert [(r.symbol, r.ts_ms) for r in rows] == [
+        ("BTCUSDT", t) for t in range(T0 - 59_000, T0 + 30_001, 1000)
+    ]  # one copy of the window, of the spiking symbol only
+    async with sessionmaker() as session:
+        alerts = (await session.scalars(select(Alert).order_by(Alert.user_id))).all()
+        assert [(a.user_id, a.ts_ms) for a in alerts] == [(uid, T0) for uid in users]
+        service = AlertService(AlertRepository(session), MarketRepository(session), utcnow())
+        for alert in alerts:
+            user = await session.get(User, alert.user_id)
+            assert user is not None
+            chart = await service.candles(user, alert.id, 30, 30)
+            assert chart.interval_s == 1
+            assert [c.t for c in chart.candles] == [r.ts_ms for r in rows]

@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.alerts.events import WATCH, candle_event, candle_key
 from wickwatch.bus import CANDLES, Bus, BusError
 from wickwatch.config import Settings
-from wickwatch.detection import Detector, LatestPrices, PriceBandMonitor
+from wickwatch.detection import AlertDraft, Detector, LatestPrices, PriceBandMonitor
 from wickwatch.market.candles import CandleBuilder, Gap, MinuteAggregator
 from wickwatch.market.connectors import (
     CONNECTORS,
@@ -66,7 +66,7 @@ from wickwatch.roles.persist import (
     StatsWriter,
     WriterItem,
 )
-from wickwatch.roles.pricebands import BandState, PriceBandSync
+from wickwatch.roles.pricebands import BandState, PriceBandDraft, PriceBandSync
 from wickwatch.roles.spikes import SpikeWriter
 from wickwatch.roles.usersync import SettingsSync
 
@@ -393,9 +393,20 @@ class Collector:
                 feed.status.add_candles(count)
         if drafts:
             capture = self.spike_writer.capture
-            for d in drafts:
-                if not isinstance(d, BandState):  # every alert: spikes and band crossings
+            last: AlertDraft | PriceBandDraft | None = None
+            for d in drafts:  # every alert: spikes and band crossings
+                if isinstance(d, BandState):
+                    continue
+                # many users' alerts of one spike come one after another: one capture
+                if (
+                    last is None
+                    or d.symbol is not last.symbol
+                    or d.ts_ms != last.ts_ms
+                    or d.exchange is not last.exchange
+                    or d.market is not last.market
+                ):
                     capture(d.exchange, d.market, d.symbol, d.ts_ms)
+                last = d
             self.alert_writer.put(drafts)
         elif self.history.pending:
             self.alert_writer.wake()
