@@ -138,6 +138,11 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     return () => clearInterval(id);
   }, [user, history, streamState, fetchSince]);
 
+  const markSeen = useCallback<Live["markSeen"]>(({ upToId, ids }) => {
+    if (upToId !== undefined) seenRef.current?.readUpTo(upToId);
+    if (ids?.length) seenRef.current?.read(ids);
+  }, []);
+
   const setPrefs = useCallback((p: NotifyPrefs) => {
     setPrefsState(p);
     saveNotifyPrefs(p);
@@ -149,15 +154,12 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       streamState,
       nextRetryAt,
       history,
-      markSeen: ({ upToId, ids }) => {
-        if (upToId !== undefined) seenRef.current?.readUpTo(upToId);
-        if (ids?.length) seenRef.current?.read(ids);
-      },
+      markSeen,
       clear: () => dispatch({ type: "clear" }),
       prefs,
       setPrefs,
     }),
-    [feed, streamState, nextRetryAt, history, prefs, setPrefs],
+    [feed, streamState, nextRetryAt, history, markSeen, prefs, setPrefs],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
