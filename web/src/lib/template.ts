@@ -5,8 +5,9 @@
 // renderings; template.test.ts checks these functions against them.
 //
 // tzAbbr.json: the tz database's zone abbreviations (Python's `%Z`) by zone and UTC offset in
-// minutes, for the zones that have named ones (others are shown as `+04`, `+0545`); made with
-// zoneinfo over 2024–2028.
+// minutes, for the zones that have named ones (others are shown as `+04`, `+0545`). Made with
+// Python's zoneinfo: for every zone of available_timezones(), every 5th day of 2024–2028,
+// {utcoffset in minutes: tzname()} without the numeric names.
 
 import detection from "../api/detection.json";
 import type { AlertPublic } from "../api/contract";
@@ -221,7 +222,7 @@ export function usableTemplate(template: string, lang: MessageLang = "en"): stri
   if (template) {
     try {
       const fields = parseTemplate(template).filter((p): p is { field: string } => "field" in p);
-      if (fields.every((f) => PLACEHOLDERS.includes(f.field.split(/[:!]/)[0]!) && !/[.[]/.test(f.field))) return template;
+      if (fields.every((f) => PLACEHOLDERS.includes(f.field.split(/[:!]/)[0]!))) return template;
     } catch {
       /* malformed: the built-in message */
     }
