@@ -101,6 +101,7 @@ it("marks everything up to the newest alert read once the feed is looked at, and
   expect(rowStates()).toEqual(["false", "false", "false", "true"]);
   expect(pill()).toBe("3");
   expect(document.title).toBe("(3) wickwatch");
+  expect(screen.getByTestId("mark-all-seen").textContent).toBe("Mark all read (3)");
 
   await wait(SEEN_DELAY_MS - 10);
   expect(s.reads()).toEqual([]); // asks are merged for a moment
@@ -162,6 +163,12 @@ it("with filters, marks only the rows on screen one by one; what the filters hid
   expect(s.reads().sort()).toEqual(["10", "11"]);
   expect(rowStates()).toEqual(["true", "true"]);
   expect(pill()).toBe("4");
+  // the trader marks the rest read too
+  fireEvent.click(screen.getByTestId("mark-all-seen"));
+  await wait(SEEN_DELAY_MS);
+  expect(s.reads().at(-1)).toBe("all<=11");
+  expect(pill()).toBeNull();
+  expect(screen.queryByTestId("mark-all-seen")).toBeNull();
 });
 
 it("scrolled down to older alerts, marks the rows on screen, not the new ones above", async () => {

@@ -8,7 +8,7 @@ import { FeedFiltersBar } from "../components/FeedFilters";
 import { Unavailable } from "../components/States";
 import { useI18n } from "../i18n";
 import { useAttention } from "../lib/useAttention";
-import { filterAlerts, filtersActive, filtersFromQuery, filtersToQuery, seenOnScreen, type FeedFilters } from "../live/feed";
+import { filterAlerts, filtersActive, filtersFromQuery, filtersToQuery, lastAlertId, seenOnScreen, type FeedFilters } from "../live/feed";
 
 export function LivePage() {
   const { t, locale } = useI18n();
@@ -41,6 +41,11 @@ export function LivePage() {
   useEffect(() => {
     if (seenRef.current) markSeen(seenRef.current);
   }, [seenKey, markSeen]);
+  // everything, including what the filters hide
+  const markAllSeen = () => {
+    const newest = lastAlertId(live.feed);
+    if (newest !== null) markSeen({ upToId: newest });
+  };
   useEffect(() => {
     const id = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(id);
@@ -72,6 +77,11 @@ export function LivePage() {
           {t("live.count", { count: visible.length, total })}
         </span>
         <div className="spacer" />
+        {live.feed.unseen > 0 && (
+          <button type="button" className="btn btn-ghost btn-small" onClick={() => markAllSeen()} data-testid="mark-all-seen">
+            {t("live.markAllSeen", { count: live.feed.unseen })}
+          </button>
+        )}
         <label className="toggle">
           <input type="checkbox" checked={live.prefs.sound} onChange={() => live.setPrefs({ ...live.prefs, sound: !live.prefs.sound })} />
           {t("live.sound")}
