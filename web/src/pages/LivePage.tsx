@@ -33,7 +33,8 @@ export function LivePage() {
   const attentive = useAttention();
   const rows = virtualizer.getVirtualItems(); // also computes virtualizer.range (the rows on screen, without overscan)
   const atTop = (virtualizer.scrollOffset ?? 0) < ROW_HEIGHT;
-  const seen = attentive ? seenOnScreen(live.feed, visible, filtersActive(filters), atTop, virtualizer.range) : null;
+  const filtered = filtersActive(filters);
+  const seen = attentive ? seenOnScreen(live.feed, visible, filtered, atTop, virtualizer.range) : null;
   const seenKey = seen === null ? "" : "upToId" in seen ? `<=${seen.upToId}` : seen.ids.join(",");
   const { markSeen } = live;
   const seenRef = useRef(seen);
@@ -77,7 +78,8 @@ export function LivePage() {
           {t("live.count", { count: visible.length, total })}
         </span>
         <div className="spacer" />
-        {live.feed.unseen > 0 && (
+        {/* not while the whole feed is marked read by itself (it would flicker with every new alert) */}
+        {live.feed.unseen > 0 && !(attentive && atTop && !filtered) && (
           <button type="button" className="btn btn-ghost btn-small" onClick={() => markAllSeen()} data-testid="mark-all-seen">
             {t("live.markAllSeen", { count: live.feed.unseen })}
           </button>
