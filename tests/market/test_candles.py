@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wickwatch.market.candles import _U as BUILDER_U
 from wickwatch.market.candles import (
     CandleBuilder,
     Gap,
@@ -593,11 +594,36 @@ def test_exact_sum_gives_the_same_sum_whatever_the_hint(seed: int) -> None:
             total += float(v)
         want = exact_sum(total, n)
         assert Decimal(repr(want)) == sum(map(Decimal, values))
+        unhinted = exact_sum_hinted(total, n, -1)
         for hint in range(-1, 22):
             got, digits = exact_sum_hinted(total, n, hint)
             assert got == want
+            assert (got, digits) == unhinted
             exponent = Decimal(repr(got)).normalize().as_tuple().exponent
             assert digits == -1 or (isinstance(exponent, int) and exponent >= -digits)
+
+
+def test_exact_sum_hint_at_the_edges() -> None:
+    """The hinted shortcut (no logarithm, rounding inlined) against the search: sums whose
+    last digit is 5 (one digit fewer is a tie), sums at the float-integer limit, and error
+    bounds right at a power of ten (where the shortcut must leave it to the logarithm)."""
+    rnd = random.Random(11)
+    cases: list[tuple[float, int]] = []
+    for d in range(1, 12):
+        for _ in range(200):
+            m = rnd.randrange(1, 10**9) * 10 + 5  # ends in 5
+            cases.append((m / 10**d, rnd.randrange(1, 500)))
+            cases.append((rnd.randrange(1, 10**9) / 10**d, rnd.randrange(1, 500)))
+    cases += [(2.0**52 / 10**d + 0.5, 3) for d in range(1, 6)]
+    for d in range(1, 15):
+        for n in (1, 7, 60, 997):
+            edge = 10.0**-d / (2 * (n + 3) * BUILDER_U)  # total whose 2 * bound is 10**-d
+            for f in (1 - 2e-9, 1 - 1e-9, 1 - 5e-10, 1.0, 1 + 5e-10, 1 + 1e-9):
+                cases.append((edge * f, n))
+    for total, n in cases:
+        unhinted = exact_sum_hinted(total, n, -1)
+        for hint in range(0, 16):
+            assert exact_sum_hinted(total, n, hint) == unhinted, (total, n, hint)
 
 
 def test_exact_sum_of_non_decimal_terms_stays_within_float_error() -> None:
