@@ -40,6 +40,9 @@ import msgspec
 import orjson
 
 from wickwatch.market.candles import CandleBuilder, MinuteAggregator
+from wickwatch.market.connectors._tracks import Track
+from wickwatch.market.connectors.binance import BinanceFutures
+from wickwatch.market.connectors.feed import Feed
 from wickwatch.market.recording import open_recording
 from wickwatch.market.types import BUY, Trade
 from wickwatch.market.venues import binance
@@ -128,6 +131,20 @@ def cases(frames: list[tuple[int, str]]) -> dict[str, Callable[[], object]]:
                 add_frame(trades)
         b.flush()
 
+    def run_live() -> None:
+        # What a live Binance connection runs per frame: the feed as the parser's sink
+        # (de-duplication by trade id, status counts), then the builder. Not the issue's
+        # "parser + candle builder" figure: that is (c).
+        b = CandleBuilder()
+        feed = Feed(BinanceFutures, sink=b, parser=parser)
+        feed_frame = parser.feed_frame
+        close_due = b.close_due
+        for r, f in frames:
+            if r >= b.next_due_ms:
+                close_due(r)
+            feed_frame(f, r, feed)
+        b.flush()
+
     def run_feed_no_builder() -> None:
         sink = _NoSink()
         feed = parser.feed_frame
@@ -161,7 +178,6 @@ def cases(frames: list[tuple[int, str]]) -> dict[str, Callable[[], object]]:
             parse(f, r)
 
     decode = binance._DECODE_FAST
-    peek = binance._FAST_PEEK
 
     def run_inline_floor() -> None:
         # Not the builder: its per-trade update written straight into the loop for one symbol
@@ -169,7 +185,7 @@ def cases(frames: list[tuple[int, str]]) -> dict[str, Callable[[], object]]:
         acc: list[float] = []
         end = 0
         for _r, f in frames:
-            if f[-3] not in peek:
+            if f[-3] != "e":
                 continue
             ev = decode(f).data
             ts = ev.T
@@ -195,6 +211,7 @@ def cases(frames: list[tuple[int, str]]) -> dict[str, Callable[[], object]]:
         "msgspec typed": run_msgspec,
         "ours, fast path (feed_frame -> add_raw)": run_fast,
         "ours, normalised (parse_frame -> add_frame)": run_normalised,
+        "  live: feed_frame -> Feed.add_raw -> add_raw": run_live,
         "  fast path, parser half (no-op sink)": run_feed_no_builder,
         "  fast path, builder half (add_raw, closing)": run_builder_alone,
         "  parse_frame alone": run_parse,
@@ -250,9 +267,44 @@ def main() -> None:
     )
     print("(noise: median round vs best round of the same case)")
 
+    dedup_micro(frames, args.repeat)
     if not args.skip_replay:
         replay_subprocess(args.file)
     memory_10k()
+
+
+def dedup_micro(frames: list[tuple[int, str]], rounds: int) -> None:
+    """The live feed's de-duplication per trade, alone: the set path (every venue before, and
+    still the path of venues without consecutive ids) against runs of ids (``int_ids``)."""
+    trades = []
+    for _r, f in frames:
+        ev = binance._DECODE_FAST(f).data
+        trades.append((ev.id, ev.T))
+    horizon = 15_000  # FeedConfig.dedup_horizon_ms
+
+    def run_set() -> None:
+        accept = Track("BTCUSDT", horizon).accept_id
+        for tid, ts in trades:
+            accept(str(tid), ts)
+
+    def run_runs() -> None:
+        accept = Track("BTCUSDT", horizon, int_ids=True).accept_raw
+        for tid, ts in trades:
+            accept(tid, ts)
+
+    def run_loop() -> None:
+        for _tid, _ts in trades:
+            pass
+
+    times = measure({"set": run_set, "runs": run_runs, "loop": run_loop}, rounds)
+    loop = min(times["loop"])
+    n = len(trades)
+    print(f"\nde-duplication per trade ({n:,} trades, loop overhead subtracted):")
+    for name, label in (
+        ("set", "str(id) + Track.accept_id (set path)"),
+        ("runs", "Track.accept_raw (int ids, runs)"),
+    ):
+        print(f"  {label:38} {(min(times[name]) - loop) / n * 1e9:5.0f} ns")
 
 
 def replay_subprocess(path: Path) -> None:

@@ -253,7 +253,7 @@ class Feed:
         for trade in trades:
             track = tracks.get(trade.symbol)
             if track is None:
-                track = tracks[trade.symbol] = Track(trade.symbol, self.config.dedup_horizon_ms)
+                track = self._new_track(trade.symbol)
             if track.recovering:
                 self._buffer(track, trade)
             elif track.accept(trade):
@@ -279,14 +279,16 @@ class Feed:
         """:meth:`on_trades` for one trade from the parser's ``feed_frame`` (the fast path)."""
         track = self._tracks.get(symbol)
         if track is None:
-            track = self._tracks[symbol] = Track(symbol, self.config.dedup_horizon_ms)
-        tid = str(trade_id)  # the ids REST backfill gives (de-duplicated together)
+            track = self._new_track(symbol)
         if track.recovering:
             side = BUY if buy else SELL
             ex, mk = venue
-            trade = Trade(ex, mk, symbol, price, qty, price * qty, side, ts_ms, recv_ms, tid)
+            # the id as text, as the REST backfill gives it (de-duplicated together)
+            trade = Trade(
+                ex, mk, symbol, price, qty, price * qty, side, ts_ms, recv_ms, str(trade_id)
+            )
             self._buffer(track, trade)
-        elif track.accept_id(tid, ts_ms):
+        elif track.accept_raw(trade_id, ts_ms):  # the same decision as for str(trade_id)
             assert self._add_raw is not None  # feed_frame is only used with such a sink
             self._add_raw.add_raw(venue, symbol, ts_ms, price, qty, buy, recv_ms, trade_id)
             self.status.record_trade(ts_ms, recv_ms)
@@ -350,7 +352,7 @@ class Feed:
                 continue
             track = self._tracks.get(symbol)
             if track is None:
-                track = self._tracks[symbol] = Track(symbol, self.config.dedup_horizon_ms)
+                track = self._new_track(symbol)
             held = track.recovering
             track.begin_recovery(conn.alive_ms)
             if not held and self._hold is not None and track.since is not None:
@@ -425,6 +427,13 @@ class Feed:
     def _released(self, symbol: str) -> None:
         if self._release is not None:
             self._release(self.venue.exchange, self.venue.market, symbol)
+
+    def _new_track(self, symbol: str) -> Track:
+        # Consecutive ids (Binance, OKX) are integers: de-duplicated by runs of ids, not a set.
+        track = self._tracks[symbol] = Track(
+            symbol, self.config.dedup_horizon_ms, int_ids=self.venue.consecutive_ids
+        )
+        return track
 
     def _buffer(self, track: Track, trade: Trade) -> None:
         if not track.buffer:
