@@ -6,10 +6,11 @@ import asyncio
 import random
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.notify.conftest import SERVICE_TOKEN, Draft, World, deliveries, make_dispatcher
@@ -88,6 +89,54 @@ async def test_enqueue_writes_the_alert_and_one_row_per_enabled_channel(
         assert row is not None
         assert (row.template, row.timezone, row.chart) == ("{symbol}!", "Asia/Tokyo", True)
         assert str(row.price) == "64123.5" and row.symbol == "BTCUSDT"
+
+
+async def test_many_alerts_are_enqueued_in_a_few_statements(
+    world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A spike matched by many users is written in one statement for the alerts and one for
+    their deliveries (not two per alert: that held SQLite's write lock for seconds); alerts
+    stored before and repeats inside the batch get nothing."""
+    users = [await world.user() for _ in range(120)]
+    chats = {uid: await world.channel(uid, "telegram", {"chat_id": uid}) for uid in users[:100]}
+    async with sessionmaker() as session:
+        before = await repo.create_alert_with_deliveries(session, Draft(user_id=users[0]))
+        await session.commit()
+    assert before is not None
+    async with sessionmaker() as session:
+        channels = {
+            uid: list((await session.scalars(select(Channel).where(Channel.user_id == uid))).all())
+            for uid in users
+        }
+    items = [(Draft(user_id=uid), channels[uid]) for uid in users]
+    items.append((Draft(user_id=users[5]), channels[users[5]]))  # the same spike again
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    engine = sessionmaker.kw["bind"]
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with sessionmaker() as session:
+            created = await repo.create_alerts_with_deliveries(session, items)
+            await session.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert statements.count("INSERT") <= 4, statements  # alerts, deliveries (+ batching)
+    assert created[0] is None and created[-1] is None  # stored before / repeated
+    made = [c for c in created if c is not None]
+    assert len(made) == 119
+    assert {alert.user_id for alert, _ in made} == set(users[1:])
+    stored = await deliveries(sessionmaker)
+    assert len(stored) == 1 + 99  # users[0]'s earlier alert and users[1:100]'s chats
+    by_alert = {alert.id: (alert.user_id, ds) for alert, ds in made}
+    for row in stored:
+        if row.alert_id == before[0].id:
+            continue
+        uid, ds = by_alert[row.alert_id]
+        assert (row.user_id, row.channel_id) == (uid, chats[uid])
+        assert [d.id for d in ds] == [row.id]
 
 
 async def test_enqueue_accepts_detections_alert_draft(

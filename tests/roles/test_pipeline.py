@@ -131,7 +131,7 @@ async def test_an_injected_wick_is_stored_delivered_and_published(
 
         sent = await p.standin.wait_for_messages(1, within_s=10)
         assert str(sent[0].chat_id) == str(CHAT)
-        assert symbol in (sent[0].text or "")
+        assert symbol in sent[0].body  # the text, or the caption of its chart
 
         async def delivered() -> bool:
             return await count(p.sessionmaker, AlertDelivery, AlertDelivery.status == "sent") == 1

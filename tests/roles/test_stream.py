@@ -267,7 +267,8 @@ async def test_ending_a_session_closes_its_sockets_within_seconds(
 
         await asyncio.sleep(0.5)  # a few checks later the other session is still served
         await on_phone.send_str('{"type":"ping"}')
-        assert (await receive(on_phone))["type"] == "pong"
+        got = await receive(on_phone)
+        assert got["type"] == "pong", got
 
         change = {"current_password": PASSWORD, "new_password": "another long passphrase 2"}
         assert await _post(served, "/auth/password", phone, change) in (200, 204)

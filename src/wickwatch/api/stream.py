@@ -297,8 +297,9 @@ class StreamHub:
             except Exception as exc:  # the database is away: keep the sockets, check later
                 log.debug("stream: sessions not checked: %s", exc)
                 continue
+            ended = held - good  # sockets opened during the query are judged next time
             for conn in list(self.connections):
-                if conn.session is not None and conn.session not in good and conn.ended is None:
+                if conn.session in ended and conn.ended is None:
                     conn.ended = "this session has ended; sign in again"
                     conn.ready.set()
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,7 +103,88 @@ async def create_alert_with_deliveries(
     it has them, so the message is rendered as the user configured it when the alert fired.
     """
     kinds = list(destinations if destinations is not None else getattr(draft, "destinations", ()))
-    values = {
+    wanted = {k for k in kinds if k not in NOT_IN_OUTBOX}
+    if channels is None and wanted:
+        channels = list(
+            (
+                await session.scalars(
+                    select(Channel)
+                    .where(Channel.user_id == draft.user_id, Channel.kind.in_(wanted))
+                    .order_by(Channel.id)
+                )
+            ).all()
+        )
+    [created] = await create_alerts_with_deliveries(
+        session, [(draft, channels or ())], destinations=[kinds]
+    )
+    return created
+
+
+async def create_alerts_with_deliveries(
+    session: AsyncSession,
+    items: Sequence[tuple[DraftLike, Sequence[Channel]]],
+    *,
+    destinations: Sequence[Iterable[str]] | None = None,
+) -> list[tuple[Alert, list[AlertDelivery]] | None]:
+    """:func:`create_alert_with_deliveries` for many alerts at once, each with its user's
+    channels (already loaded): one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for the
+    alerts and one insert for their deliveries, whatever their number. A spike that matches
+    thousands of users is thousands of alerts; one statement per alert would hold SQLite's
+    write lock for seconds on a busy event loop. Returns, per item, the alert with its
+    deliveries, or None where the alert was stored already (or repeats an earlier item)."""
+    if not items:
+        return []
+    now = utcnow()
+    rows = [_alert_values(draft, now) for draft, _ in items]
+    statement = (
+        _upsert(session)(Alert)
+        .on_conflict_do_nothing(index_elements=[getattr(Alert, c) for c in DEDUP_KEY])
+        .returning(Alert)
+    )
+    stored = {
+        tuple(getattr(alert, c) for c in DEDUP_KEY): alert
+        for alert in (await session.scalars(statement, rows)).all()
+    }
+    created: list[tuple[int, Alert, int]] = []  #: item, its alert, its number of deliveries
+    delivery_rows: list[dict[str, Any]] = []
+    for i, (draft, channels) in enumerate(items):
+        alert = stored.pop(tuple(rows[i][c] for c in DEDUP_KEY), None)
+        if alert is None:  # stored before, or a repeat of an earlier item of this call
+            continue
+        kinds = destinations[i] if destinations is not None else getattr(draft, "destinations", ())
+        wanted = {k for k in kinds if k not in NOT_IN_OUTBOX}
+        before = len(delivery_rows)
+        delivery_rows.extend(
+            {
+                "alert_id": alert.id,
+                "user_id": draft.user_id,
+                "channel": channel.kind,
+                "channel_id": channel.id,
+                "destination": _describe(channel.kind, channel.config or {}),
+                "idempotency_key": uuid.uuid4().hex,
+                "status": PENDING,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for channel in channels
+            if channel.kind in wanted and channel.enabled and channel.user_id == draft.user_id
+        )
+        created.append((i, alert, len(delivery_rows) - before))
+    by_key: dict[str, AlertDelivery] = {}
+    if delivery_rows:  # one statement (insertmanyvalues); matched back by their unique key
+        statement = insert(AlertDelivery).returning(AlertDelivery)
+        by_key = {d.idempotency_key: d for d in await session.scalars(statement, delivery_rows)}
+    results: list[tuple[Alert, list[AlertDelivery]] | None] = [None] * len(items)
+    taken = 0
+    for i, alert, count in created:
+        keys = (row["idempotency_key"] for row in delivery_rows[taken : taken + count])
+        results[i] = (alert, [by_key[key] for key in keys])
+        taken += count
+    return results
+
+
+def _alert_values(draft: DraftLike, now: datetime) -> dict[str, Any]:
+    return {
         "user_id": draft.user_id,
         "kind": getattr(draft, "kind", SPIKE),
         "exchange": draft.exchange,
@@ -125,45 +206,8 @@ async def create_alert_with_deliveries(
         "template": getattr(draft, "template", None),
         "timezone": getattr(draft, "timezone", None),
         "chart": bool(getattr(draft, "chart", False)),
-        "created_at": utcnow(),
+        "created_at": now,
     }
-    statement = (
-        _upsert(session)(Alert)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=[getattr(Alert, c) for c in DEDUP_KEY])
-        .returning(Alert)
-    )
-    alert = (await session.scalars(statement)).one_or_none()
-    if alert is None:
-        return None
-    wanted = {k for k in kinds if k not in NOT_IN_OUTBOX}
-    if channels is None and wanted:
-        channels = list(
-            (
-                await session.scalars(
-                    select(Channel)
-                    .where(Channel.user_id == draft.user_id, Channel.kind.in_(wanted))
-                    .order_by(Channel.id)
-                )
-            ).all()
-        )
-    deliveries = [
-        AlertDelivery(
-            alert_id=alert.id,
-            user_id=draft.user_id,
-            channel=channel.kind,
-            channel_id=channel.id,
-            destination=_describe(channel.kind, channel.config or {}),
-            idempotency_key=uuid.uuid4().hex,
-            status=PENDING,
-            attempts=0,
-        )
-        for channel in channels or ()
-        if channel.kind in wanted and channel.enabled and channel.user_id == draft.user_id
-    ]
-    session.add_all(deliveries)
-    await session.flush()
-    return alert, deliveries
 
 
 # --- claim and outcomes ----------------------------------------------------------------------

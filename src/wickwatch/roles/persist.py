@@ -37,7 +37,7 @@ from wickwatch.bus import ALERTS, STATUS, Bus, BusError
 from wickwatch.detection import AlertDraft
 from wickwatch.market.connectors import FeedStatusSnapshot
 from wickwatch.market.types import Candle
-from wickwatch.notify.repository import create_alert_with_deliveries
+from wickwatch.notify.repository import create_alerts_with_deliveries
 from wickwatch.ops.metrics import ALERT_RECORD_SECONDS
 from wickwatch.roles.history import DbSpikeHistory
 from wickwatch.roles.pricebands import BandState, PriceBandDraft, save_band_state
@@ -230,21 +230,20 @@ class AlertWriter(_Batcher):
                     select(Channel).where(Channel.user_id.in_(alive)).order_by(Channel.id)
                 ):
                     channels[channel.user_id].append(channel)
-            for item in items:  # in order: a band's later state is written last
-                if isinstance(item, BandState):
-                    await save_band_state(session, item.band, item.state, fired_at=None)
-                    continue
-                if item.user_id not in alive:
-                    self.skipped += 1
-                    continue
-                created = await create_alert_with_deliveries(
-                    session, item, channels=channels[item.user_id]
-                )
+            drafts = [i for i in items if not isinstance(i, BandState) and i.user_id in alive]
+            self.skipped += sum(1 for i in items if not isinstance(i, BandState)) - len(drafts)
+            created_all = await create_alerts_with_deliveries(
+                session, [(draft, channels[draft.user_id]) for draft in drafts]
+            )
+            for created in created_all:
                 if created is None:  # stored already (another collector, a restart)
                     self.duplicates += 1
                 else:
                     alerts.append(created)
-                if isinstance(item, PriceBandDraft):
+            for item in items:  # in order: a band's later state is written last
+                if isinstance(item, BandState):
+                    await save_band_state(session, item.band, item.state, fired_at=None)
+                elif isinstance(item, PriceBandDraft) and item.user_id in alive:
                     await save_band_state(session, item.band, item.state, fired_at=now)
             if records:
                 user_ids = {key[0] for key, _ in records}
