@@ -201,22 +201,6 @@ async def test_webhook_test_is_signed_and_a_500_is_reported(
     assert WEBHOOK_SECRET not in str(result)
 
 
-async def test_webhook_to_loopback_is_refused_by_default(env: Env) -> None:
-    auth = await _user(env)
-    channel = await _channel(
-        env,
-        auth,
-        {
-            "kind": "webhook",
-            "name": "Hook",
-            "config": {"url": "http://127.0.0.1:9/hook"},
-            "secret": WEBHOOK_SECRET,
-        },
-    )
-    result = await _test(env, auth, channel)
-    assert result["ok"] is False and "loopback" in result["detail"]
-
-
 async def test_tests_are_rate_limited_per_user(env: Env) -> None:
     auth = await _user(env)
     other = await _user(env)
