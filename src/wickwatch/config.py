@@ -153,7 +153,11 @@ class Settings(BaseSettings):
         "settings dry run; rules below it cannot be replayed.",
     )
     spike_retention_days: int = Field(
-        7, gt=0, le=90, description="How long market spikes are kept for the settings dry run."
+        7,
+        gt=0,
+        le=90,
+        description="How long market spikes are kept for the settings dry run, and the 1-second "
+        "candles around alerts for their charts.",
     )
     cors_origins: CommaList = Field(
         default_factory=list, description="Origins allowed by CORS (none by default)."
