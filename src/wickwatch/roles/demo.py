@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -53,6 +54,7 @@ from wickwatch.roles.runtime import (
     Roles,
     Shutdown,
     StatusLine,
+    freeze_heap,
     open_database,
     status_text,
     stop_roles,
@@ -408,6 +410,7 @@ async def run_demo(
         )
         injector = WickInjector(sims, options.wick_every_s, options.first_wick_s, options.seed)
         tasks.append(asyncio.create_task(injector.run(), name="demo.wicks"))
+        tasks.append(asyncio.create_task(freeze_heap(), name="demo.gc_freeze"))
         status = StatusLine(lambda: status_text(roles), console=console, on_tick=telegrams.show_new)
         tasks.append(asyncio.create_task(status.run(), name="demo.status"))
         await shutdown.wait()
@@ -415,6 +418,7 @@ async def run_demo(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        gc.unfreeze()
         await stop_roles(roles, settings)
         telegrams.show_new(console)
         for sim in sims.values():
