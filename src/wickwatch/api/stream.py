@@ -53,7 +53,16 @@ from wickwatch.accounts.errors import Forbidden, Unauthorized
 from wickwatch.accounts.repository import SessionRepository
 from wickwatch.accounts.service import AccountService, Authenticated
 from wickwatch.alerts.events import WATCH, public_alert, watch_event
-from wickwatch.bus import ALERTS, CANDLES, STATUS, Bus, BusError, Subscription, create_bus
+from wickwatch.bus import (
+    ALERTS,
+    CANDLES,
+    STATUS,
+    Bus,
+    BusError,
+    Subscription,
+    compact,
+    create_bus,
+)
 from wickwatch.config import ALL_MARKETS, Settings
 from wickwatch.errors import WickwatchError
 
@@ -260,14 +269,14 @@ class StreamHub:
         conns = self.by_user.get(event.get("user_id", -1))
         if not conns:
             return
-        frame = orjson.dumps({"type": "alert", "data": public_alert(event)})
+        frame = compact(orjson.dumps({"type": "alert", "data": public_alert(event)}))
         for conn in conns:
             if "alerts" in conn.topics:
                 conn.push_alert(frame)
 
     def _on_status(self, row: dict[str, Any]) -> None:
         key = f"{row.get('exchange')}_{row.get('market')}"
-        frame = orjson.dumps({"type": "market_status", "data": row})
+        frame = compact(orjson.dumps({"type": "market_status", "data": row}))
         self.status[key] = frame
         for conn in self.connections:
             if "markets" in conn.topics:
@@ -280,7 +289,7 @@ class StreamHub:
             if topic in conn.topics:
                 if frame is None:
                     data = {k: event[k] for k in ("t", "o", "h", "l", "c", "v") if k in event}
-                    frame = orjson.dumps({"type": "candle", "topic": topic, "data": data})
+                    frame = compact(orjson.dumps({"type": "candle", "topic": topic, "data": data}))
                 conn.push_latest(topic, frame)
 
     async def _check_sessions(self) -> None:

@@ -18,6 +18,7 @@ from wickwatch.bus.base import (
     QueueDepth,
     Subscription,
     TopicConfig,
+    compact,
     dead_letter_topic,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "QueueDepth",
     "Subscription",
     "TopicConfig",
+    "compact",
     "create_bus",
     "dead_letter_topic",
 ]

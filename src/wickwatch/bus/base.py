@@ -130,16 +130,25 @@ _json_encoder = msgspec.json.Encoder()
 _json_decoder = msgspec.json.Decoder()
 
 
+def compact(data: bytes) -> bytes:
+    """An exact-size copy of an encoder's output. orjson (3.13) returns every document in an
+    8 KiB allocation and msgspec in one rounded up to its buffer; a bus retains up to 100,000
+    messages, so a 400-byte alert would otherwise hold 8 KiB (800 MB at the alerts topic's
+    retention; measured with tracemalloc)."""
+    return memoryview(data).tobytes()
+
+
 def encode_payload(payload: Payload | Any) -> tuple[bytes, bool]:
-    """``(data, binary)``: JSON for everything but bytes, which pass through (``binary``)."""
+    """``(data, binary)``: JSON for everything but bytes, which pass through (``binary``);
+    always exact-size (:func:`compact`), because buses keep what they are given."""
     if isinstance(payload, bytes | bytearray | memoryview):
         return bytes(payload), True
     if type(payload) is dict:
         try:
-            return orjson.dumps(payload), False
+            return compact(orjson.dumps(payload)), False
         except TypeError:  # Decimal, int keys, huge ints: msgspec knows more types
             pass
-    return _json_encoder.encode(payload), False
+    return compact(_json_encoder.encode(payload)), False
 
 
 class Message(msgspec.Struct, frozen=True, dict=True):
