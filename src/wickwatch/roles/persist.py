@@ -303,7 +303,7 @@ class MinuteWriter(_Batcher):
         rows: dict[tuple[str, str, str, int], dict[str, Any]] = {}
         for c in batch:
             key = (c.exchange, c.market, c.symbol, c.ts_ms)
-            row = _minute_row(c)
+            row = candle_row(c)
             rows[key] = _merge(rows[key], row) if key in rows else row
         merged = 0
         async with self.sessionmaker() as session:
@@ -339,7 +339,8 @@ class MinuteWriter(_Batcher):
         return merged
 
 
-def _minute_row(c: Candle) -> dict[str, Any]:
+def candle_row(c: Candle) -> dict[str, Any]:
+    """A candle's exact columns, as the candle tables store them (floats as their decimals)."""
     return {
         "exchange": c.exchange,
         "market": c.market,

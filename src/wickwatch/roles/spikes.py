@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.alerts.schemas import SPIKE_WINDOW_AFTER_MS, SPIKE_WINDOW_BEFORE_MS
 from wickwatch.detection.metrics import EPS
 from wickwatch.market.types import Candle
-from wickwatch.roles.persist import _Batcher, _dec, _insert
+from wickwatch.roles.persist import _Batcher, _dec, _insert, candle_row
 from wickwatch.storage.models import MarketSpike, SpikeCandle1s
 
 log = logging.getLogger(__name__)
@@ -271,18 +271,4 @@ class SpikeWriter(_Batcher):
 
 def _second_row(c: Candle) -> dict[str, Any]:
     """A closed 1-second candle as its exact ``spike_candles_1s`` row."""
-    return {
-        "exchange": c.exchange,
-        "market": c.market,
-        "symbol": c.symbol,
-        "ts_ms": c.ts_ms,
-        "open": _dec(c.open),
-        "high": _dec(c.high),
-        "low": _dec(c.low),
-        "close": _dec(c.close),
-        "volume": _dec(c.volume),
-        "quote_volume": _dec(c.quote_volume),
-        "taker_buy_volume": _dec(c.taker_buy_volume),
-        "trades": c.trades,
-        "complete": c.complete,
-    }
+    return {**candle_row(c), "taker_buy_volume": _dec(c.taker_buy_volume)}
