@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 
 import pytest
 
+from wickwatch.market.connectors import status as status_module
 from wickwatch.market.connectors._pacing import Backoff, WindowLimiter
 from wickwatch.market.connectors._state import (
     ConnState,
@@ -124,3 +126,44 @@ def test_status_sliding_window_and_lag() -> None:
     row = snap.as_row()
     assert set(row) >= {"exchange", "market", "status", "lag_p99_ms", "malformed_frames"}
     assert "rejected_symbols" not in row
+
+
+def test_status_lag_bins_equal_the_bisect() -> None:
+    # the per-trade table look-up gives the bisect's bin for every lag it covers
+    table = status_module._LAG_TABLE
+    assert [status_module._LAG_BIN[lag] for lag in range(-table, table)] == [
+        bisect_right(status_module._EDGES, lag) for lag in range(-table, table)
+    ]
+    lags = [-5_000, -4097, -4096, -4095, -1269, -1, 0, 1, 2, 19, 20, 21, 4095, 4096, 4097]
+    lags += [599_999, 600_000, 10**9, -(10**9)]
+    rng = random.Random(7)
+    lags += [rng.randrange(-100, 700_000) for _ in range(1000)]
+    lags += [rng.randrange(-2000, 300) for _ in range(1000)]
+    one, many = FeedStatus("binance", "spot"), FeedStatus("binance", "spot")
+    now = 1_000_000.5
+    for i, lag in enumerate(lags):
+        one.record_trade(50_000 + i, 50_000 + i + lag, now=now)
+    many.record_trades(
+        [trade(str(i), 50_000 + i, 50_000 + i + lag) for i, lag in enumerate(lags)], now=now
+    )
+    expected = [0] * status_module._NBINS
+    for lag in lags:
+        expected[bisect_right(status_module._EDGES, lag)] += 1
+    slot = int(now) % 60
+    assert one._lags[slot] == many._lags[slot] == expected
+    assert one._trades[slot] == many._trades[slot] == len(lags)
+    assert one.last_trade_ms == many.last_trade_ms == 50_000 + len(lags) - 1
+
+
+def test_status_record_trade_starts_a_new_second() -> None:
+    status = FeedStatus("binance", "spot", window_s=60)
+    status.running = True
+    status.started = 0.0  # rates over the whole window
+    status.record_trade(1000, 1003, now=500.0)
+    status.record_trade(1001, 1010, now=560.2)  # same ring slot, a minute later: reset first
+    snap = status.snapshot(now=560.5)
+    assert snap.trades_per_s == pytest.approx(1 / 60)
+    assert snap.lag_p50_ms == 10.0  # the upper edge of the bin of 9 ms (not the old 3 ms)
+    assert status.last_trade_ms == 1001
+    status.record_trade(900, 905, now=560.9)  # older trade: counted, newest time kept
+    assert status.last_trade_ms == 1001 and status._trades[560 % 60] == 2
