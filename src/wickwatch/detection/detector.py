@@ -1,19 +1,30 @@
 """The streaming spike detector: closed 1-second candles in, alert drafts out.
 
-Per candle (:meth:`Detector.on_candle`), in order:
+Per batch of candles (:meth:`Detector.on_candles`; :meth:`Detector.on_candle` is a batch of one),
+in order:
 
-1. find the symbol's :class:`~wickwatch.detection.windows.SymbolState` (created on first sight,
-   base/quote resolved once), drop the candle if it is not newer than the last one;
-2. feed :class:`~wickwatch.detection.quotes.QuoteRates` if the symbol prices a quote currency;
-3. keep the candle in the symbol's 60-second history; rebuild the symbol's *route* (the index
-   tiers of its quote / ``*`` / coin / symbol buckets, by window size) if any user changed;
-4. **fast exit** when the upper bound of every window's delta (range of the last two blocks of
-   ``max window`` seconds) is below the smallest ``min_delta`` on the route — the common case;
-5. otherwise compute each window size on the route in one backward pass, and for each
-   window and tier visit only ``rules[:bisect_right(mins, delta)]``;
-6. for each candidate: max delta, wick, USD volume, direction, blacklist/whitelist, precedence
-   exclusions, symbol sets; then **de-duplication**, series, **cooldown**; emit an
+1. find each candle's :class:`~wickwatch.detection.windows.SymbolState` (created on first sight,
+   base/quote resolved once) and with it its row of
+   :class:`~wickwatch.detection.windows.Columns`; drop a candle that is not newer than its
+   symbol's last one;
+2. **screen** the batch with a few NumPy operations over all its candles at once: keep every
+   candle in its symbol's ring, update its 10-second block, and compare the range of the current
+   and previous blocks with the smallest threshold of the window sizes those blocks cover, on the
+   symbol's *route* (the index tiers of its quote / ``*`` / coin / symbol buckets, rebuilt if any
+   user changed). A candle below (the common case) costs nothing more, whatever the number of
+   users;
+3. walk the batch's few candidates in order, with the candles that price a quote currency
+   (:class:`~wickwatch.detection.quotes.QuoteRates` learns from them, so each candidate gets the
+   rate as of its own candle): compute each window size on the route in one backward pass over
+   the symbol's kept candles, and for each window and tier visit only
+   ``rules[:bisect_right(mins, delta)]``;
+4. for each candidate rule: max delta, wick, USD volume, direction, blacklist/whitelist,
+   precedence exclusions, symbol sets; then **de-duplication**, series, **cooldown**; emit an
    :class:`~wickwatch.detection.drafts.AlertDraft`.
+
+A batch is cut where a symbol repeats (its earlier candle is evaluated before the later one is
+taken in), where the memory prune is due and where a new symbol starts tracking a new quote
+currency, so a batch gives exactly the drafts of its candles one at a time.
 
 **De-duplication rule.** Per user × alert source (threshold path / strategy) × symbol, the windows
 of two reported spikes never overlap: once the window closing at second ``T`` has fired, any
@@ -35,6 +46,8 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 from operator import attrgetter
 
+import numpy as np
+
 from wickwatch.detection.cooldown import FIRED, FOLDED, NEVER, SENT, is_idle
 from wickwatch.detection.drafts import AlertDraft
 from wickwatch.detection.metrics import DOWN, EPS, UP
@@ -44,19 +57,21 @@ from wickwatch.detection.schemas import UserSettings
 from wickwatch.detection.series import InMemorySpikeHistory, SeriesKey, SpikeHistory
 from wickwatch.detection.symbols import KNOWN_QUOTES, SymbolResolver
 from wickwatch.detection.windows import (
-    BLOCK_MS,
     BLOCK_S,
     INF,
     LONG_BLOCKS,
-    RETAIN_S,
+    RETAIN_MS,
+    Columns,
     Route,
+    Screen,
     SymbolState,
 )
 from wickwatch.market.types import Candle, Instrument
 
-_RETAIN_MS = RETAIN_S * 1000
-_PRUNE_EVERY_MS = 60_000
-_TRIM_AT = RETAIN_S + 8
+_RETAIN_MS = RETAIN_MS
+#: the memory prune runs once per second of candle time, over 1/60 of the users each time
+_PRUNE_STEP_MS = 1000
+_PRUNE_STEPS = 60
 #: Classes with at least this many candidates remember which rules fired (see ``_match``).
 _SKIP_MIN = 4
 _NOTHING: tuple[AlertDraft, ...] = ()
@@ -87,11 +102,18 @@ class Detector:
         self._states_by_key: dict[str, list[SymbolState]] = {}
         self._users: dict[int, UserState] = {}
         self._states: dict[tuple[str, str, str], SymbolState] = {}
-        #: the same states by venue, then symbol (a batch resolves its venue once)
-        self._by_venue: dict[tuple[str, str], dict[str, SymbolState]] = {}
+        #: their rows by venue, then symbol (a batch resolves its venue once, and its candles
+        #: find their rows without touching the states)
+        self._by_venue: dict[tuple[str, str], dict[str, int]] = {}
+        #: every symbol's candle state, row ``SymbolState.row``
+        self._cols = Columns()
+        self._rows: list[SymbolState] = []
         #: Non-stable currencies some symbol is quoted in: their USD rate is tracked.
         self._rate_currencies: set[str] = {q for q in KNOWN_QUOTES if not self.rates.is_stable(q)}
         self._next_prune = -(2**62)
+        #: users still to be looked at in this minute's prune, and how many per step
+        self._prune_queue: list[int] = []
+        self._prune_slice = 0
         self.candles = 0
         self.stale_candles = 0  #: candles not newer than their symbol's last one (dropped)
         self.evaluated = 0  #: candles whose delta bound passed (windows computed)
@@ -153,6 +175,12 @@ class Detector:
     def symbol_count(self) -> int:
         return len(self._states)
 
+    def recent_candles(self, exchange: str, market: str, symbol: str) -> list[Candle]:
+        """The symbol's latest candles taken in, oldest first (its last 60 s at least): the
+        collector charts alerts from them instead of keeping a second copy of every candle."""
+        st = self._states.get((exchange, market, symbol))
+        return [] if st is None else self._cols.history(st.row)
+
     # --- symbols -------------------------------------------------------------------------
 
     def set_instruments(self, instruments: Iterable[Instrument]) -> None:
@@ -166,9 +194,9 @@ class Detector:
                 st.set_identity(base, quote)
                 self._register(st)
                 self._note_currency(quote)
-                st.routes = None  # re-route
+                self._unroute(st)
         for st in self._states.values():
-            st.rate_source = self._is_rate_source(st)
+            self._cols.rate_src[st.row] = self._is_rate_source(st)
 
     def _is_rate_source(self, st: SymbolState) -> bool:
         stable = self.rates.is_stable
@@ -176,11 +204,15 @@ class Detector:
             stable(st.base) and st.quote in self._rate_currencies
         )
 
+    def _is_new_currency(self, quote: str) -> bool:
+        known = self._rate_currencies
+        return bool(quote) and not self.rates.is_stable(quote) and quote not in known
+
     def _note_currency(self, quote: str) -> None:
-        if quote and not self.rates.is_stable(quote) and quote not in self._rate_currencies:
+        if self._is_new_currency(quote):
             self._rate_currencies.add(quote)
             for st in self._states.values():
-                st.rate_source = self._is_rate_source(st)
+                self._cols.rate_src[st.row] = self._is_rate_source(st)
 
     def max_cooldown_ms(self) -> int:
         """The longest cooldown of any user: how far back a sent alert still matters."""
@@ -210,22 +242,18 @@ class Detector:
             remembered += 1
         return remembered
 
-    def _new_state(self, c: Candle) -> SymbolState:
-        return self._add_state(c.exchange, c.market, c.symbol)
-
     def _add_state(self, exchange: str, market: str, symbol: str) -> SymbolState:
         base, quote = self.resolver.resolve(exchange, market, symbol)
-        st = SymbolState(exchange, market, symbol, base, quote)
-        # Symbols' 10 s blocks start at different seconds (by order of appearance), so that
-        # their block rolls spread over the seconds instead of all falling into one batch.
-        st.phase_ms = len(self._states) % BLOCK_S * 1000
-        # The same for the ring trims (every symbol of a busy feed fills its ring at once).
-        st.trim_at = _TRIM_AT + st.phase_ms // 1000
+        # Symbols' 10 s blocks start at different seconds (by order of appearance): a symbol's
+        # bound is loosest just after its block rolls, so this spreads the candidates out.
+        row = self._cols.add(len(self._states) % BLOCK_S * 1000)
+        st = SymbolState(exchange, market, symbol, base, quote, row)
+        self._rows.append(st)
         self._states[(exchange, market, symbol)] = st
-        self._by_venue.setdefault((exchange, market), {})[symbol] = st
+        self._by_venue.setdefault((exchange, market), {})[symbol] = row
         self._register(st)
         self._note_currency(quote)
-        st.rate_source = self._is_rate_source(st)
+        self._cols.rate_src[row] = self._is_rate_source(st)
         return st
 
     def _register(self, st: SymbolState) -> None:
@@ -257,7 +285,11 @@ class Detector:
             r for r in (self._route_of(st.feed_keys), self._route_of(st.own_keys)) if r is not None
         )
         st.routes = routes
-        st.m_all = min((r.m_all for r in routes), default=INF)
+        self._cols.set_thresholds(st.row, routes)
+
+    def _unroute(self, st: SymbolState) -> None:
+        st.routes = None
+        self._cols.routed[st.row] = False
 
     def _invalidate(self, keys: Iterable[str]) -> None:
         """Routes built from these index keys are stale: drop them and re-route their symbols
@@ -266,7 +298,7 @@ class Detector:
             for cached in self._routes_by_key.pop(key, ()):
                 self._routes.pop(cached, None)
             for st in self._states_by_key.get(key, ()):
-                st.routes = None
+                self._unroute(st)
 
     # --- candles -------------------------------------------------------------------------
 
@@ -278,142 +310,190 @@ class Detector:
         """Alert drafts of a batch of closed candles (e.g. one ``close_due``), in candle order:
         the same drafts as :meth:`on_candle` on each in turn.
 
-        Two passes: the first takes every candle in (history, blocks, the delta bound — the
-        per-candle fast path, inlined here with its look-ups hoisted out of the loop, ~12 %
-        less CPU than ``on_candle`` per candle) and sets aside the few whose bound passes,
-        with the quote's USD rate as of that candle; the second computes their windows. A
-        candidate is evaluated before a later candle of its own symbol is taken in, so every
-        window sees what it would have seen one candle at a time. The drafts come back when
-        the whole batch is done: for latency, hand over smaller batches.
+        The batch is taken in and screened by array operations (see the module docstring);
+        only its candidates and the candles that price a quote currency are then walked in
+        Python, in order, so the quote's USD rate of a candidate is the one as of its candle.
         """
-        by_venue = self._by_venue
-        pending: list[tuple[SymbolState, Candle, float, float, float | None]] = []
+        batch = candles if isinstance(candles, list) else list(candles)
         out: list[AlertDraft] = []
-        n = 0
-        # Locals for what every candle reads: a batch is thousands of candles.
-        block_ms = BLOCK_MS
-        next_prune = self._next_prune
+        n = len(batch)
+        self.candles += n
+        i = 0
+        while i < n:
+            i = self._segment(batch, i, out)
+        return out
+
+    def _segment(self, batch: list[Candle], start: int, out: list[AlertDraft]) -> int:
+        """Resolve the symbols of ``batch[start:]`` up to a new quote currency (whose first
+        symbol changes which candles are rate sources: it starts the next segment); take the
+        segment in, in runs without a repeated symbol. Returns where the segment ends."""
+        by_venue = self._by_venue
+        rows: list[int] = []
+        tss: list[int] = []
+        highs: list[float] = []
+        lows: list[float] = []
+        inc: list[int] = []
+        add_row = rows.append
+        add_ts = tss.append
+        add_high = highs.append
+        add_low = lows.append
         lx = lm = ""
-        states: dict[str, SymbolState] = {}
-        for c in candles:
-            n += 1
+        venue: dict[str, int] = {}
+        end = len(batch)
+        # One Python pass over the candles (each read once); the rest is array operations.
+        for j, c in enumerate(batch[start:] if start else batch, start):
             # The builder's candles of one venue share their exchange/market string objects.
             if c.exchange is not lx or c.market is not lm:
                 lx = c.exchange
                 lm = c.market
-                states = by_venue.get((lx, lm)) or by_venue.setdefault((lx, lm), {})
-            st = states.get(c.symbol)
-            if st is None:
-                st = self._new_state(c)
-            ts = c.ts_ms
-            if ts <= st.last_ts:
-                self.stale_candles += 1
-                continue
-            if st.pending:
-                self._drain(pending, out)  # its earlier candle first, as one at a time
-            st.last_ts = ts
-            if st.rate_source:
-                self.rates.observe(st.base, st.quote, c.close, ts, st.spot)
-            ring = st.ring
-            ring.append(c)
+                venue = by_venue.get((lx, lm)) or by_venue.setdefault((lx, lm), {})
+            row = venue.get(c.symbol)
+            if row is None:
+                if j > start and self._is_new_currency(self.resolver.resolve(lx, lm, c.symbol)[1]):
+                    end = j
+                    break
+                row = self._add_state(lx, lm, c.symbol).row
+            add_row(row)
+            add_ts(c.ts_ms)
+            add_high(c.high)
+            add_low(c.low)
             if not c.complete:
-                st.inc_ts = ts
-            if len(ring) > st.trim_at:
-                # Trimmed in batches (the oldest candle is a cold object); scans stop at the
-                # longest window by age, so older candles left in the ring are never used.
-                horizon = ts - _RETAIN_MS
-                while ring[0].ts_ms <= horizon:
-                    ring.popleft()
-            if ts >= next_prune:
-                self._prune(ts)
-                next_prune = self._next_prune
-            if st.routes is None:
-                self._route(st)
-            # Extremes of the current 10 s block, and the bound for every window size at once:
-            # the range of the current + 6 previous blocks against the route's smallest
-            # threshold. Below it (the common case) the candle costs nothing more, whatever the
-            # number of users.
-            high = c.high
-            low = c.low
-            blk = (ts + st.phase_ms) // block_ms
-            if blk == st.blk:
-                ch = st.cur_hi
-                cl = st.cur_lo
-                if high > ch:
-                    st.cur_hi = ch = high
-                if low < cl:
-                    st.cur_lo = cl = low
-            else:
-                st.roll_block(blk, high, low)
-                ch = high
-                cl = low
-            hi = st.long_hi
-            if ch > hi:
-                hi = ch
-            lo = st.long_lo
-            if cl < lo:
-                lo = cl
-            if (hi - lo) * 100.0 < st.m_all * lo:
-                continue
-            st.pending = True
-            pending.append((st, c, ch, cl, self.rates.rate(st.quote, ts)))
-        self.candles += n
-        if pending:
-            self._drain(pending, out)
-        return out
+                inc.append(j - start)
+        part = batch[start:end] if start or end < len(batch) else batch
+        cols = self._cols
+        r = np.array(rows, np.int64)
+        ts = np.array(tss, np.int64)
+        high = np.array(highs, np.float64)
+        low = np.array(lows, np.float64)
+        complete: np.ndarray | None = None
+        if inc:
+            complete = np.ones(len(part), np.bool_)
+            complete[inc] = False
+        objs = np.fromiter(part, object, len(part))
+        k = 0
+        n = len(part)
+        first = int(ts.min())
+        if first >= self._next_prune:
+            self._prune(first)
+        while k < n:
+            stop = k + cols.first_repeat(r[k:])
+            sl = slice(k, stop)
+            self._run(
+                part,
+                k,
+                r[sl],
+                ts[sl],
+                high[sl],
+                low[sl],
+                objs[sl],
+                None if complete is None else complete[sl],
+                out,
+            )
+            k = stop
+        return end
 
-    def _drain(
+    def _run(
         self,
-        pending: list[tuple[SymbolState, Candle, float, float, float | None]],
+        part: list[Candle],
+        base: int,
+        rows: np.ndarray,
+        ts: np.ndarray,
+        high: np.ndarray,
+        low: np.ndarray,
+        objs: np.ndarray,
+        complete: np.ndarray | None,
         out: list[AlertDraft],
     ) -> None:
-        """The second pass of :meth:`on_candles` over the candidates set aside so far."""
-        for st, c, ch, cl, rate in pending:
-            st.pending = False
-            if st.routes is None:  # re-routed by a prune meanwhile (only ever loosened)
-                self._route(st)
-            drafts = self._refine(st, c, ch, cl, rate)
-            if drafts:
-                out.extend(drafts)
-        pending.clear()
+        """Candles ``part[base:base + len(rows)]`` of distinct symbols: take them in, then walk
+        the candidates and the rate sources in order."""
+        cols = self._cols
+        fresh = ts > cols.last_ts[rows]
+        pos: np.ndarray | None = None  # positions kept, if some were stale
+        if not fresh.all():
+            self.stale_candles += int(len(rows) - fresh.sum())
+            pos = np.flatnonzero(fresh)
+            rows = rows[pos]
+            ts = ts[pos]
+            high = high[pos]
+            low = low[pos]
+            objs = objs[pos]
+            complete = None if complete is None else complete[pos]
+            if not len(rows):
+                return
+        unrouted = np.flatnonzero(~cols.routed[rows])
+        if len(unrouted):
+            states = self._rows
+            for row in rows[unrouted].tolist():
+                self._route(states[row])
+        screen = cols.take(rows, ts, high, low, objs, complete)
+        sources = np.flatnonzero(cols.rate_src[rows])
+        if not len(screen.cand) and not len(sources):
+            return
+        cand = screen.cand.tolist()
+        walk = sorted({*cand, *sources.tolist()})
+        which = {p: m for m, p in enumerate(cand)}
+        states = self._rows
+        rates = self.rates
+        row_list = rows.tolist()
+        pos_list = None if pos is None else pos.tolist()
+        for p in walk:
+            st = states[row_list[p]]
+            c = part[base + (p if pos_list is None else pos_list[p])]
+            if cols.rate_src[st.row]:
+                rates.observe(st.base, st.quote, c.close, c.ts_ms, st.spot)
+            m = which.get(p)
+            if m is not None:
+                drafts = self._refine(st, c, screen, m, rates.rate(st.quote, c.ts_ms))
+                if drafts:
+                    out.extend(drafts)
 
     def _refine(
-        self, st: SymbolState, c: Candle, ch: float, cl: float, rate: float | None
+        self, st: SymbolState, c: Candle, screen: Screen, m: int, rate: float | None
     ) -> Sequence[AlertDraft]:
         """Per route, per number of previous blocks ``k`` a window needs (longest first): if the
         range of those blocks reaches the smallest threshold of such windows, compute every
         window size up to them."""
         assert st.routes is not None
-        off = (c.ts_ms + st.phase_ms) // 1000 % BLOCK_S
-        cum_hi = st.cum_hi
-        cum_lo = st.cum_lo
+        off = int(screen.off[m])
+        hk = screen.hk[m].tolist()
+        lk = screen.lk[m].tolist()
         out: Sequence[AlertDraft] = _NOTHING
+        ring: list[Candle] | None = None
         for route in st.routes:
             thr = route.thr[off]
             for k in range(LONG_BLOCKS, -1, -1):
-                m = thr[k]
-                if m < INF:
-                    hi = cum_hi[k] if cum_hi[k] > ch else ch
-                    lo = cum_lo[k] if cum_lo[k] < cl else cl
-                    if (hi - lo) * 100.0 >= m * lo:
-                        drafts = self._evaluate(st, route, c, route.cnt[off][k], rate)
+                t = thr[k]
+                if t < INF:
+                    hi = hk[k]
+                    lo = lk[k]
+                    if (hi - lo) * 100.0 >= t * lo:
+                        if ring is None:
+                            ring = self._cols.history(st.row, c.ts_ms - _RETAIN_MS)
+                        drafts = self._evaluate(st, route, c, route.cnt[off][k], rate, ring)
                         if drafts:
                             out = drafts if not out else [*out, *drafts]
                         break
         return out
 
     def _evaluate(
-        self, st: SymbolState, route: Route, c: Candle, n: int, rate: float | None
+        self,
+        st: SymbolState,
+        route: Route,
+        c: Candle,
+        n: int,
+        rate: float | None,
+        ring: list[Candle],
     ) -> Sequence[AlertDraft]:
         """Windows of the first ``n`` sizes of the route, in one backward pass over the kept
-        candles; a window is looked at exactly only if its range could reach its sizes'
-        smallest threshold."""
+        candles (``ring``: the symbol's last 60 s, ``c`` the newest); a window is looked at
+        exactly only if its range could reach its sizes' smallest threshold."""
         self.evaluated += 1
         ts = c.ts_ms
         offs = route.offs  # (size - 1) × 1000: window j holds the candles with ts - t <= offs[j]
-        if ts - st.inc_ts <= offs[n - 1]:
+        inc_ts = int(self._cols.inc_ts[st.row])
+        if ts - inc_ts <= offs[n - 1]:
             # windows holding the last incomplete candle never fire
-            n = bisect_left(offs, ts - st.inc_ts, 0, n)
+            n = bisect_left(offs, ts - inc_ts, 0, n)
             if n == 0:
                 return _NOTHING
         size_min = route.size_min
@@ -423,12 +503,11 @@ class Detector:
         low = INF
         j = 0
         lim = offs[0]
-        ring = st.ring
         for count, x in enumerate(reversed(ring)):  # count: candles already in the window
             age = ts - x.ts_ms
             while age > lim:  # x is older than window j: window j is complete
                 if (high - low) * 100.0 >= size_min[j] * low:
-                    out = self._window(st, route, c, j, count, ref, high, low, rate, out)
+                    out = self._window(st, route, c, j, count, ref, high, low, rate, ring, out)
                 j += 1
                 if j == n:
                     return _NOTHING if out is None else out
@@ -441,7 +520,7 @@ class Detector:
         count = len(ring)
         while j < n:  # history shorter than the window: the window is what was seen
             if (high - low) * 100.0 >= size_min[j] * low:
-                out = self._window(st, route, c, j, count, ref, high, low, rate, out)
+                out = self._window(st, route, c, j, count, ref, high, low, rate, ring, out)
             j += 1
         return _NOTHING if out is None else out
 
@@ -456,10 +535,11 @@ class Detector:
         high: float,
         low: float,
         rate: float | None,
+        ring: list[Candle],
         out: list[AlertDraft] | None,
     ) -> list[AlertDraft] | None:
-        """Exact metrics of window ``sizes[j]`` and its candidate rules (``rate``: the quote's
-        USD rate as of the candle)."""
+        """Exact metrics of window ``sizes[j]`` (its ``count`` newest candles of ``ring``) and
+        its candidate rules (``rate``: the quote's USD rate as of the candle)."""
         if ref <= 0.0:
             return out
         up = high - ref
@@ -482,7 +562,9 @@ class Detector:
                     close = c.close
                     rng = high - low
                     wick = (rng - abs(close - ref)) / rng * 100.0 if rng > 0.0 else 0.0
-                    window = _Window(st, c, route.sizes[j], count, delta, direction, wick, rate)
+                    window = _Window(
+                        st, c, ring, route.sizes[j], count, delta, direction, wick, rate
+                    )
                 if floor > window.vq:
                     break
                 drafts = self._match(window, tier, rules, bisect_right(mins, dq))
@@ -614,13 +696,23 @@ class Detector:
 
     def _prune(self, now_ms: int) -> None:
         """Forget per-user × symbol memory that no longer changes anything (no window can
-        overlap the last fired one, cooldown over, nothing folded). Candle times of different
-        symbols may differ by a few seconds: the margin is generous."""
-        self._next_prune = now_ms + _PRUNE_EVERY_MS
-        # rules removed since the routes were built: tighten those routes' bounds
-        self._invalidate(self._index.take_loosened())
+        overlap the last fired one, cooldown over, nothing folded), as of ``now_ms``, no later
+        than any candle still to come: a 60 s margin covers candles up to a minute older.
+        Each call (one per second of candle time) does 1/60 of the users, so every user's
+        memory is looked at once a minute without one batch paying for all of them."""
+        self._next_prune = now_ms + _PRUNE_STEP_MS
+        queue = self._prune_queue
+        if not queue:
+            # rules removed since the routes were built: tighten those routes' bounds
+            self._invalidate(self._index.take_loosened())
+            queue.extend(self._users)
+            self._prune_slice = -(-len(queue) // _PRUNE_STEPS)
         now_ms -= _RETAIN_MS
-        for user in self._users.values():
+        users = self._users
+        for _ in range(min(self._prune_slice, len(queue))):
+            user = users.get(queue.pop())
+            if user is None:
+                continue
             cooldown_ms = user.max_cooldown_ms()
             for memory in user.memory.values():
                 stale = [
@@ -652,6 +744,7 @@ class _Window:
         self,
         st: SymbolState,
         candle: Candle,
+        ring: list[Candle],
         window_s: int,
         count: int,
         delta: float,
@@ -673,6 +766,6 @@ class _Window:
             self.vq = 0.0
         else:
             # Exactly rounded sum (fsum), so the result does not depend on summation order.
-            qv = math.fsum(map(_QUOTE_VOLUME, islice(reversed(st.ring), count)))
+            qv = math.fsum(map(_QUOTE_VOLUME, islice(reversed(ring), count)))
             self.volume = qv * rate
             self.vq = self.volume + EPS

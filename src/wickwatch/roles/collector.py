@@ -415,9 +415,7 @@ class Collector:
         """The symbol's latest closed 1-second candles, oldest first: the detector's own ring
         (every candle the builder closed, the last 60 s at least). Reading it is free for the
         candle loop; a second ring here would cost every candle of every symbol."""
-        states = self.detector._by_venue.get((exchange, market))
-        state = states.get(symbol) if states is not None else None
-        return state.ring if state is not None else ()
+        return self.detector.recent_candles(exchange, market, symbol)
 
     def _on_gap(self, gap: Gap) -> None:
         self.minutes.mark_gap(gap.exchange, gap.market, gap.symbol, gap.from_ms, gap.to_ms)
