@@ -605,8 +605,9 @@ def test_exact_sum_gives_the_same_sum_whatever_the_hint(seed: int) -> None:
 
 def test_exact_sum_hint_at_the_edges() -> None:
     """The hinted shortcut (no logarithm, rounding inlined) against the search: sums whose
-    last digit is 5 (one digit fewer is a tie), sums at the float-integer limit, and error
-    bounds right at a power of ten (where the shortcut must leave it to the logarithm)."""
+    last digit is 5 (one digit fewer is a tie), sums at the float-integer limit, binary ties,
+    and error bounds right at a power of ten (where the shortcut must leave it to the
+    logarithm)."""
     rnd = random.Random(11)
     cases: list[tuple[float, int]] = []
     for d in range(1, 12):
@@ -615,6 +616,9 @@ def test_exact_sum_hint_at_the_edges() -> None:
             cases.append((m / 10**d, rnd.randrange(1, 500)))
             cases.append((rnd.randrange(1, 10**9) / 10**d, rnd.randrange(1, 500)))
     cases += [(2.0**52 / 10**d + 0.5, 3) for d in range(1, 6)]
+    # exact binary ties (y a half-integer at some probe: the shortcut rounds them to even,
+    # round() and int(y + 0.5) differently; the half-way test must reject them all alike)
+    cases += [(k / 2**m, n) for k in range(1, 3000, 7) for m in (1, 2, 3, 7, 12) for n in (1, 5)]
     for d in range(1, 15):
         for n in (1, 7, 60, 997):
             edge = 10.0**-d / (2 * (n + 3) * BUILDER_U)  # total whose 2 * bound is 10**-d

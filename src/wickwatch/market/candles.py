@@ -154,7 +154,7 @@ def exact_sum_hinted(total: float, terms: int, hint: int) -> tuple[float, int]:
     fewest digits that fit, two or three probes decide instead of a search; any other hint
     only costs probes, the result is the same.
     """
-    if total <= 0.0 or total != total or total == _NEVER:
+    if not 0.0 < total < _NEVER:  # also NaN
         return total, -1
     bound = (terms + 3) * total * _U
     if 0 < hint < _MAX_DECIMALS and 2.0 * bound < _HINT_FITS[hint]:
@@ -162,36 +162,45 @@ def exact_sum_hinted(total: float, terms: int, hint: int) -> tuple[float, int]:
         # mostly this): the hint, or one digit more or fewer, is the fewest digits that fit,
         # and the search below would return it too. The hint is certainly <= hi (see
         # _HINT_FITS), so y = total·10ʰ < 2⁵⁰ here: _round's rounding, inlined, without its
-        # size test; int(y + 0.5) is round(y) whenever the half-way test passes. A probe of
-        # fewer digits than the hint whose y is a quarter or more from an integer is
-        # ≥ 2.5·10⁻ʰ from every such decimal, far beyond the bound (< 0.5·10⁻ʰ): no fit.
+        # size test, in float operations only (no int(), no abs(): not specialised, calls):
+        # n = y + _RND - _RND is the integer nearest y, the same as round(y) whenever the
+        # half-way test passes, and n / p10 the same float. A probe of fewer digits than the
+        # hint whose y is a quarter or more from an integer is ≥ 2.5·10⁻ʰ from every such
+        # decimal, far beyond the bound (< 0.5·10⁻ʰ): no fit.
         p10 = _P10[hint]
         y = total * p10
-        n = int(y + 0.5)
-        if 0.5 - abs(y - n) > y * _EPS:
+        n = y + _RND - _RND
+        e = y - n if y >= n else n - y
+        if 0.5 - e > y * _EPS:
             near = n / p10
-            if abs(near - total) <= bound:  # the hint fits: does one digit fewer?
+            if -bound <= near - total <= bound:  # the hint fits: does one digit fewer?
                 p10 = _P10[hint - 1]
                 y = total * p10
-                n = int(y + 0.5)
-                e = abs(y - n)
-                if e >= 0.25 or (0.5 - e > y * _EPS and abs(n / p10 - total) > bound):
+                n = y + _RND - _RND
+                e = y - n if y >= n else n - y
+                if e >= 0.25:
                     return near, hint
-                if hint > 1 and 0.5 - e > y * _EPS:  # it does: two fewer?
-                    below = n / p10
-                    p10 = _P10[hint - 2]
-                    y = total * p10
-                    n = int(y + 0.5)
-                    e = abs(y - n)
-                    if e >= 0.25 or (0.5 - e > y * _EPS and abs(n / p10 - total) > bound):
-                        return below, hint - 1
+                if 0.5 - e > y * _EPS:
+                    if not -bound <= n / p10 - total <= bound:
+                        return near, hint
+                    if hint > 1:  # it does: two fewer?
+                        below = n / p10
+                        p10 = _P10[hint - 2]
+                        y = total * p10
+                        n = y + _RND - _RND
+                        e = y - n if y >= n else n - y
+                        if e >= 0.25 or (
+                            0.5 - e > y * _EPS and not -bound <= n / p10 - total <= bound
+                        ):
+                            return below, hint - 1
             elif 2.0 * bound < _HINT_FITS[hint + 1]:  # the hint does not fit: one digit more?
                 p10 = _P10[hint + 1]
                 y = total * p10
-                n = int(y + 0.5)
-                if 0.5 - abs(y - n) > y * _EPS:
+                n = y + _RND - _RND
+                e = y - n if y >= n else n - y
+                if 0.5 - e > y * _EPS:
                     near = n / p10
-                    if abs(near - total) <= bound:
+                    if -bound <= near - total <= bound:
                         return near, hint + 1
     # Largest d with 10**-d > 2 * bound.
     hi = min(_MAX_DECIMALS, math.ceil(-math.log10(2.0 * bound)) - 1)
@@ -252,6 +261,9 @@ def _round(total: float, d: int) -> float:
 _P10 = [float(10**d) for d in range(_MAX_DECIMALS + 1)]  #: exact (5**20 < 2**53)
 _FLOAT_INT = 2.0**52  #: below this a float's distance to an integer is exact
 _EPS = 2.0**-52  #: ulp(y) <= y * _EPS
+#: 1.5·2⁵²: for 0 <= y < 2⁵¹, ``y + _RND`` lands where the float spacing is 1, so
+#: ``y + _RND - _RND`` is y rounded to an integer (to even at a tie), as a float
+_RND = 1.5 * 2.0**52
 #: ``2 * bound < _HINT_FITS[d]`` implies ``d <= hi`` in :func:`exact_sum_hinted` however
 #: log10 rounds (its error is ~1e-16 relative, the margin 1e-9): no logarithm for a good hint
 _HINT_FITS = [10.0**-d * (1.0 - 1e-9) for d in range(_MAX_DECIMALS + 1)]
