@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import random
 from itertools import pairwise
+from unittest.mock import patch
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.detection.reference import Reference, TapeTrade, build_candles, draft_tuple
 from wickwatch.detection import Detector, UserSettings
+from wickwatch.detection import detector as detector_module
 from wickwatch.detection.symbols import SymbolResolver
+from wickwatch.market.types import Candle
 
 SYMBOLS = [
     ("binance", "spot", "BTCUSDT", 100.0),
@@ -273,16 +277,26 @@ def test_streaming_detector_equals_brute_force(sc) -> None:
     assert sorted(got, key=repr) == sorted(ref.alerts, key=repr)
 
 
-@given(scenario(), st.lists(st.integers(1, 40), min_size=1, max_size=60))
+@given(
+    scenario(),
+    st.lists(st.integers(1, 40), min_size=1, max_size=60),
+    st.sampled_from([0, detector_module._SMALL_BATCH]),
+)
 @settings(
     max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-def test_batches_give_the_alerts_of_one_candle_at_a_time(sc, sizes) -> None:
-    """``on_candles`` (candidates set aside, windows computed after the batch) on batches of
-    random sizes — several seconds of a symbol in one batch, quote rates changing inside a
-    batch — emits exactly the reference's alerts, batch by batch."""
+def test_batches_give_the_alerts_of_one_candle_at_a_time(sc, sizes, small) -> None:
+    """``on_candles`` (the batch screened by array operations, its candidates walked after)
+    on batches of random sizes — several seconds of a symbol in one batch, quote rates
+    changing inside a batch — emits exactly the reference's alerts, batch by batch; with
+    ``small`` 0 every batch, even of one candle, takes the array path."""
+    with patch.object(detector_module, "_SMALL_BATCH", small):
+        _batches_equal_brute_force(sc, sizes)
+
+
+def _batches_equal_brute_force(sc, sizes) -> None:
     trades, incomplete, users, events = sc
     candles = build_candles(trades, incomplete)
     resolver = SymbolResolver()
@@ -422,3 +436,41 @@ def test_crowded_classes_equal_brute_force(sc, users) -> None:
         ref.feed(c)
     event(f"alerts: {min(len(ref.alerts), 100) // 25 * 25}+")
     assert sorted(got, key=repr) == sorted(ref.alerts, key=repr)
+
+
+@pytest.mark.parametrize("batch", [1, 500])
+def test_candles_closer_than_a_second_keep_their_whole_windows(batch: int) -> None:
+    """The per-symbol ring holds 64 candles at first, a minute of 1-second candles: candles
+    200 ms apart (not what the builder makes, but accepted) grow it instead of pushing out
+    candles their 60-second windows still hold."""
+    rnd = random.Random(3)
+    candles = []
+    price = 100.0
+    for i in range(1_500):
+        o = price
+        price *= 1 + rnd.choice([0.0, 0.002, -0.002, 0.01, -0.01])
+        candles.append(
+            Candle("binance", "spot", "BTCUSDT", i * 200, o, max(o, price), min(o, price),
+                   price, 1.0, price, 1, 0.0)
+        )  # fmt: skip
+    users = [
+        UserSettings(cooldown_s=0, thresholds=[{"min_delta_pct": 3.0, "window_s": 60}]),
+        UserSettings(cooldown_s=0, thresholds=[{"min_delta_pct": 1.5, "window_s": 7}]),
+    ]
+    resolver = SymbolResolver()
+    detector = Detector(resolver=resolver)
+    ref = Reference(resolver.resolve)
+    for uid, s in enumerate(users, start=1):
+        detector.update_user(uid, s)
+        ref.set_user(uid, s)
+    got = []
+    for lo in range(0, len(candles), batch):
+        got.extend(draft_tuple(d) for d in detector.on_candles(candles[lo : lo + batch]))
+    for c in candles:
+        ref.feed(c)
+    assert len(ref.alerts) > 5
+    assert sorted(got, key=repr) == sorted(ref.alerts, key=repr)
+    # the detector's ring, as the collector reads it for alert charts
+    recent = detector.recent_candles("binance", "spot", "BTCUSDT")
+    assert recent == candles[-len(recent) :] and len(recent) >= 300
+    assert detector.recent_candles("binance", "spot", "ETHUSDT") == []
