@@ -7,7 +7,7 @@ Each simulated second: every symbol gets a frame of trades (count drawn around
 ``--trades-per-candle``, heavy tail), the real :class:`~wickwatch.market.CandleBuilder` builds
 them (``add_frame`` per symbol, one ``close_due`` per second), and the closed batch goes through
 :class:`~wickwatch.detection.Detector`: ``Detector.on_candles`` on the whole batch (default, what
-the collector does), or ``--each``: ``on_candle`` per candle (per-candle timings).
+the collector does), or ``--each``: ``on_candle`` per candle (the scalar path; per-candle timings).
 ``--spikes`` symbols per second get a wick of 1-10 % (up or down, reverting), so alerts,
 de-duplication and cooldown work is included.
 
