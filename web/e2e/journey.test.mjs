@@ -135,7 +135,9 @@ test("a new trader: register → link Telegram → threshold → spike in the fe
       await screenshot(page, "32-journey-dry-run", true);
     }
     await page.click("[data-testid=save-settings]");
-    await page.waitForSelector("[data-testid=savebar] >> text=Saved");
+    // the server's answer ("Unsaved changes" also contains "saved", and the button is disabled
+    // while the request is in flight: neither says the save is done)
+    await page.waitForSelector("[data-testid=save-message][data-kind=ok]");
     await page.waitForSelector("[data-testid=save-settings]:disabled"); // nothing unsaved is left
     await screenshot(page, "33-journey-settings-saved", true);
 

@@ -42,7 +42,7 @@ test("live spikes stream into the feed, which stays fast with 1,000 alerts", { t
     await row.locator("input[aria-label='Window, s']").fill("2");
     await page.locator("#general input.num").first().fill("0"); // cooldown
     await page.click("[data-testid=save-settings]");
-    await page.waitForSelector("[data-testid=savebar] >> text=Saved");
+    await page.waitForSelector("[data-testid=save-message][data-kind=ok]"); // the server's answer
     await page.waitForSelector("[data-testid=save-settings]:disabled"); // nothing unsaved: no leave-guard dialog
 
     await page.click("[data-testid=nav-live]");

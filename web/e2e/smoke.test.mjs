@@ -113,7 +113,7 @@ test("a trader registers, uses every page, and an admin sees them", { timeout: 2
     await page.click("[data-testid=nav-live]");
     assert.equal(new URL(page.url()).pathname, "/settings");
     await page.click("[data-testid=save-settings]");
-    await page.waitForSelector("[data-testid=savebar] >> text=Сохранено");
+    await page.waitForSelector("[data-testid=save-message][data-kind=ok] >> text=Сохранено");
     await screenshot(page, "07b-settings-saved");
     await page.reload();
     await delta.waitFor();

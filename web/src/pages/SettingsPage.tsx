@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState } from "react";
-import { useBlocker } from "react-router-dom";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useBlocker, type BlockerFunction } from "react-router-dom";
 import { api, ApiError } from "../api/client";
 import type { SettingsEnvelope } from "../api/contract";
 import { API } from "../api/paths";
@@ -57,21 +57,29 @@ function Editor({ loaded, onSaved }: { loaded: Loaded; onSaved: (l: Loaded) => v
   useEffect(() => setDraft(original), [loaded]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Unsaved-changes guard: in-app navigation asks, closing the tab asks the browser's way.
-  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname);
+  // The router keeps the blocker function registered by the last *passive* effect; after a save
+  // (an async update) the browser may run a click before React flushes those effects, so the
+  // function reads `dirty` from a ref set at commit time instead of its own stale closure.
+  const dirtyRef = useRef(dirty);
+  useLayoutEffect(() => {
+    dirtyRef.current = dirty;
+  }, [dirty]);
+  const shouldBlock = useCallback<BlockerFunction>(({ currentLocation, nextLocation }) => dirtyRef.current && currentLocation.pathname !== nextLocation.pathname, []);
+  const blocker = useBlocker(shouldBlock);
   useEffect(() => {
     if (blocker.state !== "blocked") return;
     if (window.confirm(t("settings.leaveUnsaved"))) blocker.proceed();
     else blocker.reset();
   }, [blocker, t]);
   useEffect(() => {
-    if (!dirty) return;
     const handler = (e: BeforeUnloadEvent) => {
+      if (!dirtyRef.current) return;
       e.preventDefault();
       e.returnValue = "";
     };
     window.addEventListener("beforeunload", handler);
     return () => window.removeEventListener("beforeunload", handler);
-  }, [dirty]);
+  }, []);
 
   const set = useCallback((d: SettingsDoc) => {
     setDraft(d);
@@ -86,6 +94,9 @@ function Editor({ loaded, onSaved }: { loaded: Loaded; onSaved: (l: Loaded) => v
     try {
       // the whole document; If-Match refuses to overwrite a version saved elsewhere meanwhile (412)
       const saved = await api.put<SettingsEnvelope<SettingsDoc>>(API.settings, draft, { headers: { "If-Match": `"v${loaded.envelope.version}"` } });
+      // the server's normalised document is the new baseline: set both in the same render, so
+      // no render in between counts the normalisation as an unsaved change
+      setDraft(saved.document);
       onSaved({ envelope: saved });
       setMessage({ kind: "ok", text: t("settings.saved") });
     } catch (err) {
@@ -116,7 +127,13 @@ function Editor({ loaded, onSaved }: { loaded: Loaded; onSaved: (l: Loaded) => v
       <Channels />
       <DryRun doc={draft} />
       <div className={`savebar ${dirty || message ? "savebar-on" : ""}`} data-testid="savebar">
-        {message ? <span className={message.kind === "ok" ? "ok" : "field-error"}>{message.text}</span> : dirty && <span>{t("settings.unsaved")}</span>}
+        {message ? (
+          <span className={message.kind === "ok" ? "ok" : "field-error"} data-testid="save-message" data-kind={message.kind}>
+            {message.text}
+          </span>
+        ) : (
+          dirty && <span>{t("settings.unsaved")}</span>
+        )}
         <div className="spacer" />
         <button type="button" className="btn btn-ghost" disabled={!dirty || saving} onClick={() => (setDraft(original), setErrors({}), setMessage(null))}>
           {t("settings.discard")}
