@@ -338,7 +338,7 @@ class Collector:
         while True:
             await asyncio.sleep(self.tick_s)
             try:
-                self.process(now_ms())
+                await self.process_yielding(now_ms())
             except Exception:
                 log.exception("candle loop failed; continuing")
 
@@ -352,9 +352,34 @@ class Collector:
         counts, alert windows) then runs once over all of them, as for one batch."""
         closed: list[Candle] = []
         drafts: list[AlertDraft] = []
-        for part in self.builder.close_due_slices(now):
-            drafts.extend(self._detect(part))
-            closed.extend(part)
+        try:
+            for part in self.builder.close_due_slices(now):
+                drafts.extend(self._detect(part))
+                closed.extend(part)
+        finally:
+            self._after_slices(closed, drafts)
+        return len(closed)
+
+    async def process_yielding(self, now: int) -> int:
+        """:meth:`process`, giving the event loop a turn after each slice that had drafts, so
+        the alert writer starts their transaction while the rest of the second is closed and
+        detected (the builder may take trades in the meantime). The candles closed are handed
+        on even if the task is cancelled in between."""
+        closed: list[Candle] = []
+        drafts: list[AlertDraft] = []
+        try:
+            for part in self.builder.close_due_slices(now):
+                found = self._detect(part)
+                drafts.extend(found)
+                closed.extend(part)
+                if found:
+                    await asyncio.sleep(0)
+        finally:
+            self._after_slices(closed, drafts)
+        return len(closed)
+
+    def _after_slices(self, closed: list[Candle], drafts: list[AlertDraft]) -> None:
+        """Everything else of a tick, once for all of its slices."""
         if closed:
             self._handle(closed, drafts)
         if self.builder.gaps:
@@ -371,7 +396,6 @@ class Collector:
                     del self._watched[key]
             if self.spike_writer.open_windows:
                 self.spike_writer.advance(self.builder.closed_before)
-        return len(closed)
 
     def _detect(self, candles: list[Candle]) -> list[AlertDraft]:
         """Run closed candles through detection; their drafts go to the alert writer now."""
