@@ -5,20 +5,28 @@
 
 Each simulated second: every symbol gets a frame of trades (count drawn around
 ``--trades-per-candle``, heavy tail), the real :class:`~wickwatch.market.CandleBuilder` builds
-them (``add_frame`` per symbol, one ``close_due`` per second), and the closed batch goes through
-:class:`~wickwatch.detection.Detector`: ``Detector.on_candles`` on the whole batch (default, what
-the collector does), or ``--each``: ``on_candle`` per candle (the scalar path; per-candle timings).
+them (``add_frame`` per symbol), then closes the second and hands the candles to
+:class:`~wickwatch.detection.Detector`:
+
+* ``--handover slice`` (default, what the collector does): ``close_due_slices`` closes one
+  venue × second at a time (~420 candles here) and each slice goes through
+  ``Detector.on_candles`` before the next one is closed;
+* ``--handover second``: one ``close_due``, then ``on_candles`` on the whole 5,000-candle batch
+  (the previous hand-over); ``--each``: ``on_candle`` per candle (the scalar path).
+
 ``--spikes`` symbols per second get a wick of 1-10 % (up or down, reverting), so alerts,
 de-duplication and cooldown work is included.
 
 Reported:
 
-* building cost per candle (``add_frame`` + ``close_due``) vs detection cost per candle, both in
+* building cost per candle (``add_frame`` + closing) vs detection cost per candle, both in
   process CPU time over the measured seconds (the warm-up fills the 60 s windows first);
-* per-candle ``on_candle`` wall time percentiles;
-* close → draft latency: from the moment ``close_due`` returned the batch (every candle of the
-  second closed) to the moment the detector returned the draft; and the same from the moment
-  ``close_due`` was called (including closing the 5,000 candles of the batch);
+* per-candle ``on_candle`` wall time percentiles (``--each``);
+* close → draft latency, wall time: per candle and per draft, from the moment its slice (or
+  batch) was closed to the moment the detector returned it; from the moment the closing of its
+  slice started (an upper bound of the candle's own close, which is inside that); and per draft
+  from the moment ``close_due`` was called for the second (every earlier slice's closing and
+  detection included);
 * garbage-collector pauses during the measured seconds (``gc.callbacks``);
 * index build time for the users, one ``update_user`` (settings change) time.
 """
@@ -182,11 +190,20 @@ def main() -> None:
     ap.add_argument("--aggressive", action="store_true", help="more users at 0.5-1 %% thresholds")
     ap.add_argument("--each", action="store_true", help="on_candle per candle, not on_candles")
     ap.add_argument(
+        "--handover",
+        choices=["slice", "second"],
+        default="slice",
+        help="slice: close_due_slices, detection per venue × second as it closes (what the "
+        "collector does); second: one close_due, then the whole batch (the previous hand-over)",
+    )
+    ap.add_argument(
         "--refreeze",
         action="store_true",
         help="gc.freeze() again after the warm-up (symbol states and windows out of GC scans)",
     )
     args = ap.parse_args()
+    if args.each:
+        args.handover = "second"
     if args.aggressive:
         global DELTAS
         DELTAS = AGGRESSIVE_DELTAS
@@ -278,6 +295,10 @@ def main() -> None:
     draft_latency: list[float] = []
     draft_latency_built: list[float] = []
     candle_latency: list[float] = []
+    slice_latency: list[float] = []
+    slice_detect: list[float] = []
+    slice_detect_cpu: list[float] = []
+    slice_sizes: list[int] = []
     batch_detect: list[float] = []
     close_wall: list[float] = []
     close_cpu: list[float] = []
@@ -309,51 +330,96 @@ def main() -> None:
         for frame in frames:
             builder.add_frame(frame)
         c1 = time.process_time()
-        w_close = perf()
-        closed = builder.close_due(start_ms + (sec + 1) * 1000 + 30)
-        w_closed = perf()
-        c2 = time.process_time()
-        w0 = perf()
-        lat_c = []
-        lat_d = []
-        lat_b = []
-        if args.each:
-            on_candle = detector.on_candle
-            for c in closed:
-                a = perf()
-                drafts = on_candle(c)
+        due = start_ms + (sec + 1) * 1000 + 30
+        lat_c: list[float] = []  # per candle: its batch / slice closed → detection done
+        lat_s: list[float] = []  # per candle: closing of its slice started → detection done
+        lat_d: list[float] = []  # per draft: its batch / slice closed → detection done
+        lat_b: list[float] = []  # per draft: close_due called → detection done
+        n_closed = 0
+        if args.handover == "slice":
+            # What the collector does: close_due_slices closes one venue × second at a time
+            # and each slice goes through detection before the next one is closed.
+            build_s = detect_s = close_w = detect_w = 0.0
+            w_close = perf()
+            slices = builder.close_due_slices(due)
+            while True:
+                ca = time.process_time()
+                wa = perf()
+                part = next(slices, None)
+                wb = perf()
+                cb = time.process_time()
+                build_s += cb - ca
+                close_w += wb - wa
+                if part is None:
+                    break
+                drafts = detector.on_candles(part)
                 b = perf()
-                if measuring:
-                    per_candle.append(b - a)
-                    lat_c.append(b - w_closed)
-                    if drafts:
-                        lat_d.extend([b - w_closed] * len(drafts))
-                        lat_b.extend([b - w_close] * len(drafts))
+                cc = time.process_time()
+                detect_s += cc - cb
+                detect_w += b - wb
+                n = len(part)
+                n_closed += n
+                lat_c.extend([b - wb] * n)
+                lat_s.extend([b - wa] * n)
+                if drafts:
+                    lat_d.extend([b - wb] * len(drafts))
+                    lat_b.extend([b - w_close] * len(drafts))
                 drafts_n += len(drafts) if measuring else 0
+                if measuring:
+                    slice_detect.append(b - wb)
+                    slice_detect_cpu.append(cc - cb)
+                    slice_sizes.append(n)
+            c2 = c1 + build_s
+            c3 = c2 + detect_s
+            w0 = w1 = 0.0
         else:
-            drafts = detector.on_candles(closed)
-            b = perf()
-            lat_c.append(b - w_closed)
-            lat_d.extend([b - w_closed] * len(drafts))
-            lat_b.extend([b - w_close] * len(drafts))
-            drafts_n += len(drafts) if measuring else 0
-        w1 = perf()
-        c3 = time.process_time()
+            w_close = perf()
+            closed = builder.close_due(due)
+            w_closed = perf()
+            c2 = time.process_time()
+            close_w = w_closed - w_close
+            n_closed = len(closed)
+            w0 = perf()
+            if args.each:
+                on_candle = detector.on_candle
+                for c in closed:
+                    a = perf()
+                    drafts = on_candle(c)
+                    b = perf()
+                    if measuring:
+                        per_candle.append(b - a)
+                        lat_c.append(b - w_closed)
+                        if drafts:
+                            lat_d.extend([b - w_closed] * len(drafts))
+                            lat_b.extend([b - w_close] * len(drafts))
+                    drafts_n += len(drafts) if measuring else 0
+            else:
+                drafts = detector.on_candles(closed)
+            w1 = perf()
+            c3 = time.process_time()
+            detect_w = w1 - w0
+            if not args.each:
+                lat_c.extend([w1 - w_closed] * n_closed)
+                lat_d.extend([w1 - w_closed] * len(drafts))
+                lat_b.extend([w1 - w_close] * len(drafts))
+                drafts_n += len(drafts) if measuring else 0
+            lat_s = lat_c
         if measuring:
             build_cpu += (c1 - c0) + (c2 - c1)
             detect_cpu += c3 - c2
-            candles_n += len(closed)
+            candles_n += n_closed
             trades_n += sum(len(f) for f in frames)
             candle_latency.extend(lat_c)
+            slice_latency.extend(lat_s)
             draft_latency.extend(lat_d)
             draft_latency_built.extend(lat_b)
-            batch_detect.append(w1 - w0)
-            close_wall.append(w_closed - w_close)
+            batch_detect.append(detect_w)
+            close_wall.append(close_w)
             close_cpu.append(c2 - c1)
             detect_batch_cpu.append(c3 - c2)
             batch_secs.append(sec)
         if sec % 20 == 19:
-            print(f"  second {sec + 1}/{total}: {len(closed)} candles", flush=True)
+            print(f"  second {sec + 1}/{total}: {n_closed} candles", flush=True)
     gc.callbacks.remove(on_gc)
 
     # The timing inside the batch loop (two perf_counter calls, list appends per candle) is not
@@ -398,7 +464,12 @@ def main() -> None:
         f"candle building (CandleBuilder add_frame + close_due): "
         f"{build_cpu / candles_n * 1e6:.2f} µs/candle, {build_cpu / trades_n * 1e6:.2f} µs/trade"
     )
-    api = "on_candle per candle, timing overhead removed" if args.each else "on_candles per batch"
+    if args.each:
+        api = "on_candle per candle, timing overhead removed"
+    elif args.handover == "slice":
+        api = "on_candles per venue × second slice"
+    else:
+        api = "on_candles per second's batch"
     print(f"detection (Detector.{api}): {detect_net / candles_n * 1e6:.2f} µs/candle")
     print(f"detection / building = {detect_net / build_cpu * 100:.1f} %")
     evaluated = detector.evaluated / detector.candles
@@ -410,11 +481,11 @@ def main() -> None:
             f"p99.9 {pct(us, 99.9):.1f} µs, max {max(us):.0f} µs"
         )
     print(
-        f"closing one second's batch ({args.symbols:,} candles, close_due): "
+        f"closing one second ({args.symbols:,} candles, close_due or all its slices): "
         f"median {statistics.median(close_wall) * 1e3:.2f} ms, max {max(close_wall) * 1e3:.2f} ms"
     )
     print(
-        f"detection of one second's batch: "
+        f"detection of one second (all its slices): "
         f"median {statistics.median(batch_detect) * 1e3:.2f} ms, "
         f"p99 {pct(batch_detect, 99) * 1e3:.2f} ms, max {max(batch_detect) * 1e3:.2f} ms"
     )
@@ -422,26 +493,46 @@ def main() -> None:
     dc = [x * 1e3 for x in detect_batch_cpu]
     print(
         f"the same in process CPU time (what the load on the machine does not inflate): "
-        f"close_due p50 {pct(cc, 50):.2f} ms, p99 {pct(cc, 99):.2f} ms; "
+        f"closing p50 {pct(cc, 50):.2f} ms, p99 {pct(cc, 99):.2f} ms; "
         f"detection p50 {pct(dc, 50):.2f} ms, p99 {pct(dc, 99):.2f} ms"
     )
     slowest = sorted(zip(detect_batch_cpu, batch_secs, strict=True), reverse=True)[:6]
     print(
-        "slowest batches (detection CPU ms @ simulated second): "
+        "slowest seconds (detection CPU ms @ simulated second): "
         + ", ".join(f"{x * 1e3:.1f} @ {sec}" for x, sec in slowest)
     )
+    if slice_sizes:
+        sd = [x * 1e3 for x in slice_detect]
+        sdc = [x * 1e3 for x in slice_detect_cpu]
+        print(
+            f"slices: {len(slice_sizes) / args.seconds:.1f} per second, "
+            f"{statistics.median(slice_sizes):.0f} candles median, {max(slice_sizes)} max; "
+            f"detection of one slice p50 {pct(sd, 50):.2f} ms, p99 {pct(sd, 99):.2f} ms, "
+            f"max {max(sd):.2f} ms (CPU p50 {pct(sdc, 50):.2f}, p99 {pct(sdc, 99):.2f} ms)"
+        )
+    unit = "batch" if args.handover == "second" else "slice"
     cl = [x * 1e3 for x in candle_latency]
-    what = "per candle" if args.each else "per batch"
     print(
-        f"batch closed → detection done, {what}: p50 {pct(cl, 50):.2f} ms, p99 {pct(cl, 99):.2f} ms"
+        f"per candle, its {unit} closed → detection done: "
+        f"p50 {pct(cl, 50):.2f} ms, p99 {pct(cl, 99):.2f} ms, max {max(cl):.2f} ms"
     )
+    if args.handover == "slice":
+        sl = [x * 1e3 for x in slice_latency]
+        print(
+            f"per candle, closing of its slice started (≥ its own close) → detection done: "
+            f"p50 {pct(sl, 50):.2f} ms, p99 {pct(sl, 99):.2f} ms, max {max(sl):.2f} ms"
+        )
     dl = [x * 1e3 for x in draft_latency]
     print(
-        f"batch closed → alert draft: p50 {pct(dl, 50):.2f} ms, p99 {pct(dl, 99):.2f} ms, "
-        f"max {max(dl) if dl else float('nan'):.2f} ms ({len(dl):,} drafts)"
+        f"per draft, its {unit} closed → alert draft: p50 {pct(dl, 50):.2f} ms, "
+        f"p99 {pct(dl, 99):.2f} ms, max {max(dl) if dl else float('nan'):.2f} ms "
+        f"({len(dl):,} drafts)"
     )
     bl = [x * 1e3 for x in draft_latency_built]
-    print(f"close_due called → alert draft: p50 {pct(bl, 50):.2f} ms, p99 {pct(bl, 99):.2f} ms")
+    print(
+        f"per draft, close_due called for the second → alert draft: "
+        f"p50 {pct(bl, 50):.2f} ms, p99 {pct(bl, 99):.2f} ms"
+    )
     gp = [x * 1e3 for x in gc_pauses]
     print(
         f"GC pauses while measuring: {len(gp)}, total {sum(gp):.1f} ms, "

@@ -783,3 +783,61 @@ def test_add_frame_of_mixed_venues_falls_back_to_add() -> None:
         ("bybit", 3.0),
         ("okx", 2.0),
     ]
+
+
+def _two_venues_two_seconds(b: CandleBuilder) -> None:
+    for ms in (100, 1_100):
+        for symbol in ("BTCUSDT", "ETHUSDT"):
+            b.add(trade(T0 + ms, symbol=symbol, recv=T0 + ms))
+            b.add(trade(T0 + ms, symbol=symbol, exchange="okx", recv=T0 + ms))
+
+
+def test_close_due_slices_are_close_due_one_venue_second_at_a_time() -> None:
+    whole = CandleBuilder(grace_ms=250)
+    sliced = CandleBuilder(grace_ms=250)
+    _two_venues_two_seconds(whole)
+    _two_venues_two_seconds(sliced)
+    parts = list(sliced.close_due_slices(T0 + 2_250))
+    assert [[(c.exchange, c.ts_ms, c.symbol) for c in p] for p in parts] == [
+        [("binance", T0, "BTCUSDT"), ("binance", T0, "ETHUSDT")],
+        [("binance", T0 + 1_000, "BTCUSDT"), ("binance", T0 + 1_000, "ETHUSDT")],
+        [("okx", T0, "BTCUSDT"), ("okx", T0, "ETHUSDT")],
+        [("okx", T0 + 1_000, "BTCUSDT"), ("okx", T0 + 1_000, "ETHUSDT")],
+    ]
+    assert [c for p in parts for c in p] == whole.close_due(T0 + 2_250)
+    assert sliced.next_due_ms == whole.next_due_ms
+    assert list(sliced.close_due_slices(T0 + 2_250)) == []
+
+
+def test_trades_between_slices_are_late_for_a_closed_second() -> None:
+    b = CandleBuilder(grace_ms=250)
+    _two_venues_two_seconds(b)
+    slices = b.close_due_slices(T0 + 1_250)
+    first = next(slices)
+    assert {(c.exchange, c.ts_ms) for c in first} == {("binance", T0)}
+    # while the iteration is suspended: a trade for the closed second is late, one for the
+    # open second of the other venue still counts, a new second is scheduled
+    b.add(trade(T0 + 900, recv=T0 + 1_300))
+    b.add(trade(T0 + 950, "101", exchange="okx", recv=T0 + 1_300))
+    b.add(trade(T0 + 2_100, recv=T0 + 2_100))
+    [okx] = list(slices)
+    assert [(c.symbol, c.trades) for c in okx] == [("BTCUSDT", 2), ("ETHUSDT", 1)]
+    assert b.late_total == 1
+    assert b.next_due_ms == T0 + 2_250  # the second T0 + 1 s of both venues
+    left = list(b.close_due_slices(T0 + 3_250))
+    assert [(c.exchange, c.ts_ms) for p in left for c in p] == [
+        ("binance", T0 + 1_000),
+        ("binance", T0 + 1_000),
+        ("binance", T0 + 2_000),
+        ("okx", T0 + 1_000),
+        ("okx", T0 + 1_000),
+    ]
+
+
+def test_an_unfinished_slice_iteration_leaves_the_next_call_looking() -> None:
+    b = CandleBuilder(grace_ms=250)
+    _two_venues_two_seconds(b)
+    slices = b.close_due_slices(T0 + 1_250)
+    next(slices)
+    del slices  # abandoned (e.g. the candle loop failed on the first slice)
+    assert [c.exchange for c in b.close_due(T0 + 1_250)] == ["okx", "okx"]

@@ -15,6 +15,7 @@ from tests.roles.test_pipeline import CHAT, pipeline
 from tests.roles.test_spikes import as_candle
 from wickwatch.alerts.repository import AlertRepository
 from wickwatch.alerts.service import AlertService
+from wickwatch.detection import AlertDraft
 from wickwatch.market.types import Candle
 from wickwatch.markets.repository import MarketRepository
 from wickwatch.roles.collector import Collector
@@ -33,9 +34,11 @@ async def test_an_alert_chart_has_the_builders_seconds_before_and_after_the_spik
     closed: list[Candle] = []  # every candle the builder closed, as the candle loop got it
     handle = Collector._handle
 
-    def tap(self: Collector, candles: list[Candle]) -> None:
+    def tap(
+        self: Collector, candles: list[Candle], detected: list[AlertDraft] | None = None
+    ) -> None:
         closed.extend(candles)
-        handle(self, candles)
+        handle(self, candles, detected)
 
     monkeypatch.setattr(Collector, "_handle", tap)
     users = [  # two users whose rules match the same spike

@@ -3,6 +3,7 @@ what is stored with them, de-duplication and retention."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from tests.roles.kit import add_user, role_settings, spike_rules
 from wickwatch.alerts.repository import AlertRepository
 from wickwatch.alerts.service import AlertService
 from wickwatch.detection import QuoteRates, SymbolResolver
-from wickwatch.market.types import Candle
+from wickwatch.market.types import BUY, Candle, Trade
 from wickwatch.markets.repository import MarketRepository
 from wickwatch.roles.collector import Collector
 from wickwatch.roles.spikes import SpikeWriter
@@ -305,3 +306,34 @@ async def test_alerts_below_the_floor_get_their_window_once_for_every_user(
             chart = await service.candles(user, alert.id, 30, 30)
             assert chart.interval_s == 1
             assert [c.t for c in chart.candles] == [r.ts_ms for r in rows]
+
+
+# --- the ticker's hand-over per slice ------------------------------------------------------------
+
+
+async def test_the_ticker_hands_over_a_slice_s_drafts_and_keeps_what_closed_when_cancelled(
+    database_url: str, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    settings = role_settings(database_url, tmp_path, spike_floor_pct=50.0)
+    collector = Collector(settings, sessionmaker, None, markets=[])
+    uid = await add_user(sessionmaker, "slices@example.com")
+    collector.detector.update_user(uid, spike_rules())
+    ts = T0 + 100
+    frames = [
+        [Trade("binance", "spot", "BTCUSDT", p, 1.0, p, BUY, ts, ts, "1") for p in (100.0, 103.0)],
+        [Trade("binance", "spot", "ETHUSDT", 10.0, 1.0, 10.0, BUY, ts, ts, "2")],
+        [Trade("okx", "spot", "BTC-USDT", 100.0, 1.0, 100.0, BUY, ts, ts, "3")],
+    ]
+    for frame in frames:
+        collector.builder.add_frame(frame)
+    due = T0 + 1_000 + collector.builder.grace_ms
+    task = asyncio.create_task(collector.process_yielding(due))
+    await asyncio.sleep(0)  # the first slice (binance) had a draft: the ticker yields after it
+    assert [d.symbol for d in collector.alert_writer.queue] == ["BTCUSDT"]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert collector.candles == 2  # binance's slice, handed on despite the cancellation
+    assert collector.process(due) == 1  # the rest closes at the next tick
+    assert collector.candles == 3
+    assert collector.builder.open_candles == 0

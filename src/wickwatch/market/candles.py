@@ -69,7 +69,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -717,12 +717,29 @@ class CandleBuilder:
         """Close every second whose end + grace the venue clock has passed; return them.
 
         ``now_local_ms`` is on the clock that stamped ``Trade.recv_ms``. Also passes each candle
-        to ``on_candle``.
+        to ``on_candle``. The same candles, in the same order, as :meth:`close_due_slices`.
         """
         if now_local_ms < self.next_due_ms:
             return []
         out: list[Candle] = []
-        next_check = _NEVER
+        for part in self.close_due_slices(now_local_ms):
+            out.extend(part)
+        return out
+
+    def close_due_slices(self, now_local_ms: float) -> Iterator[list[Candle]]:
+        """:meth:`close_due` one venue × second at a time: each slice is closed only when the
+        previous one has been taken, so a consumer can hand a slice on (detection) before the
+        rest of the batch is closed — a candle then waits for its slice, not for every
+        venue's second.
+
+        Between slices the builder is consistent (the slice's second is below the venue's
+        watermark: a trade for it is late), so trades may be added while the iteration is
+        suspended; one iteration at a time. An iteration left unfinished leaves
+        ``next_due_ms`` so that the next call looks again.
+        """
+        if now_local_ms < self.next_due_ms:
+            return
+        self.next_due_ms = -_NEVER  # until this pass has finished
         grace = self.grace_ms
         for v in self._venue_list:
             if now_local_ms >= v.window_end:
@@ -731,25 +748,33 @@ class CandleBuilder:
                 continue
             limit = now_local_ms + v.off_est - grace - SECOND_MS  # close seconds starting <= limit
             heap = v.heap
+            start_mark = v.watermark
             while heap and heap[0] <= limit:
                 bts = heapq.heappop(heap)
+                out: list[Candle] = []
                 if v.held:
                     self._close_slot(v, v.wheel.pop(bts), out)
                 else:
+                    close = self._close
                     for acc in v.wheel.pop(bts):
-                        out.append(self._close(v, acc))
-            mark = (int(limit // SECOND_MS) + 1) * SECOND_MS
-            if mark > v.watermark:
+                        out.append(close(v, acc))
+                if bts + SECOND_MS > v.watermark:
+                    v.watermark = bts + SECOND_MS
+                self._emit(out)
+                if out:
+                    yield out
+            mark = (int(limit // SECOND_MS) + 1) * SECOND_MS  # >= every slice's bts + 1 s
+            if mark > start_mark:
                 v.watermark = mark
                 if v.gaps:
                     v.gaps = [g for g in v.gaps if g.to_ms > mark]
-            if heap:
-                due = heap[0] + SECOND_MS + grace - v.off_est
+        next_check = _NEVER
+        for v in self._venue_list:
+            if v.heap and v.off_est != _NO_OFFSET:
+                due = v.heap[0] + SECOND_MS + grace - v.off_est
                 if due < next_check:
                     next_check = due
         self.next_due_ms = next_check
-        self._emit(out)
-        return out
 
     def flush(self, end_ms: int | None = None) -> list[Candle]:
         """Close every open candle (end of input). With ``end_ms`` (exchange time), candles

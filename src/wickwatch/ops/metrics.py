@@ -35,7 +35,8 @@ _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 
 DETECTION_BATCH_SECONDS = Histogram(
     "wickwatch_detection_batch_seconds",
-    "Time to run one batch of closed 1-second candles through every user's rules.",
+    "Time to run one batch of closed 1-second candles (a venue × second slice) through every "
+    "user's rules.",
     buckets=_LATENCY_BUCKETS,
 )
 DETECTION_CANDLES = Counter(

@@ -338,15 +338,50 @@ class Collector:
         while True:
             await asyncio.sleep(self.tick_s)
             try:
-                self.process(now_ms())
+                await self.process_yielding(now_ms())
             except Exception:
                 log.exception("candle loop failed; continuing")
 
     def process(self, now: int) -> int:
-        """Close due seconds and hand them on; returns how many candles closed."""
-        closed = self.builder.close_due(now)
+        """Close due seconds and hand them on; returns how many candles closed.
+
+        The builder closes them one venue × second at a time and each slice goes through
+        detection (its drafts to the alert writer) before the next one is closed: a candle's
+        close → draft latency is the detection of its slice (a few hundred candles), not of
+        every venue's second. The rest (bands, minutes, spike writer, watched candles, status
+        counts, alert windows) then runs once over all of them, as for one batch."""
+        closed: list[Candle] = []
+        drafts: list[AlertDraft] = []
+        try:
+            for part in self.builder.close_due_slices(now):
+                drafts.extend(self._detect(part))
+                closed.extend(part)
+        finally:
+            self._after_slices(closed, drafts)
+        return len(closed)
+
+    async def process_yielding(self, now: int) -> int:
+        """:meth:`process`, giving the event loop a turn after each slice that had drafts, so
+        the alert writer starts their transaction while the rest of the second is closed and
+        detected (the builder may take trades in the meantime). The candles closed are handed
+        on even if the task is cancelled in between."""
+        closed: list[Candle] = []
+        drafts: list[AlertDraft] = []
+        try:
+            for part in self.builder.close_due_slices(now):
+                found = self._detect(part)
+                drafts.extend(found)
+                closed.extend(part)
+                if found:
+                    await asyncio.sleep(0)
+        finally:
+            self._after_slices(closed, drafts)
+        return len(closed)
+
+    def _after_slices(self, closed: list[Candle], drafts: list[AlertDraft]) -> None:
+        """Everything else of a tick, once for all of its slices."""
         if closed:
-            self._handle(closed)
+            self._handle(closed, drafts)
         if self.builder.gaps:
             self.builder.gaps.clear()  # handed to the minutes by _on_gap already
         mono = time.monotonic()
@@ -361,25 +396,32 @@ class Collector:
                     del self._watched[key]
             if self.spike_writer.open_windows:
                 self.spike_writer.advance(self.builder.closed_before)
-        return len(closed)
 
-    def _handle(self, candles: list[Candle]) -> None:
-        detector = self.detector
+    def _detect(self, candles: list[Candle]) -> list[AlertDraft]:
+        """Run closed candles through detection; their drafts go to the alert writer now."""
+        started = time.perf_counter()
+        drafts = self.detector.on_candles(candles)
+        DETECTION_BATCH_SECONDS.observe(time.perf_counter() - started)
+        DETECTION_CANDLES.inc(len(candles))
+        if drafts:
+            self.alert_writer.put(drafts)
+        return drafts
+
+    def _handle(self, candles: list[Candle], detected: list[AlertDraft] | None = None) -> None:
+        """Everything closed candles feed besides detection; ``detected``: their drafts,
+        already handed to the alert writer (None: run them through detection first)."""
+        if detected is None:
+            detected = self._detect(candles)
         bands = self.price_bands
         minutes = self.minutes
         watched = self._watched
         spikes = self.spike_writer.offer
-        # One call per batch: the per-candle fast path runs inlined (less CPU than a call
-        # per candle); candidates' windows are computed after the batch's bounds.
-        started = time.perf_counter()
-        drafts: list[WriterItem] = list(detector.on_candles(candles))
-        DETECTION_BATCH_SECONDS.observe(time.perf_counter() - started)
-        DETECTION_CANDLES.inc(len(candles))
+        crossings: list[WriterItem] = []
         per_feed: Counter[tuple[str, str]] = Counter()
         for c in candles:
             bands.on_candle(c)
             if bands.transitions:
-                drafts.extend(self.band_sync.take())
+                crossings.extend(self.band_sync.take())
             minutes.add(c)
             spikes(c)
             per_feed[(c.exchange, c.market)] += 1
@@ -391,10 +433,10 @@ class Collector:
             feed = self.feeds.get(f"{exchange}_{market}")
             if feed is not None:
                 feed.status.add_candles(count)
-        if drafts:
+        if detected or crossings:
             capture = self.spike_writer.capture
             last: AlertDraft | PriceBandDraft | None = None
-            for d in drafts:  # every alert: spikes and band crossings
+            for d in (*detected, *crossings):  # every alert: spikes and band crossings
                 if isinstance(d, BandState):
                     continue
                 # many users' alerts of one spike come one after another: one capture
@@ -407,7 +449,9 @@ class Collector:
                 ):
                     capture(d.exchange, d.market, d.symbol, d.ts_ms)
                 last = d
-            self.alert_writer.put(drafts)
+            if crossings:
+                # after the spike drafts, as when a batch's alerts were handed over at once
+                self.alert_writer.put(crossings)
         elif self.history.pending:
             self.alert_writer.wake()
 
