@@ -22,6 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import ctypes
+import gc
 import json
 import os
 import socket
@@ -60,10 +62,112 @@ def _proc_sample() -> dict[str, int]:
     return {"rss_mb": rss_kb // 1024, "fds": fds, "sockets": sockets}
 
 
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def _heap_sample() -> dict[str, int]:
+    """Where the RSS is: blocks the Python allocator hands out, and glibc malloc's own books
+    (bytes in use, bytes free but still held) — a growing ``held_free`` with a flat ``in_use``
+    is fragmentation, not a leak."""
+    sample = {"py_blocks_k": sys.getallocatedblocks() // 1000}
+    sample.update(_pymalloc_sample())
+    try:  # SQLite's own heap (page caches, statements), all connections: part of malloc's
+        import _sqlite3
+
+        used = ctypes.CDLL(_sqlite3.__file__).sqlite3_memory_used
+        used.restype = ctypes.c_int64
+        sample["sqlite_mb"] = used() >> 20
+    except (ImportError, OSError, AttributeError):
+        pass
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = _Mallinfo2
+        info = libc.mallinfo2()
+    except (OSError, AttributeError):
+        return sample
+    mb = 1024 * 1024
+    sample["malloc_in_use_mb"] = (info.uordblks + info.hblkhd) // mb
+    sample["malloc_free_mb"] = info.fordblks // mb
+    return sample
+
+
+def _pymalloc_sample() -> dict[str, int]:
+    """Python's small-object allocator: memory in its arenas, and what its blocks hold (an
+    arena goes back to the system only when all of its blocks are free)."""
+    stderr = sys.stderr.fileno()
+    saved = os.dup(stderr)
+    with tempfile.TemporaryFile() as out:
+        os.dup2(out.fileno(), stderr)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, stderr)
+            os.close(saved)
+        out.seek(0)
+        text = out.read().decode("ascii", "replace")
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        label, _, value = line.partition("=")
+        label = label.strip()
+        if label.endswith("bytes/arena"):  # "<n> arenas * <size> bytes/arena = <total>"
+            found["pymalloc_mb"] = int(value.replace(",", ""))
+        elif label == "# bytes in allocated blocks":
+            found["pymalloc_used_mb"] = int(value.replace(",", ""))
+    return {k: v >> 20 for k, v in found.items()}
+
+
+class _Pauses:
+    """The longest event-loop stall and the longest garbage collection since the last read."""
+
+    def __init__(self) -> None:
+        self.loop_max_s = 0.0
+        self.gc_max_s = 0.0
+        self.gc_full = 0
+        self._gc_started = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.gc_max_s = max(self.gc_max_s, time.perf_counter() - self._gc_started)
+            self.gc_full += info["generation"] == 2
+
+    async def watch_loop(self, tick_s: float = 0.1) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(tick_s)
+            self.loop_max_s = max(self.loop_max_s, time.perf_counter() - before - tick_s)
+
+    def read(self) -> dict[str, Any]:
+        out = {
+            "loop_max_ms": round(self.loop_max_s * 1000),
+            "gc_max_ms": round(self.gc_max_s * 1000),
+            "gc_full": self.gc_full,
+        }
+        self.loop_max_s = self.gc_max_s = 0.0
+        self.gc_full = 0
+        return out
+
+
 def _census() -> dict[str, Any]:
     """What the heap holds: live objects per type and the largest containers (len), so that a
     growing RSS names its cause. Walks every tracked object (about a second; rare)."""
-    import gc
     from collections import Counter
 
     counts: Counter[str] = Counter()
@@ -72,14 +176,14 @@ def _census() -> dict[str, Any]:
         kind = type(obj)
         counts[kind.__qualname__] += 1
         if kind in (dict, list, set, collections.deque, collections.OrderedDict):
-            size = len(obj)  # type: ignore[arg-type]
+            size = len(obj)
             if size >= 2_000:
                 hint = ""
                 if isinstance(obj, dict) and obj:
                     key = next(iter(obj))
                     hint = f" key={key!r:.40} value={type(obj[key]).__qualname__}"
                 elif obj:
-                    first = next(iter(obj))  # type: ignore[call-overload]
+                    first = next(iter(obj))
                     hint = f" item={type(first).__qualname__}:{first!r:.40}"
                 largest.append((size, f"{kind.__qualname__}{hint}"))
     largest.sort(reverse=True)
@@ -104,17 +208,22 @@ async def _child(every_s: float, census_every_s: float) -> None:
             status_line=False,
         )
     )
+    pauses = _Pauses()
+    watcher = asyncio.create_task(pauses.watch_loop())
     started = time.monotonic()
     next_census = started + min(180.0, census_every_s)
     while not roles.done():
-        sample = {"t": round(time.monotonic() - started), "tasks": len(asyncio.all_tasks())}
+        sample = {"t": round(time.monotonic() - started), "tasks": len(asyncio.all_tasks()) - 1}
         sample.update(_proc_sample())
+        sample.update(_heap_sample())
+        sample.update(pauses.read())
         print(PREFIX + json.dumps(sample), flush=True)
         if census_every_s and time.monotonic() >= next_census:
             next_census += census_every_s
             census = {"t": round(time.monotonic() - started), **_census()}
             print(CENSUS + json.dumps(census), flush=True)
         await asyncio.wait({roles}, timeout=every_s)
+    watcher.cancel()
     await roles
 
 
@@ -200,6 +309,9 @@ async def _parent(args: argparse.Namespace) -> None:
         sims, _ = await start_simulators(options)
         for sim in sims.values():
             sim.market_gen.burst_prob = 0.0
+            # a minute of each symbol's trades for backfill; the default 2,000 a symbol would be
+            # ~10 million trades in this process, whose full collections stall the market
+            sim.log.keep = 240
         await migrate.upgrade(database_url)
         engine = create_engine(database_url)
         sessionmaker = create_sessionmaker(engine)
@@ -240,17 +352,27 @@ async def _parent(args: argparse.Namespace) -> None:
             env=env,
             stdout=asyncio.subprocess.PIPE,
         )
+        # The simulators' trade logs (a minute of trades per symbol, ~1.2 million objects) out
+        # of the cyclic collector's scans: its full collections of this process stalled the
+        # market for 1–8 s (the feeds' dips in earlier runs). Refrozen every 30 s as the logs
+        # turn over; trades are freed by reference counting.
+        freezer = asyncio.create_task(_keep_frozen(30.0))
         injector = WickInjector(sims, every_s=args.wick_every, first_s=30.0, seed=3)
         wicks = asyncio.create_task(injector.run())
         header = (
-            f"{'min':>6} {'RSS MB':>7} {'tasks':>6} {'fds':>5} {'sockets':>8} "
-            f"{'trades/s':>9} {'feeds up':>9} {'alerts':>7} {'sent':>6} {'sim trades/s':>13}"
+            f"{'min':>6} {'RSS MB':>7} {'py blk k':>8} {'pymalloc MB':>11} {'used MB':>7} "
+            f"{'malloc MB':>9} {'free MB':>7} {'sqlite MB':>9} "
+            f"{'tasks':>6} {'fds':>5} {'sockets':>8} {'trades/s':>9} {'feeds up':>9} "
+            f"{'alerts':>7} {'sent':>6} {'sim trades/s':>13} {'stall ms':>8} {'gc ms':>6} "
+            f"{'sim stall ms':>12} {'sim gc ms':>9}"
         )
         print(header, flush=True)
         deadline = time.monotonic() + args.minutes * 60
         emitted_before, at_before = _emitted(sims), time.monotonic()
         assert child.stdout is not None
         baseline: dict[str, Any] | None = None
+        sim_pauses = _Pauses()
+        sim_watcher = asyncio.create_task(sim_pauses.watch_loop())
         try:
             while time.monotonic() < deadline + 1:
                 line = await asyncio.wait_for(child.stdout.readline(), args.every * 3)
@@ -267,20 +389,37 @@ async def _parent(args: argparse.Namespace) -> None:
                 emitted, now = _emitted(sims), time.monotonic()
                 sim_rate = (emitted - emitted_before) / max(1e-9, now - at_before)
                 emitted_before, at_before = emitted, now
+                own = sim_pauses.read()
                 print(
-                    f"{sample['t'] / 60:>6.1f} {sample['rss_mb']:>7} {sample['tasks']:>6} "
+                    f"{sample['t'] / 60:>6.1f} {sample['rss_mb']:>7} "
+                    f"{sample['py_blocks_k']:>8} {sample.get('pymalloc_mb', '-'):>11} "
+                    f"{sample.get('pymalloc_used_mb', '-'):>7} "
+                    f"{sample.get('malloc_in_use_mb', '-'):>9} "
+                    f"{sample.get('malloc_free_mb', '-'):>7} {sample.get('sqlite_mb', '-'):>9} "
+                    f"{sample['tasks']:>6} "
                     f"{sample['fds']:>5} {sample['sockets']:>8} {act['trades_s']:>9,.0f} "
-                    f"{act['feeds_up']:>9} {act['alerts']:>7} {act['sent']:>6} {sim_rate:>13,.0f}",
+                    f"{act['feeds_up']:>9} {act['alerts']:>7} {act['sent']:>6} {sim_rate:>13,.0f} "
+                    f"{sample['loop_max_ms']:>8} {sample['gc_max_ms']:>6} "
+                    f"{own['loop_max_ms']:>12} {own['gc_max_ms']:>9}",
                     flush=True,
                 )
         finally:
             wicks.cancel()
+            sim_watcher.cancel()
+            freezer.cancel()
             child.terminate()
             await child.wait()
             for sim in sims.values():
                 await sim.stop()
             await engine.dispose()
     print(f"wicks injected: {injector.injected}; telegram messages: {len(standin.messages())}")
+
+
+async def _keep_frozen(every_s: float) -> None:
+    while True:
+        gc.collect(1)
+        gc.freeze()
+        await asyncio.sleep(every_s)
 
 
 def _report_census(census: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str, Any]:

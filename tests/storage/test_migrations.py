@@ -91,3 +91,14 @@ async def test_compare_detects_a_model_the_migrations_lack(database_url: str) ->
     finally:
         await engine.dispose()
     assert [d[0] for d in differences] == ["add_table"]  # type: ignore[index]
+
+
+async def test_plain_url_gets_the_async_driver(database_url: str) -> None:
+    """``postgresql://…`` / ``sqlite://…`` as an operator writes them work like the driver form."""
+    from sqlalchemy.engine import make_url
+
+    plain = make_url(database_url).set(drivername=database_url.split("+")[0])
+    plain_url = plain.render_as_string(hide_password=False)
+    await migrate.upgrade(plain_url)
+    assert await _tables(plain_url) == EXPECTED_TABLES
+    assert create_engine(plain_url).url.drivername == make_url(database_url).drivername
