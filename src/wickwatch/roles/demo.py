@@ -47,6 +47,7 @@ from wickwatch.notify import repository as notify_repo
 from wickwatch.notify.standin import TelegramStandIn
 from wickwatch.notify.templates import html_to_text
 from wickwatch.ops.logging import ErrorLogHandler
+from wickwatch.ops.memory import release_free_memory_forever
 from wickwatch.roles.collector import Collector, split_market
 from wickwatch.roles.notifier import NotifierRole
 from wickwatch.roles.runtime import (
@@ -411,6 +412,7 @@ async def run_demo(
         injector = WickInjector(sims, options.wick_every_s, options.first_wick_s, options.seed)
         tasks.append(asyncio.create_task(injector.run(), name="demo.wicks"))
         tasks.append(asyncio.create_task(freeze_heap(), name="demo.gc_freeze"))
+        tasks.append(asyncio.create_task(release_free_memory_forever(), name="demo.malloc_trim"))
         status = StatusLine(lambda: status_text(roles), console=console, on_tick=telegrams.show_new)
         tasks.append(asyncio.create_task(status.run(), name="demo.status"))
         await shutdown.wait()

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from wickwatch.bus import Bus, create_bus
 from wickwatch.config import Settings, mask_url
 from wickwatch.ops.logging import ErrorLogHandler, ErrorLogWriter
+from wickwatch.ops.memory import release_free_memory_forever
 from wickwatch.ops.metrics import MetricsServer
 from wickwatch.storage import create_engine, create_sessionmaker, migrate
 
@@ -341,6 +342,7 @@ async def run_roles(
     writer: asyncio.Task[None] | None = None
     status: asyncio.Task[None] | None = None
     freezer: asyncio.Task[None] | None = None
+    trimmer: asyncio.Task[None] | None = None
     metrics: MetricsServer | None = None
     if error_log is not None and not api:  # with the API, its lifespan drains the error log
         writer = asyncio.create_task(ErrorLogWriter(error_log, engine).run())
@@ -380,13 +382,14 @@ async def run_roles(
         )  # fmt: skip
         if collector:
             freezer = asyncio.create_task(freeze_heap(), name="gc.freeze")
+        trimmer = asyncio.create_task(release_free_memory_forever(), name="malloc.trim")
         if status_line:
             status = asyncio.create_task(
                 StatusLine(lambda: status_text(roles), console=console, plain_every_s=60).run()
             )
         await shutdown.wait()
     finally:
-        for task in (status, freezer):
+        for task in (status, freezer, trimmer):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
