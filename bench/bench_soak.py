@@ -82,8 +82,8 @@ class _Mallinfo2(ctypes.Structure):
 
 def _heap_sample() -> dict[str, int]:
     """Where the RSS is: blocks the Python allocator hands out, and glibc malloc's own books
-    (bytes in use, bytes free but still held) — a growing ``held_free`` with a flat ``in_use``
-    is fragmentation, not a leak."""
+    (bytes in use, bytes free but still held) — a growing ``malloc_free_mb`` with a flat
+    ``malloc_in_use_mb`` is fragmentation, not a leak."""
     sample = {"py_blocks_k": sys.getallocatedblocks() // 1000}
     sample.update(_pymalloc_sample())
     try:  # SQLite's own heap (page caches, statements), all connections: part of malloc's

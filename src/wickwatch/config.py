@@ -36,7 +36,7 @@ MARKET_TYPES: tuple[str, ...] = ("spot", "futures")
 ALL_MARKETS: tuple[str, ...] = tuple(f"{e}_{m}" for e in EXCHANGES for m in MARKET_TYPES)
 
 # Database drivers we support, and the async driver each plain scheme maps to.
-_ASYNC_DRIVERS = {
+ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+aiosqlite": "sqlite+aiosqlite",
     "postgresql": "postgresql+asyncpg",
@@ -321,9 +321,9 @@ class Settings(BaseSettings):
             raise ValueError(
                 "not a database URL; expected sqlite:///PATH or postgresql://USER@HOST/DB"
             ) from None
-        if url.drivername not in _ASYNC_DRIVERS:
+        if url.drivername not in ASYNC_DRIVERS:
             raise ValueError(f"unsupported database {url.drivername!r}; use sqlite or postgresql")
-        return url.set(drivername=_ASYNC_DRIVERS[url.drivername]).render_as_string(
+        return url.set(drivername=ASYNC_DRIVERS[url.drivername]).render_as_string(
             hide_password=False
         )
 

@@ -14,30 +14,24 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import functools
 import logging
 import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-_trim: Callable[[int], int] | None = None
-_looked_up = False
 
-
+@functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``, or None on a C library without it (musl, macOS)."""
-    global _trim, _looked_up
-    if not _looked_up:
-        _looked_up = True
-        try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            func = libc.malloc_trim
-        except (OSError, AttributeError):
-            return None
-        func.argtypes = [ctypes.c_size_t]
-        func.restype = ctypes.c_int
-        _trim = func
-    return _trim
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
 
 
 def release_free_memory() -> bool:

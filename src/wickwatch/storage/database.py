@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from wickwatch.config import ASYNC_DRIVERS
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -31,19 +33,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_ASYNC_DRIVER = {
-    "postgresql": "postgresql+asyncpg",
-    "postgres": "postgresql+asyncpg",
-    "sqlite": "sqlite+aiosqlite",
-}
-
-
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An async engine for ``url`` (a plain ``postgresql://`` or ``sqlite://`` gets the async
     driver); SQLite files get their directory created and the pragmas."""
     parsed = make_url(url)
-    if "+" not in parsed.drivername:
-        parsed = parsed.set(drivername=_ASYNC_DRIVER.get(parsed.drivername, parsed.drivername))
+    parsed = parsed.set(drivername=ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
