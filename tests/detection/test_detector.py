@@ -472,3 +472,55 @@ def test_after_a_crowded_spike_a_bigger_move_still_reaches_higher_thresholds() -
     assert not d.on_candles(flat(13, 20))
     third = d.on_candle(candle(20, 100.0, 103.0, 100.0, 100.0))  # window [11, 20]: new for 0-19
     assert sorted(a.user_id for a in third) == list(range(20))
+
+
+def test_after_a_crowded_spike_a_user_who_drops_a_blacklist_is_alerted_in_the_same_spike() -> None:
+    """40 users at 2 % over 10 s, the last 20 blacklisting BTC. After the spike the detector
+    stops looking at the blacklisted rules for this symbol; one of those users then removes the
+    blacklist while the spike is still in the window: their next window fires, nobody else's."""
+    d = Detector()
+    for uid in range(40):
+        d.update_user(
+            uid,
+            settings(
+                thresholds=[{"min_delta_pct": 2.0, "window_s": 10}],
+                blacklist=["BTC"] if uid >= 20 else [],
+            ),
+        )
+    d.on_candles(flat(0, 10))
+    assert sorted(a.user_id for a in d.on_candle(spike(10))) == list(range(20))
+    assert not d.on_candle(candle(11, 100.0))
+    d.update_user(25, settings(thresholds=[{"min_delta_pct": 2.0, "window_s": 10}]))
+    assert [a.user_id for a in d.on_candle(candle(12, 100.0))] == [25]
+    assert not d.on_candle(candle(13, 100.0))
+
+
+def test_down_only_rules_wait_out_an_up_spike_and_fire_on_the_dump_in_its_window() -> None:
+    """Users with a down-only strategy share the window with users of either direction: an up
+    spike fires only the latter; when the price then dumps below the window's open, the
+    down-only users fire and the others are not re-sent (the same window still holds the
+    spike they were told about)."""
+    down_only = {
+        "name": "dumps",
+        "use_global_thresholds": False,
+        "window_s": 10,
+        "conditions": [
+            {"type": "delta", "min_pct": 2.0},
+            {"type": "direction", "direction": "down"},
+        ],
+    }
+    d = Detector()
+    for uid in range(40):
+        if uid < 20:
+            d.update_user(uid, settings(thresholds=[{"min_delta_pct": 2.0, "window_s": 10}]))
+        else:
+            d.update_user(uid, settings(threshold_alerts=False, strategies=[down_only]))
+    d.on_candles(flat(0, 10))
+    up = d.on_candle(spike(10))
+    assert sorted(a.user_id for a in up) == list(range(20))
+    assert {a.direction for a in up} == {"up"}
+    assert not d.on_candle(candle(11, 100.0))
+    # window [3, 12]: ref 100, high 103, low 95.5 — down is the larger move
+    dump = d.on_candle(candle(12, 100.0, 100.0, 95.5, 96.0))
+    assert sorted(a.user_id for a in dump) == list(range(20, 40))
+    assert {(a.direction, a.rule) for a in dump} == {("down", "dumps")}

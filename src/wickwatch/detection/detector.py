@@ -646,8 +646,8 @@ class Detector:
         for tier in route.tiers[j]:
             if tier.min_delta > dq:
                 continue
-            for floor, mins, rules in tier.classes:
-                if mins[0] > dq:
+            for floor, only, mins, rules in tier.classes:
+                if mins[0] > dq or (only is not None and only != direction):
                     continue
                 if window is None:
                     close = c.close
@@ -679,6 +679,7 @@ class Detector:
         vq = w.vq
         # After a spike that fired many rules of this class, the following windows (which still
         # hold it) skip those rules wholesale: they are de-duplicated until ts_fired + window.
+        # So are the rules that can never fire for this symbol (lists, exclusions).
         visit: Iterable[int] = range(k)
         skip = st.skip.get(id(rules))
         if (
@@ -697,6 +698,7 @@ class Detector:
         else:
             skip = (rules, tier.version, ts, k, [])
         not_fired = skip[4] if skip is not None else None
+        dead: set[int] | None = set() if skip is not None else None
         direction = w.direction
         exchange, market, symbol, base, quote = st.exchange, st.market, st.symbol, st.base, st.quote
         window_s = w.window_s
@@ -710,20 +712,22 @@ class Detector:
             # De-duplication first: a window overlapping the last fired one is the same spike.
             if entry is not None and ts - entry[0] < r.window_ms:
                 continue
+            # (the rule's direction, if any, is its class's: see rules.Tier)
             if dmax > r.max_delta or wq < r.min_wick or vq < r.min_volume:
                 continue
-            if r.direction is not None and r.direction != direction:
-                continue
             user = r.user
-            if user.blacklist and (tok_base in user.blacklist or tok_sym in user.blacklist):
-                continue
             wl = user.whitelist
-            if wl is not None and tok_base not in wl and tok_sym not in wl:
-                continue
             excl = r.excl
-            if excl and (st.tok_quote in excl or tok_sym in excl or tok_base in excl):
-                continue
-            if r.need and not all(tok_base in s or tok_sym in s for s in r.need):
+            if (
+                (user.blacklist and (tok_base in user.blacklist or tok_sym in user.blacklist))
+                or (wl is not None and tok_base not in wl and tok_sym not in wl)
+                or (excl and (st.tok_quote in excl or tok_sym in excl or tok_base in excl))
+                or (r.need and not all(tok_base in s or tok_sym in s for s in r.need))
+            ):
+                # Never for this symbol (until the user's settings change, which recompiles
+                # their rules and so bumps the tier's version): the skip leaves it out too.
+                if dead is not None:
+                    dead.add(j)
                 continue
             if entry is None:
                 entry = r.memory[st] = [ts, NEVER, 0]  # cooldown.new_entry(), fired now
@@ -776,10 +780,10 @@ class Detector:
                 out = [draft]
             else:
                 out.append(draft)
-        if not_fired is not None and skip is not None:
+        if not_fired is not None and skip is not None and dead is not None:
             for j in range(k):
                 entry = rules[j].memory.get(st)
-                if entry is None or entry[FIRED] != ts:
+                if (entry is None or entry[FIRED] != ts) and j not in dead:
                     not_fired.append(j)
             if len(not_fired) < k // 2:
                 st.skip[id(rules)] = skip

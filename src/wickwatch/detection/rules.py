@@ -30,6 +30,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from wickwatch.detection.metrics import DOWN, UP
 from wickwatch.detection.schemas import (
     EXCHANGE_MARKETS,
     EXCHANGES,
@@ -58,6 +59,8 @@ INF = float("inf")
 VOLUME_FLOORS: tuple[float, ...] = (0.0, 1e4, 1e5, 1e6)
 #: Source name of the threshold path (strategy names are never empty).
 THRESHOLDS = ""
+#: Order of a tier's direction classes (see :class:`Tier`).
+_DIRECTION_ORDER: dict[str | None, int] = {None: 0, UP: 1, DOWN: 2}
 
 
 class UserState:
@@ -396,11 +399,14 @@ def compile_user(user: UserState, settings: UserSettings) -> list[tuple[str, Com
 class Tier:
     """Rules of one bucket with one window size.
 
-    Split by minimum volume into classes (:data:`VOLUME_FLOORS`: a rule with ``min_volume_usd``
-    of 20,000 is in the class of floor 10,000), each sorted by ``min_delta`` with a parallel
-    float list. A window with delta ``d`` and volume ``v`` visits only classes with
-    ``floor <= v`` and, in each, ``rules[:bisect_right(mins, d)]``: candidates that fail the
-    volume check are at most those of the one boundary class.
+    Split into classes by minimum volume (:data:`VOLUME_FLOORS`: a rule with ``min_volume_usd``
+    of 20,000 is in the class of floor 10,000) and by direction (rules for either direction,
+    up only, down only), each sorted by ``min_delta`` with a parallel float list. A window with
+    delta ``d``, volume ``v`` and direction ``x`` visits only classes with ``floor <= v`` and a
+    direction that admits ``x`` and, in each, ``rules[:bisect_right(mins, d)]``: candidates that
+    fail the volume check are at most those of the one boundary floor, and an up spike never
+    visits the down-only rules (a strategy's direction condition) in this or the following
+    windows that still hold it.
     """
 
     __slots__ = ("classes", "min_delta", "version", "window_s")
@@ -409,34 +415,40 @@ class Tier:
         self.window_s = window_s
         #: bumped on every add/remove (positions in the class lists change)
         self.version = 0
-        #: ``[floor, mins, rules]`` by ascending floor (only non-empty classes).
-        self.classes: list[tuple[float, list[float], list[CompiledRule]]] = []
+        #: ``(floor, direction, mins, rules)`` by ascending floor, then direction (``None``:
+        #: either, then ``up``, ``down``); only non-empty classes.
+        self.classes: list[tuple[float, str | None, list[float], list[CompiledRule]]] = []
         #: smallest ``min_delta`` of all classes
         self.min_delta = INF
 
     def _refresh(self) -> None:
-        self.min_delta = min((mins[0] for _, mins, _ in self.classes), default=INF)
+        self.min_delta = min((mins[0] for _, _, mins, _ in self.classes), default=INF)
 
     @staticmethod
     def floor_of(min_volume: float) -> float:
         return VOLUME_FLOORS[bisect_right(VOLUME_FLOORS, min_volume) - 1]
 
+    @staticmethod
+    def _class_key(floor: float, direction: str | None) -> tuple[float, int]:
+        return floor, _DIRECTION_ORDER[direction]
+
     def add(self, rule: CompiledRule, *, bulk: bool = False) -> bool:
         """Insert ``rule``; True if it lowered the tier's smallest ``min_delta``. With ``bulk``
         the rule is appended unsorted: call :meth:`sort` before the tier is used."""
         self.version += 1
-        floor = self.floor_of(rule.min_volume)
+        key = self._class_key(self.floor_of(rule.min_volume), rule.direction)
         classes = self.classes
-        for i, (f, mins, rules) in enumerate(classes):
-            if f == floor:
+        for i, (f, d, mins, rules) in enumerate(classes):
+            here = self._class_key(f, d)
+            if here == key:
                 break
-            if f > floor:
+            if here > key:
                 mins, rules = [], []
-                classes.insert(i, (floor, mins, rules))
+                classes.insert(i, (key[0], rule.direction, mins, rules))
                 break
         else:
             mins, rules = [], []
-            classes.append((floor, mins, rules))
+            classes.append((key[0], rule.direction, mins, rules))
         if bulk:
             mins.append(rule.min_delta)
             rules.append(rule)
@@ -452,7 +464,7 @@ class Tier:
     def sort(self) -> None:
         """Restore the order after bulk :meth:`add` calls (stable: equal minima keep their
         insertion order)."""
-        for _, mins, rules in self.classes:
+        for _, _, mins, rules in self.classes:
             order = sorted(range(len(rules)), key=mins.__getitem__)
             rules[:] = [rules[i] for i in order]
             mins[:] = [mins[i] for i in order]
@@ -460,8 +472,8 @@ class Tier:
     def remove(self, rule: CompiledRule) -> None:
         self.version += 1
         floor = self.floor_of(rule.min_volume)
-        for i, (f, mins, rules) in enumerate(self.classes):
-            if f == floor:
+        for i, (f, d, mins, rules) in enumerate(self.classes):
+            if f == floor and d == rule.direction:
                 j = rules.index(rule, bisect_left(mins, rule.min_delta))
                 del mins[j]
                 del rules[j]
@@ -473,7 +485,7 @@ class Tier:
         raise ValueError(f"{rule!r} is not in this tier")
 
     def __len__(self) -> int:
-        return sum(len(rules) for _, _, rules in self.classes)
+        return sum(len(rules) for _, _, _, rules in self.classes)
 
 
 class Bucket:
