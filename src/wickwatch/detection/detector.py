@@ -669,14 +669,8 @@ class Detector:
     def _match(
         self, w: _Window, tier: Tier, rules: list[CompiledRule], k: int
     ) -> list[AlertDraft] | None:
-        out: list[AlertDraft] | None = None
         st = w.st
         ts = w.ts
-        tok_sym = st.tok_sym
-        tok_base = st.tok_base
-        dmax = w.delta - EPS
-        wq = w.wick + EPS
-        vq = w.vq
         # After a spike that fired many rules of this class, the following windows (which still
         # hold it) skip those rules wholesale: they are de-duplicated until ts_fired + window.
         # So are the rules that can never fire for this symbol (lists, exclusions).
@@ -692,12 +686,20 @@ class Detector:
             visit = [j for j in skip[4] if j < k]
             if k > k_fired:
                 visit.extend(range(k_fired, k))
+            elif not visit:
+                return None  # the common case in the seconds after a crowded spike
             skip = None
         elif k < _SKIP_MIN:
             skip = None
         else:
             skip = (rules, tier.version, ts, k, [])
         not_fired = skip[4] if skip is not None else None
+        out: list[AlertDraft] | None = None
+        tok_sym = st.tok_sym
+        tok_base = st.tok_base
+        dmax = w.delta - EPS
+        wq = w.wick + EPS
+        vq = w.vq
         dead: set[int] | None = set() if skip is not None else None
         direction = w.direction
         exchange, market, symbol, base, quote = st.exchange, st.market, st.symbol, st.base, st.quote
