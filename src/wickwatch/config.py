@@ -199,6 +199,12 @@ class Settings(BaseSettings):
     slow_request_ms: float = Field(
         1000.0, gt=0, description="Requests slower than this are logged as warnings."
     )
+    slow_step_ms: float = Field(
+        250.0,
+        ge=0,
+        description="Event-loop steps (a callback, a task between two awaits) that hold the loop "
+        "longer than this are logged as warnings naming the task; 0 turns the watch off.",
+    )
     metrics_token: SecretStr | None = Field(
         None,
         description="Bearer token required for `/metrics`; unset means loopback clients only.",

@@ -48,6 +48,7 @@ from wickwatch.notify.standin import TelegramStandIn
 from wickwatch.notify.templates import html_to_text
 from wickwatch.ops.logging import ErrorLogHandler
 from wickwatch.ops.memory import release_free_memory_forever
+from wickwatch.ops.stalls import stop_watching_slow_steps, watch_slow_steps
 from wickwatch.roles.collector import Collector, split_market
 from wickwatch.roles.notifier import NotifierRole
 from wickwatch.roles.runtime import (
@@ -413,6 +414,8 @@ async def run_demo(
         tasks.append(asyncio.create_task(injector.run(), name="demo.wicks"))
         tasks.append(asyncio.create_task(freeze_heap(), name="demo.gc_freeze"))
         tasks.append(asyncio.create_task(release_free_memory_forever(), name="demo.malloc_trim"))
+        if settings.slow_step_ms > 0:
+            watch_slow_steps(settings.slow_step_ms / 1000)
         status = StatusLine(lambda: status_text(roles), console=console, on_tick=telegrams.show_new)
         tasks.append(asyncio.create_task(status.run(), name="demo.status"))
         await shutdown.wait()
@@ -422,6 +425,7 @@ async def run_demo(
         await asyncio.gather(*tasks, return_exceptions=True)
         gc.unfreeze()
         await stop_roles(roles, settings)
+        stop_watching_slow_steps()
         telegrams.show_new(console)
         for sim in sims.values():
             with contextlib.suppress(Exception):

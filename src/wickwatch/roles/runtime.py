@@ -36,6 +36,7 @@ from wickwatch.config import Settings, mask_url
 from wickwatch.ops.logging import ErrorLogHandler, ErrorLogWriter
 from wickwatch.ops.memory import release_free_memory_forever
 from wickwatch.ops.metrics import MetricsServer
+from wickwatch.ops.stalls import stop_watching_slow_steps, watch_slow_steps
 from wickwatch.storage import create_engine, create_sessionmaker, migrate
 
 log = logging.getLogger(__name__)
@@ -383,6 +384,8 @@ async def run_roles(
         if collector:
             freezer = asyncio.create_task(freeze_heap(), name="gc.freeze")
         trimmer = asyncio.create_task(release_free_memory_forever(), name="malloc.trim")
+        if settings.slow_step_ms > 0:
+            watch_slow_steps(settings.slow_step_ms / 1000)
         if status_line:
             status = asyncio.create_task(
                 StatusLine(lambda: status_text(roles), console=console, plain_every_s=60).run()
@@ -395,6 +398,7 @@ async def run_roles(
                 await asyncio.gather(task, return_exceptions=True)
         gc.unfreeze()
         await stop_roles(roles, settings)
+        stop_watching_slow_steps()
         if metrics is not None:
             metrics.close()
         await bus.close()
