@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import msgspec
+
 _BASES = tuple(
     "BTC ETH SOL XRP DOGE ADA AVAX LINK DOT TRX TON SHIB LTC BCH NEAR UNI APT ARB OP SUI "  # noqa: SIM905
     "ATOM FIL ETC HBAR ICP INJ SEI TIA RNDR IMX STX AAVE MKR LDO GRT FET PEPE WIF BONK JUP".split()
@@ -32,9 +34,13 @@ class SimInstrument:
         return format(Decimal(1).scaleb(-self.decimals), "f")
 
 
-@dataclass(frozen=True, slots=True)
-class SimTrade:
-    """One trade as the venue knows it: text price/size in the venue's units, taker side."""
+class SimTrade(msgspec.Struct, frozen=True, gc=False):
+    """One trade as the venue knows it: text price/size in the venue's units, taker side.
+
+    Not tracked by the cyclic garbage collector (only strings and ints inside): a simulator keeps
+    thousands of them per symbol for REST backfill, and full collections over millions of
+    tracked trades stalled the simulated market for seconds (the soak, docs/performance.md).
+    """
 
     symbol: str
     num: int  #: sequence number per symbol, from 1
