@@ -10,7 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from wickwatch.ops.stalls import SLOW_STEP_SECONDS, stop_watching_slow_steps, watch_slow_steps
+from wickwatch.ops.stalls import (
+    SLOW_STEP_SECONDS,
+    expected_hold,
+    stop_watching_slow_steps,
+    watch_slow_steps,
+)
 
 
 @pytest.fixture
@@ -124,3 +129,20 @@ def test_a_burst_of_slow_steps_is_one_line_a_second(
     assert len(lines) == 2
     assert "more slow steps" not in lines[0]
     assert "(2 more slow steps in the last second)" in lines[1]
+
+
+def test_a_hold_on_purpose_is_told_at_info_not_warned_about(
+    watching: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def main() -> None:
+        with expected_hold("freezing the heap"):
+            _busy(0.08)
+        await asyncio.sleep(0)
+        _busy(0.08)  # the next slow step is not on purpose
+
+    with caplog.at_level(logging.INFO, logger="wickwatch.ops.stalls"):
+        asyncio.run(main())
+    records = [r for r in caplog.records if r.name == "wickwatch.ops.stalls"]
+    assert [r.levelno for r in records] == [logging.INFO, logging.WARNING]
+    assert "on purpose: freezing the heap" in records[0].getMessage()
+    assert "on purpose" not in records[1].getMessage()

@@ -7,16 +7,18 @@ steps only in debug mode, which costs too much to leave on. :func:`watch_slow_st
 step with one ``perf_counter`` pair (~0.1 µs) and, for a step over the threshold, logs a warning
 with the task's name and coroutine, where it is suspended now (just after the slow part), and how
 much of the time was the garbage collector; ``wickwatch_event_loop_slow_step_seconds`` counts
-them. At most one line a second is logged; the others are counted into the next line.
+them. At most one line a second is logged; the others are counted into the next line. Work that
+holds the loop on purpose says so (:func:`expected_hold`): its step is logged at INFO.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import Histogram
@@ -31,6 +33,18 @@ SLOW_STEP_SECONDS = Histogram(
 )
 
 _original_run: Callable[[asyncio.Handle], None] | None = None
+#: Why the running step holds the loop on purpose (see :func:`expected_hold`).
+_expected: list[str] = []
+
+
+@contextlib.contextmanager
+def expected_hold(reason: str) -> Iterator[None]:
+    """Mark work that holds the event loop on purpose (the full collection before the heap is
+    frozen): if its step is slow, it is logged at INFO with ``reason``, not warned about."""
+    try:
+        yield
+    finally:
+        _expected.append(reason)
 
 
 class _GcClock:
@@ -59,6 +73,15 @@ class _Reporter:
 
     def report(self, handle: asyncio.Handle, took_s: float, gc_s: float) -> None:
         SLOW_STEP_SECONDS.observe(took_s)
+        if _expected:
+            log.info(
+                "event loop held %.0f ms (%.0f ms of it garbage collection) by %s, on purpose: %s",
+                took_s * 1000,
+                gc_s * 1000,
+                describe_step(handle),
+                "; ".join(_expected),
+            )
+            return
         now = time.monotonic()
         if now - self.last_log < 1.0:
             self.suppressed += 1
@@ -113,6 +136,8 @@ def watch_slow_steps(threshold_s: float = 0.1) -> None:
         took = perf_counter() - started
         if took >= threshold_s:
             reporter.report(self, took, gc_clock.total - gc_before)
+        if _expected:
+            _expected.clear()
 
     asyncio.Handle._run = timed_run  # type: ignore[method-assign]
 

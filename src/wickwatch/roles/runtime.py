@@ -36,7 +36,7 @@ from wickwatch.config import Settings, mask_url
 from wickwatch.ops.logging import ErrorLogHandler, ErrorLogWriter
 from wickwatch.ops.memory import release_free_memory_forever
 from wickwatch.ops.metrics import MetricsServer
-from wickwatch.ops.stalls import stop_watching_slow_steps, watch_slow_steps
+from wickwatch.ops.stalls import expected_hold, stop_watching_slow_steps, watch_slow_steps
 from wickwatch.storage import create_engine, create_sessionmaker, migrate
 
 log = logging.getLogger(__name__)
@@ -267,11 +267,13 @@ async def freeze_heap(settle_s: float = 60.0) -> None:
     event loop for tens of milliseconds each (docs/performance.md: detection p99 139 → 63 ms
     with spikes). Frozen objects are still freed by reference counting; only cycles among them
     would stay, and they are built once."""
-    gc.collect()
-    gc.freeze()
+    with expected_hold("collecting before freezing the heap"):
+        gc.collect()
+        gc.freeze()
     await asyncio.sleep(settle_s)
-    gc.collect()
-    gc.freeze()
+    with expected_hold("collecting before freezing the heap"):
+        gc.collect()
+        gc.freeze()
 
 
 # --- running roles -----------------------------------------------------------------------------
