@@ -13,8 +13,9 @@ users (10 % with 2 % / 2 s rules and a Telegram chat, the others the default rul
 process runs the collector, the notifier and the API in one event loop (``run_roles``, what
 ``wickwatch all`` runs) against them, and every ``--every`` seconds reports its RSS, asyncio task
 count, open file descriptors and sockets. The table adds what the roles did meanwhile (the feeds'
-trades/s from ``exchange_stats``, alerts stored, deliveries sent). Not a test: nothing is asserted;
-compare the first and the last rows.
+trades/s from ``exchange_stats``, alerts stored, deliveries sent). The roles log every event-loop
+step longer than ``--slow-step-ms`` (``wickwatch.ops.stalls``) between the rows. Not a test:
+nothing is asserted; compare the first and the last rows.
 """
 
 from __future__ import annotations
@@ -331,6 +332,7 @@ async def _parent(args: argparse.Namespace) -> None:
                 "WICKWATCH_TELEGRAM_API_URL": standin.url,
                 "WICKWATCH_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
                 "WICKWATCH_API_PORT": str(_free_port()),
+                "WICKWATCH_SLOW_STEP_MS": str(args.slow_step_ms),
             }
         )
         if args.redis_url:
@@ -460,6 +462,12 @@ def main() -> None:
     ap.add_argument("--redis-url", help="default: the in-memory bus")
     ap.add_argument(
         "--census-every", type=float, default=15.0, help="minutes between heap censuses (0: none)"
+    )
+    ap.add_argument(
+        "--slow-step-ms",
+        type=float,
+        default=100.0,
+        help="the roles log every event-loop step longer than this (WICKWATCH_SLOW_STEP_MS)",
     )
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
