@@ -64,10 +64,9 @@ class _GcClock:
 
 
 class _Reporter:
-    __slots__ = ("last_log", "suppressed", "threshold_s")
+    __slots__ = ("last_log", "suppressed")
 
-    def __init__(self, threshold_s: float) -> None:
-        self.threshold_s = threshold_s
+    def __init__(self) -> None:
         self.last_log = -1e9
         self.suppressed = 0
 
@@ -120,7 +119,7 @@ def watch_slow_steps(threshold_s: float = 0.1) -> None:
     """Time every event-loop step of this process from now on (every loop, every thread);
     report those of ``threshold_s`` or more. Calling it again only changes the threshold."""
     global _original_run
-    reporter = _Reporter(threshold_s)
+    reporter = _Reporter()
     if _original_run is None:
         _original_run = asyncio.Handle._run
     original = _original_run
