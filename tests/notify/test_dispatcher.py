@@ -193,14 +193,16 @@ async def test_an_expired_lease_is_taken_over_and_the_old_holder_is_refused(
 ) -> None:
     user = await _webhook_user(world)
     [row_id] = await world.alerts([Draft(user_id=user, destinations=("webhook",))])
+    start = utcnow()  # the clock is passed in, so a slow machine cannot expire the lease early
     async with sessionmaker() as session:
-        [held] = await repo.claim(session, worker="a", now=utcnow(), lease_s=0.5, limit=10)
+        [held] = await repo.claim(session, worker="a", now=start, lease_s=30, limit=10)
     assert held.status == "claimed"
     async with sessionmaker() as session:  # still leased
-        assert await repo.claim(session, worker="b", now=utcnow(), lease_s=30, limit=10) == []
-    await asyncio.sleep(0.6)
+        later = start + timedelta(seconds=29)
+        assert await repo.claim(session, worker="b", now=later, lease_s=30, limit=10) == []
     async with sessionmaker() as session:
-        [taken] = await repo.claim(session, worker="b", now=utcnow(), lease_s=30, limit=10)
+        expired = start + timedelta(seconds=31)
+        [taken] = await repo.claim(session, worker="b", now=expired, lease_s=30, limit=10)
     assert taken.id == row_id and taken.status == "claimed"
     async with sessionmaker() as session:
         assert await repo.mark_sending(session, [row_id], worker="a", lease_until=utcnow()) == set()
