@@ -9,7 +9,9 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import AuthSession, Invite, RefreshToken, User
+from wickwatch.storage.statements import one_of
 
 
 class UserRepository:
@@ -95,7 +97,7 @@ class SessionRepository:
             select(AuthSession.id, User.token_version)
             .join(User, User.id == AuthSession.user_id)
             .where(
-                AuthSession.id.in_({sid for sid, _ in held}),
+                one_of(AuthSession.id, {sid for sid, _ in held}, dialect_of(self.session)),
                 AuthSession.revoked_at.is_(None),
                 User.is_active,
             )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wickwatch.storage.expressions import as_number, dialect_of, number_value
 from wickwatch.storage.models import Alert, AlertDelivery, SpikeCandle1s
+from wickwatch.storage.statements import one_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,10 @@ class AlertRepository:
             return found
         result = await self.session.execute(
             select(AlertDelivery)
-            .where(AlertDelivery.user_id == user_id, AlertDelivery.alert_id.in_(alert_ids))
+            .where(
+                AlertDelivery.user_id == user_id,
+                one_of(AlertDelivery.alert_id, alert_ids, dialect_of(self.session)),
+            )
             .order_by(AlertDelivery.id)
         )
         for delivery in result.scalars():

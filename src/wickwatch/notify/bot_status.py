@@ -25,7 +25,9 @@ from wickwatch.notify.templates import (
     format_volume,
     placeholder_values,
 )
+from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import Alert, AlertDelivery
+from wickwatch.storage.statements import one_of
 from wickwatch.usersettings.repository import SettingsRepository
 
 #: Groups and strategies listed by name; the rest are counted.
@@ -98,7 +100,10 @@ async def last_alerts(
     rows = await session.scalars(
         select(Alert)
         .join(AlertDelivery, AlertDelivery.alert_id == Alert.id)
-        .where(AlertDelivery.channel_id.in_(channel_ids), AlertDelivery.status == "sent")
+        .where(
+            one_of(AlertDelivery.channel_id, channel_ids, dialect_of(session)),
+            AlertDelivery.status == "sent",
+        )
         .order_by(Alert.ts_ms.desc(), Alert.id.desc())
         .limit(most)
     )

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wickwatch.notify.templates import AlertLike
+from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import (
     Alert,
     AlertDelivery,
@@ -31,6 +32,7 @@ from wickwatch.storage.models import (
     User,
 )
 from wickwatch.storage.models.alert import SPIKE
+from wickwatch.storage.statements import one_of, power_of_two_batches
 from wickwatch.storage.types import utcnow
 
 PENDING = "pending"
@@ -127,8 +129,8 @@ async def create_alerts_with_deliveries(
     destinations: Sequence[Iterable[str]] | None = None,
 ) -> list[tuple[Alert, list[AlertDelivery]] | None]:
     """:func:`create_alert_with_deliveries` for many alerts at once, each with its user's
-    channels (already loaded): one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for the
-    alerts and one insert for their deliveries, whatever their number. A spike that matches
+    channels (already loaded): ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for the alerts
+    and an insert for their deliveries, in a few batches whatever their number. A spike that matches
     thousands of users is thousands of alerts; one statement per alert would hold SQLite's
     write lock for seconds on a busy event loop. Returns, per item, the alert with its
     deliveries, or None where the alert was stored already (or repeats an earlier item)."""
@@ -143,7 +145,8 @@ async def create_alerts_with_deliveries(
     )
     stored = {
         tuple(getattr(alert, c) for c in DEDUP_KEY): alert
-        for alert in (await session.scalars(statement, rows)).all()
+        for batch in power_of_two_batches(rows)  # few statement texts: storage.statements
+        for alert in (await session.scalars(statement, batch)).all()
     }
     created: list[tuple[int, Alert, int]] = []  #: item, its alert, its number of deliveries
     delivery_rows: list[dict[str, Any]] = []
@@ -171,9 +174,13 @@ async def create_alerts_with_deliveries(
         )
         created.append((i, alert, len(delivery_rows) - before))
     by_key: dict[str, AlertDelivery] = {}
-    if delivery_rows:  # one statement (insertmanyvalues); matched back by their unique key
+    if delivery_rows:  # matched back by their unique key
         statement = insert(AlertDelivery).returning(AlertDelivery)
-        by_key = {d.idempotency_key: d for d in await session.scalars(statement, delivery_rows)}
+        by_key = {
+            d.idempotency_key: d
+            for batch in power_of_two_batches(delivery_rows)
+            for d in await session.scalars(statement, batch)
+        }
     results: list[tuple[Alert, list[AlertDelivery]] | None] = [None] * len(items)
     taken = 0
     for i, alert, count in created:
@@ -300,21 +307,26 @@ async def claim(
     if not rows:
         await session.commit()
         return []
+    dialect = dialect_of(session)
     alerts = {
         a.id: a
         for a in await session.scalars(
-            select(Alert).where(Alert.id.in_({r.alert_id for r in rows}))
+            select(Alert).where(one_of(Alert.id, {r.alert_id for r in rows}, dialect))
         )
     }
     channel_ids = {r.channel_id for r in rows if r.channel_id is not None}
     channel_rows: dict[int, Channel] = {}
     if channel_ids:
-        for c in await session.scalars(select(Channel).where(Channel.id.in_(channel_ids))):
+        for c in await session.scalars(
+            select(Channel).where(one_of(Channel.id, channel_ids, dialect))
+        ):
             channel_rows[c.id] = c
     locales = dict(
         (
             await session.execute(
-                select(User.id, User.locale).where(User.id.in_({r.user_id for r in rows}))
+                select(User.id, User.locale).where(
+                    one_of(User.id, {r.user_id for r in rows}, dialect)
+                )
             )
         ).all()
     )
@@ -348,7 +360,7 @@ async def mark_sending(
         return set()
     result = await session.execute(
         update(AD)
-        .where(AD.id.in_(ids), AD.locked_by == worker, AD.status.in_(HELD))
+        .where(one_of(AD.id, ids, dialect_of(session)), AD.locked_by == worker, AD.status.in_(HELD))
         .values(status=SENDING, attempts=AD.attempts + 1, locked_until=lease_until)
         .returning(AD.id)
         .execution_options(synchronize_session=False)
@@ -365,7 +377,7 @@ async def mark_sent(session: AsyncSession, ids: Sequence[int], *, now: datetime)
         return 0
     result = await session.execute(
         update(AD)
-        .where(AD.id.in_(ids), AD.status.in_(HELD))
+        .where(one_of(AD.id, ids, dialect_of(session)), AD.status.in_(HELD))
         .values(
             status=SENT,
             sent_at=now,
@@ -400,7 +412,7 @@ async def mark_retry(
         values["last_error"] = error[:2000]
     result = await session.execute(
         update(AD)
-        .where(AD.id.in_(ids), AD.locked_by == worker, AD.status.in_(HELD))
+        .where(one_of(AD.id, ids, dialect_of(session)), AD.locked_by == worker, AD.status.in_(HELD))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -421,7 +433,7 @@ async def mark_final(
     condition = AD.locked_by == worker if worker is not None else AD.locked_by.is_(None)
     result = await session.execute(
         update(AD)
-        .where(AD.id.in_(ids), condition, AD.status.in_((*HELD, PENDING)))
+        .where(one_of(AD.id, ids, dialect_of(session)), condition, AD.status.in_((*HELD, PENDING)))
         .values(status=status, last_error=error[:2000], locked_by=None, locked_until=None)
         .execution_options(synchronize_session=False)
     )
@@ -436,7 +448,9 @@ async def unsend(session: AsyncSession, ids: Sequence[int], *, worker: str) -> i
         return 0
     result = await session.execute(
         update(AD)
-        .where(AD.id.in_(ids), AD.locked_by == worker, AD.status == SENDING)
+        .where(
+            one_of(AD.id, ids, dialect_of(session)), AD.locked_by == worker, AD.status == SENDING
+        )
         .values(status=CLAIMED, attempts=AD.attempts - 1)
         .execution_options(synchronize_session=False)
     )
@@ -451,7 +465,7 @@ async def extend_leases(
         return set()
     result = await session.execute(
         update(AD)
-        .where(AD.id.in_(ids), AD.locked_by == worker, AD.status.in_(HELD))
+        .where(one_of(AD.id, ids, dialect_of(session)), AD.locked_by == worker, AD.status.in_(HELD))
         .values(locked_until=until)
         .returning(AD.id)
         .execution_options(synchronize_session=False)
@@ -502,7 +516,7 @@ async def set_channel_status(
         return
     await session.execute(
         update(Channel)
-        .where(Channel.id.in_(ids))
+        .where(one_of(Channel.id, ids, dialect_of(session)))
         .values(
             last_status=status,
             last_status_at=now,
@@ -747,7 +761,7 @@ async def delivery_counts(
         return {}
     rows = await session.execute(
         select(AD.status, func.count())
-        .where(AD.channel_id.in_(channel_ids), AD.created_at >= since)
+        .where(one_of(AD.channel_id, channel_ids, dialect_of(session)), AD.created_at >= since)
         .group_by(AD.status)
     )
     return {status: int(n) for status, n in rows.all()}

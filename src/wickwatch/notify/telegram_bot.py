@@ -42,7 +42,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.notify import bot_status
 from wickwatch.notify import repository as repo
 from wickwatch.notify.templates import TEXT_LIMIT, truncate_html
+from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import Channel, User
+from wickwatch.storage.statements import one_of
 from wickwatch.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -278,7 +280,7 @@ class BotCommands:
                 (
                     await session.execute(
                         select(User.id, User.email).where(
-                            User.id.in_({c.user_id for c in channels})
+                            one_of(User.id, {c.user_id for c in channels}, dialect_of(session))
                         )
                     )
                 ).all()

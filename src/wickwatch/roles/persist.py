@@ -41,6 +41,7 @@ from wickwatch.notify.repository import create_alerts_with_deliveries
 from wickwatch.ops.metrics import ALERT_RECORD_SECONDS
 from wickwatch.roles.history import DbSpikeHistory
 from wickwatch.roles.pricebands import BandState, PriceBandDraft, save_band_state
+from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import (
     Alert,
     AlertDelivery,
@@ -49,6 +50,7 @@ from wickwatch.storage.models import (
     PriceCandle1m,
     User,
 )
+from wickwatch.storage.statements import one_of
 from wickwatch.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -214,6 +216,7 @@ class AlertWriter(_Batcher):
         alerts: list[tuple[Alert, list[AlertDelivery]]] = []
         async with self.sessionmaker() as session:
             now = utcnow()
+            dialect = dialect_of(session)
             user_ids = {i.user_id for i in items if not isinstance(i, BandState)}
             alive: set[int] = set()
             channels: dict[int, list[Channel]] = {}
@@ -221,13 +224,17 @@ class AlertWriter(_Batcher):
                 alive = set(
                     (
                         await session.scalars(
-                            select(User.id).where(User.id.in_(user_ids), User.is_active)
+                            select(User.id).where(
+                                one_of(User.id, user_ids, dialect), User.is_active
+                            )
                         )
                     ).all()
                 )
                 channels = {uid: [] for uid in alive}
                 for channel in await session.scalars(
-                    select(Channel).where(Channel.user_id.in_(alive)).order_by(Channel.id)
+                    select(Channel)
+                    .where(one_of(Channel.user_id, alive, dialect))
+                    .order_by(Channel.id)
                 ):
                     channels[channel.user_id].append(channel)
             drafts = [i for i in items if not isinstance(i, BandState) and i.user_id in alive]
@@ -248,7 +255,11 @@ class AlertWriter(_Batcher):
             if records:
                 user_ids = {key[0] for key, _ in records}
                 alive = set(
-                    (await session.scalars(select(User.id).where(User.id.in_(user_ids)))).all()
+                    (
+                        await session.scalars(
+                            select(User.id).where(one_of(User.id, user_ids, dialect))
+                        )
+                    ).all()
                 )
                 DbSpikeHistory.add_to(session, [r for r in records if r[0][0] in alive])
             await session.commit()

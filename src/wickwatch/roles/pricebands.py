@@ -40,7 +40,9 @@ from wickwatch.detection.price_bands import (
 from wickwatch.detection.symbols import split_symbol
 from wickwatch.notify.templates import format_price
 from wickwatch.roles.usersync import UserSync
+from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import PriceAlert, User
+from wickwatch.storage.statements import one_of
 
 log = logging.getLogger(__name__)
 
@@ -225,9 +227,9 @@ class PriceBandSync(UserSync):
             .join(User, User.id == PriceAlert.user_id)
             .where(User.is_active, PriceAlert.deleted_at.is_(None), PriceAlert.is_enabled)
         )
-        if users is not None:
-            query = query.where(PriceAlert.user_id.in_(users))
         async with self.sessionmaker() as session:
+            if users is not None:
+                query = query.where(one_of(PriceAlert.user_id, users, dialect_of(session)))
             rows = (await session.scalars(query)).all()
         found: dict[int, tuple[BandRow, str]] = {}
         for r in rows:

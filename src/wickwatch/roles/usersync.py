@@ -25,8 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.bus import SETTINGS, Bus, BusError
 from wickwatch.detection import Detector, UserSettings
 from wickwatch.roles.history import DbSpikeHistory
+from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import User
 from wickwatch.storage.models import UserSettings as UserSettingsRow
+from wickwatch.storage.statements import one_of
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +165,7 @@ class SettingsSync(UserSync):
                 for uid, document in (
                     await session.execute(
                         select(UserSettingsRow.user_id, UserSettingsRow.document).where(
-                            UserSettingsRow.user_id.in_(changed)
+                            one_of(UserSettingsRow.user_id, changed, dialect_of(session))
                         )
                     )
                 ).all():
