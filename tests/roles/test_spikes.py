@@ -337,3 +337,26 @@ async def test_the_ticker_hands_over_a_slice_s_drafts_and_keeps_what_closed_when
     assert collector.process(due) == 1  # the rest closes at the next tick
     assert collector.candles == 3
     assert collector.builder.open_candles == 0
+
+
+async def test_the_ticker_gives_the_loop_a_turn_after_every_slice_not_only_those_with_drafts(
+    database_url: str, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    settings = role_settings(database_url, tmp_path, spike_floor_pct=50.0)
+    collector = Collector(settings, sessionmaker, None, markets=[])
+    ts = T0 + 100
+    for n, (exchange, symbol) in enumerate(
+        [("binance", "BTCUSDT"), ("okx", "BTC-USDT"), ("bybit", "BTCUSDT")]
+    ):
+        trade = Trade(exchange, "spot", symbol, 100.0, 1.0, 100.0, BUY, ts, ts, str(n))
+        collector.builder.add_frame([trade])
+    due = T0 + 1_000 + collector.builder.grace_ms
+    task = asyncio.create_task(collector.process_yielding(due))
+    handed_on = []
+    while not task.done():
+        await asyncio.sleep(0)
+        handed_on.append(collector.candles)
+    assert await task == 3
+    # one venue's second at a time, none of them with an alert: a quiet second of many venues
+    # does not hold the event loop either
+    assert handed_on[:3] == [1, 2, 3]

@@ -50,7 +50,7 @@ from wickwatch.storage.models import (
     PriceCandle1m,
     User,
 )
-from wickwatch.storage.statements import one_of
+from wickwatch.storage.statements import one_of, power_of_two_batches
 from wickwatch.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -325,11 +325,13 @@ class MinuteWriter(_Batcher):
                 PriceCandle1m.symbol,
                 PriceCandle1m.ts_ms,
             )
-            result = await session.execute(
-                insert(PriceCandle1m).on_conflict_do_nothing().returning(*pk),
-                list(rows.values()),
-            )
-            inserted = {tuple(r) for r in result.all()}
+            statement = insert(PriceCandle1m).on_conflict_do_nothing().returning(*pk)
+            inserted: set[tuple[Any, ...]] = set()
+            # in 2ᵏ-row batches: a few statement texts (storage.statements), and the event
+            # loop runs between them instead of waiting for one insert of every symbol's minute
+            for part in power_of_two_batches(list(rows.values())):
+                result = await session.execute(statement, part)
+                inserted.update(tuple(r) for r in result.all())
             clashes = [key for key in rows if key not in inserted]
             if clashes:
                 stored = await session.scalars(
