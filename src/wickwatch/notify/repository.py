@@ -130,9 +130,9 @@ async def create_alerts_with_deliveries(
 ) -> list[tuple[Alert, list[AlertDelivery]] | None]:
     """:func:`create_alert_with_deliveries` for many alerts at once, each with its user's
     channels (already loaded): ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for the alerts
-    and an insert for their deliveries, in a few batches whatever their number. A spike that matches
-    thousands of users is thousands of alerts; one statement per alert would hold SQLite's
-    write lock for seconds on a busy event loop. Returns, per item, the alert with its
+    and an insert for their deliveries, in a few batches whatever their number. A spike that
+    matches thousands of users is thousands of alerts; one statement per alert would hold
+    SQLite's write lock for seconds on a busy event loop. Returns, per item, the alert with its
     deliveries, or None where the alert was stored already (or repeats an earlier item)."""
     if not items:
         return []

@@ -357,7 +357,9 @@ class Collector:
                 drafts.extend(self._detect(part))
                 closed.extend(part)
         finally:
-            self._after_slices(closed, drafts)
+            if closed:
+                self._handle(closed, drafts)
+            self._end_of_tick()
         return len(closed)
 
     async def process_yielding(self, now: int) -> int:
@@ -374,14 +376,12 @@ class Collector:
                 count += len(part)
                 await asyncio.sleep(0)
         finally:
-            self._after_slices([], [])
+            self._end_of_tick()
         return count
 
-    def _after_slices(self, closed: list[Candle], drafts: list[AlertDraft]) -> None:
-        """Everything else of a tick, once for all of its slices (``closed``: the candles not
-        handed on yet)."""
-        if closed:
-            self._handle(closed, drafts)
+    def _end_of_tick(self) -> None:
+        """Housekeeping once per tick, after its slices: gaps, minutes, watched symbols, spike
+        windows."""
         if self.builder.gaps:
             self.builder.gaps.clear()  # handed to the minutes by _on_gap already
         mono = time.monotonic()

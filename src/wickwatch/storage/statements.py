@@ -47,13 +47,10 @@ def power_of_two_batches(rows: Sequence[T], largest: int = LARGEST_BATCH) -> Ite
     (the binary digits of what is left), in order."""
     if largest & (largest - 1) or largest < 1:
         raise ValueError(f"largest must be a power of two, not {largest}")
-    start, total = 0, len(rows)
-    while total - start >= largest:
-        yield rows[start : start + largest]
-        start += largest
-    size = largest >> 1
+    start, total, size = 0, len(rows), largest
     while start < total:
         if total - start >= size:
             yield rows[start : start + size]
             start += size
-        size >>= 1
+        else:
+            size >>= 1
