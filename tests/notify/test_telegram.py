@@ -337,7 +337,8 @@ async def test_a_hundred_chats_at_once_stay_within_thirty_messages_a_second_per_
         sum(1 for t in arrivals[i:] if t - start < 1.0) for i, start in enumerate(arrivals)
     )
     assert busiest <= 30, f"{busiest} messages within one second"
-    # Paced, not serialised: the bot's budget is used (100 at ≤ 30/s take 3–4 s, not minutes).
-    assert 2.3 <= arrivals[-1] - arrivals[0] < 8.0, arrivals[-1] - arrivals[0]
+    # Paced, not serialised: the bot's budget is used (100 at ≤ 30/s take 3–4 s; one chat a
+    # second would take 100 s). The upper bound leaves room for a loaded CI machine.
+    assert 2.3 <= arrivals[-1] - arrivals[0] < 20.0, arrivals[-1] - arrivals[0]
     rows = await deliveries(sessionmaker)
     assert [r.status for r in rows] == ["sent"] * chats

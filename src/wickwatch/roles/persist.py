@@ -333,10 +333,10 @@ class MinuteWriter(_Batcher):
                 result = await session.execute(statement, part)
                 inserted.update(tuple(r) for r in result.all())
             clashes = [key for key in rows if key not in inserted]
-            if clashes:
-                stored = await session.scalars(
-                    select(PriceCandle1m).where(tuple_(*pk).in_(clashes))
-                )
+            # (after a restart, a minute stored before it: merged into the stored row; also in
+            # 2ᵏ-key batches, so the row-value IN has a few texts, not one per count)
+            for keys in power_of_two_batches(clashes):
+                stored = await session.scalars(select(PriceCandle1m).where(tuple_(*pk).in_(keys)))
                 for existing in stored:
                     key = (existing.exchange, existing.market, existing.symbol, existing.ts_ms)
                     new = rows[key]
