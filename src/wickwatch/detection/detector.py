@@ -693,14 +693,20 @@ class Detector:
             skip = None
         else:
             skip = (rules, tier.version, ts, k, [])
+        # A new skip lists the rules still to visit in the next windows: those that neither
+        # fired nor were de-duplicated at this ts (a rule whose memory a later rule of the
+        # same user and source sets to ts in this loop stays listed: one visit more, no miss),
+        # and never those the symbol filters reject.
         not_fired = skip[4] if skip is not None else None
-        out: list[AlertDraft] | None = None
+        out: list[AlertDraft] = []
         tok_sym = st.tok_sym
         tok_base = st.tok_base
         dmax = w.delta - EPS
         wq = w.wick + EPS
         vq = w.vq
-        dead: set[int] | None = set() if skip is not None else None
+        # De-duplication: a window overlapping the rule's last fired one (fired after
+        # ts - window; every rule of a tier has the tier's window) is the same spike.
+        fired_after = ts - tier.window_s * 1000
         direction = w.direction
         exchange, market, symbol, base, quote = st.exchange, st.market, st.symbol, st.base, st.quote
         window_s = w.window_s
@@ -711,42 +717,37 @@ class Detector:
         for j in visit:
             r = rules[j]
             entry = r.memory.get(st)
-            # De-duplication first: a window overlapping the last fired one is the same spike.
-            if entry is not None and ts - entry[0] < r.window_ms:
+            if entry is not None and entry[FIRED] > fired_after:
+                if not_fired is not None and entry[FIRED] != ts:
+                    not_fired.append(j)
                 continue
             # (the rule's direction, if any, is its class's: see rules.Tier)
             if dmax > r.max_delta or wq < r.min_wick or vq < r.min_volume:
+                if not_fired is not None and (entry is None or entry[FIRED] != ts):
+                    not_fired.append(j)
                 continue
-            user = r.user
-            wl = user.whitelist
-            excl = r.excl
-            if (
-                (user.blacklist and (tok_base in user.blacklist or tok_sym in user.blacklist))
-                or (wl is not None and tok_base not in wl and tok_sym not in wl)
-                or (excl and (st.tok_quote in excl or tok_sym in excl or tok_base in excl))
-                or (r.need and not all(tok_base in s or tok_sym in s for s in r.need))
-            ):
-                # Never for this symbol (until the user's settings change, which recompiles
-                # their rules and so bumps the tier's version): the skip leaves it out too.
-                if dead is not None:
-                    dead.add(j)
-                continue
+            if r.filtered:
+                user = r.user
+                wl = user.whitelist
+                excl = r.excl
+                if (
+                    (user.blacklist and (tok_base in user.blacklist or tok_sym in user.blacklist))
+                    or (wl is not None and tok_base not in wl and tok_sym not in wl)
+                    or (excl and (st.tok_quote in excl or tok_sym in excl or tok_base in excl))
+                    or (r.need and not all(tok_base in s or tok_sym in s for s in r.need))
+                ):
+                    # Never for this symbol (until the user's settings change, which
+                    # recompiles their rules and so bumps the tier's version): not in
+                    # not_fired, so the skip leaves it out too.
+                    continue
             if entry is None:
-                entry = r.memory[st] = [ts, NEVER, 0]  # cooldown.new_entry(), fired now
+                entry = r.memory[st] = [ts, NEVER, 0]  # cooldown: a new entry, fired now
             else:
                 entry[FIRED] = ts
             series_count = 1
             if r.series:
-                skey: SeriesKey = (r.user_id, r.source, exchange, market, symbol)
-                self.history.record(skey, ts)
-                ok = True
-                for m, (need, within_ms) in enumerate(r.series):
-                    got = self.history.count(skey, ts - within_ms + 1)
-                    if m == 0:
-                        series_count = got
-                    if got < need:
-                        ok = False
-                if not ok:
+                series_count = self._series(r, st, ts)
+                if not series_count:
                     continue
             # cooldown.admit(), inline
             if ts - entry[SENT] < r.cooldown_ms:
@@ -755,41 +756,49 @@ class Detector:
             folded = entry[FOLDED]
             entry[SENT] = ts
             entry[FOLDED] = 0
-            draft = AlertDraft(
-                r.user_id,
-                exchange,
-                market,
-                symbol,
-                base,
-                quote,
-                ts,
-                window_s,
-                direction,
-                delta,
-                wick,
-                volume,
-                close,
-                r.rule_name,
-                r.strategy,
-                r.destinations,
-                series_count,
-                folded,
-                r.chart,
-                r.template,
-                user.timezone,
+            out.append(
+                AlertDraft(
+                    r.user_id,
+                    exchange,
+                    market,
+                    symbol,
+                    base,
+                    quote,
+                    ts,
+                    window_s,
+                    direction,
+                    delta,
+                    wick,
+                    volume,
+                    close,
+                    r.rule_name,
+                    r.strategy,
+                    r.destinations,
+                    series_count,
+                    folded,
+                    r.chart,
+                    r.template,
+                    r.user.timezone,
+                )
             )
-            if out is None:
-                out = [draft]
-            else:
-                out.append(draft)
-        if not_fired is not None and skip is not None and dead is not None:
-            for j in range(k):
-                entry = rules[j].memory.get(st)
-                if (entry is None or entry[FIRED] != ts) and j not in dead:
-                    not_fired.append(j)
-            if len(not_fired) < k // 2:
-                st.skip[id(rules)] = skip
-        return out
+        if skip is not None and len(skip[4]) < k // 2:
+            st.skip[id(rules)] = skip
+        return out or None
+
+    def _series(self, r: CompiledRule, st: SymbolState, ts: int) -> int:
+        """Record the spike in the rule's series history; the count of its first series
+        condition if every condition holds (at least K spikes in the last T), else 0."""
+        key: SeriesKey = (r.user_id, r.source, st.exchange, st.market, st.symbol)
+        self.history.record(key, ts)
+        first = 0
+        ok = True
+        for m, (need, within_ms) in enumerate(r.series):
+            got = self.history.count(key, ts - within_ms + 1)
+            if m == 0:
+                first = got
+            if got < need:
+                ok = False
+        return first if ok else 0
 
     def _prune(self, now_ms: int) -> None:
         """Forget per-user × symbol memory that no longer changes anything (no window can

@@ -108,6 +108,7 @@ class CompiledRule:
         "destinations",
         "direction",
         "excl",
+        "filtered",
         "max_delta",
         "memory",
         "min_delta",
@@ -166,6 +167,10 @@ class CompiledRule:
         self.template = template
         self.chart = chart
         self.cooldown_ms = cooldown_ms
+        #: whether the symbol filters (black/white list, exclusions, symbol sets) can reject a
+        #: symbol: most rules have none, and the detector's candidate loop skips their test.
+        #: (``update_user`` applies the user's lists before compiling their rules.)
+        self.filtered = bool(user.blacklist or user.whitelist is not None or excl or need)
 
     def signature(self) -> tuple[object, ...]:
         """Everything but the user (rules of one user with equal signatures are equivalent)."""
