@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from tests.api.kit import API
 from tests.seed import BASE_MS, add_rows, candle_row, member
 from wickwatch.detection import LatestPrices
 from wickwatch.market.types import Candle
-from wickwatch.markets.latest import LatestPriceWriter, RedisLatestPrices
+from wickwatch.markets.latest import LatestPriceWriter, RedisLatestPrices, hash_key
 
 pytestmark = pytest.mark.redis
 
@@ -57,5 +59,37 @@ async def test_an_api_without_a_collector_serves_the_collectors_prices(
         mirror: RedisLatestPrices = env.app.state.latest_prices
         await mirror.refresh()
         assert mirror.get("binance", "spot", "BTCUSDT") == (65_100.5, BASE_MS + 62_000)
+    finally:
+        await writer.close()
+
+
+async def test_each_feed_has_its_own_hash_and_a_failed_write_is_retried(redis_url: str) -> None:
+    prices = LatestPrices()
+    writer = LatestPriceWriter(prices, redis_url)
+    feeds = [("binance", "spot"), ("bybit", "futures"), ("okx", "futures")]
+    try:
+        await writer.redis.delete(*(hash_key(e, m) for e, m in feeds))
+        for i, (exchange, market) in enumerate(feeds):
+            for j, symbol in enumerate(("BTCUSDT", "ETHUSDT")):
+                prices.set((exchange, market, symbol), 100.5 * (i + 1) + j, BASE_MS + i)
+        assert await writer.write_once() == 6
+        for i, (exchange, market) in enumerate(feeds):
+            stored = await writer.redis.hgetall(hash_key(exchange, market))
+            assert stored == {
+                b"BTCUSDT": f"{100.5 * (i + 1)!r} {BASE_MS + i}".encode(),
+                b"ETHUSDT": f"{100.5 * (i + 1) + 1!r} {BASE_MS + i}".encode(),
+            }
+
+        # Redis away: nothing is marked written, so the next write sends it again.
+        prices.set(("okx", "futures", "BTCUSDT"), 7.25, BASE_MS + 9)
+        await writer.redis.aclose()
+        writer.redis = Redis.from_url("redis://127.0.0.1:1", socket_connect_timeout=0.5)
+        with pytest.raises(RedisError):
+            await writer.write_once()
+        writer.redis = Redis.from_url(redis_url)
+        assert await writer.write_once() == 1
+        assert await writer.redis.hget(hash_key("okx", "futures"), "BTCUSDT") == (
+            f"7.25 {BASE_MS + 9}".encode()
+        )
     finally:
         await writer.close()

@@ -63,23 +63,31 @@ class LatestPriceWriter:
         self._sent: dict[Key, int] = {}  #: ts_ms written per symbol
 
     async def write_once(self) -> int:
-        """Write the prices that changed since the last write; returns how many."""
-        changed: dict[str, dict[str, str]] = {}
-        news: list[tuple[Key, int]] = []
+        """Write the prices that changed since the last write; returns how many.
+
+        One ``HSET`` per feed, each its own round trip: the event loop runs between them
+        instead of waiting while one pipeline of every symbol (10,000 arguments at 5,000
+        symbols) is encoded."""
+        changed: dict[tuple[str, str], dict[str, str]] = {}
+        stamps: dict[tuple[str, str], list[tuple[Key, int]]] = {}
+        sent = self._sent
         for key, (price, ts_ms) in self.prices.items():
-            if self._sent.get(key) != ts_ms:
-                changed.setdefault(hash_key(key[0], key[1]), {})[key[2]] = _encode(price, ts_ms)
-                news.append((key, ts_ms))
-        if not changed:
-            return 0
-        async with asyncio.timeout(OP_TIMEOUT_S):
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for name, mapping in changed.items():
-                    pipe.hset(name, mapping=mapping)  # type: ignore[arg-type]
-                await pipe.execute()
-        self._sent.update(news)
-        self.written += len(news)
-        return len(news)
+            if sent.get(key) != ts_ms:
+                feed = (key[0], key[1])
+                mapping = changed.get(feed)
+                if mapping is None:
+                    mapping = changed[feed] = {}
+                    stamps[feed] = []
+                mapping[key[2]] = _encode(price, ts_ms)
+                stamps[feed].append((key, ts_ms))
+        written = 0
+        for feed, mapping in changed.items():
+            async with asyncio.timeout(OP_TIMEOUT_S):
+                await self.redis.hset(hash_key(*feed), mapping=mapping)  # type: ignore[arg-type]
+            sent.update(stamps[feed])
+            written += len(mapping)
+            self.written += len(mapping)
+        return written
 
     async def run(self) -> None:
         while True:
