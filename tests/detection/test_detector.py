@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from tests.detection.helpers import candle, flat
@@ -472,6 +474,25 @@ def test_after_a_crowded_spike_a_bigger_move_still_reaches_higher_thresholds() -
     assert not d.on_candles(flat(13, 20))
     third = d.on_candle(candle(20, 100.0, 103.0, 100.0, 100.0))  # window [11, 20]: new for 0-19
     assert sorted(a.user_id for a in third) == list(range(20))
+
+
+def test_a_crowded_spike_leaves_no_memory_for_the_garbage_collector_to_scan() -> None:
+    """Each user a spike fires gets a de-duplication and cooldown entry for the symbol (kept
+    for minutes); thousands of them at once must not feed the cyclic garbage collector, whose
+    full collections pause the event loop in proportion to what it tracks."""
+    d = Detector()
+    d.load_users((uid, settings(thresholds=[{"min_delta_pct": 2.0}])) for uid in range(300))
+    d.on_candles(flat(0, 10) + flat(0, 10, symbol="ETHUSDT"))
+    assert len(d.on_candle(spike(10))) == 300  # (each user's memory dict now holds a symbol)
+    gc.collect()
+    tracked = len(gc.get_objects())
+    drafts = d.on_candle(spike(10, symbol="ETHUSDT"))
+    assert len(drafts) == 300
+    memos = [m for uid in range(300) for mem in d._users[uid].memory.values() for m in mem.values()]
+    assert len(memos) == 600 and not any(gc.is_tracked(m) for m in memos)
+    del drafts, memos
+    gc.collect()
+    assert len(gc.get_objects()) - tracked < 30  # not one tracked object per user
 
 
 def test_after_a_crowded_spike_a_user_who_drops_a_blacklist_is_alerted_in_the_same_spike() -> None:

@@ -8,29 +8,33 @@ extend the cooldown. Cooldown 0 sends every (de-duplicated) spike. Times are can
 replays behave like live. The threshold path and each strategy have their own cooldown, so a
 strategy with its own destination is never silenced by the user's plain alert of the same spike.
 
-The memory is one small list per user × source × symbol (``[fired_ts, sent_ts, folded]``), kept in
-a dict keyed by the symbol's state object (identity hash, no key allocation on the hot path); the
-detector's candidate loop reads and updates it inline (``Detector._match``):
+The memory is one small :class:`Memo` per user × source × symbol, kept in a dict keyed by the
+symbol's state object (identity hash, no key allocation on the hot path); the detector's
+candidate loop reads and updates it inline (``Detector._match``):
 
-    if ts - entry[SENT] < cooldown_ms: entry[FOLDED] += 1            # folded
-    else: folded_count = entry[FOLDED]; entry[SENT] = ts; entry[FOLDED] = 0   # sent
+    if ts - memo.sent < cooldown_ms: memo.folded += 1                          # folded
+    else: folded_count = memo.folded; memo.sent = ts; memo.folded = 0          # sent
 """
 
 from __future__ import annotations
 
+import msgspec
+
 #: "Never": older than any candle.
 NEVER = -(2**62)
 
-FIRED = 0  #: ts_ms of the last window that fired (de-duplication)
-SENT = 1  #: ts_ms of the last alert sent (cooldown)
-FOLDED = 2  #: spikes folded since the last alert sent
+
+class Memo(msgspec.Struct, gc=False):
+    """What one user × source remembers of one symbol. Not tracked by the cyclic garbage
+    collector (it holds only ints): a spike matched by 10,000 users makes 10,000 of them, which
+    as lists would also trigger collections and lengthen every full one while they live."""
+
+    fired: int  #: ts_ms of the last window that fired (de-duplication)
+    sent: int  #: ts_ms of the last alert sent (cooldown)
+    folded: int  #: spikes folded since the last alert sent
 
 
-def is_idle(entry: list[int], now_ms: int, dedup_ms: int, cooldown_ms: int) -> bool:
+def is_idle(memo: Memo, now_ms: int, dedup_ms: int, cooldown_ms: int) -> bool:
     """True when forgetting the entry changes nothing: no window can overlap the last fired one,
     the cooldown is over and nothing folded waits to be reported."""
-    return (
-        now_ms - entry[FIRED] >= dedup_ms
-        and now_ms - entry[SENT] >= cooldown_ms
-        and not entry[FOLDED]
-    )
+    return now_ms - memo.fired >= dedup_ms and now_ms - memo.sent >= cooldown_ms and not memo.folded

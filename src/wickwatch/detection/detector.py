@@ -48,7 +48,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from wickwatch.detection.cooldown import FIRED, FOLDED, NEVER, SENT, is_idle
+from wickwatch.detection.cooldown import NEVER, Memo, is_idle
 from wickwatch.detection.drafts import AlertDraft
 from wickwatch.detection.metrics import DOWN, EPS, UP
 from wickwatch.detection.quotes import QuoteRates
@@ -163,7 +163,7 @@ class Detector:
         user = self._users.get(user_id)
         if user is None:
             return 0
-        return sum(entry[FOLDED] for memory in user.memory.values() for entry in memory.values())
+        return sum(memo.folded for memory in user.memory.values() for memo in memory.values())
 
     @property
     def user_count(self) -> int:
@@ -235,12 +235,12 @@ class Detector:
             if st is None:
                 st = self._add_state(exchange, market, symbol)
             memory = user.memory.setdefault(source, {})
-            entry = memory.get(st)
-            if entry is None:
-                memory[st] = [ts, ts, 0]
+            memo = memory.get(st)
+            if memo is None:
+                memory[st] = Memo(ts, ts, 0)
             else:
-                entry[FIRED] = max(entry[FIRED], ts)
-                entry[SENT] = max(entry[SENT], ts)
+                memo.fired = max(memo.fired, ts)
+                memo.sent = max(memo.sent, ts)
             remembered += 1
         return remembered
 
@@ -716,14 +716,14 @@ class Detector:
         close = w.candle.close
         for j in visit:
             r = rules[j]
-            entry = r.memory.get(st)
-            if entry is not None and entry[FIRED] > fired_after:
-                if not_fired is not None and entry[FIRED] != ts:
+            memo = r.memory.get(st)
+            if memo is not None and memo.fired > fired_after:
+                if not_fired is not None and memo.fired != ts:
                     not_fired.append(j)
                 continue
             # (the rule's direction, if any, is its class's: see rules.Tier)
             if dmax > r.max_delta or wq < r.min_wick or vq < r.min_volume:
-                if not_fired is not None and (entry is None or entry[FIRED] != ts):
+                if not_fired is not None and (memo is None or memo.fired != ts):
                     not_fired.append(j)
                 continue
             if r.filtered:
@@ -740,22 +740,22 @@ class Detector:
                     # recompiles their rules and so bumps the tier's version): not in
                     # not_fired, so the skip leaves it out too.
                     continue
-            if entry is None:
-                entry = r.memory[st] = [ts, NEVER, 0]  # cooldown: a new entry, fired now
+            if memo is None:
+                memo = r.memory[st] = Memo(ts, NEVER, 0)  # fired now, never sent
             else:
-                entry[FIRED] = ts
+                memo.fired = ts
             series_count = 1
             if r.series:
                 series_count = self._series(r, st, ts)
                 if not series_count:
                     continue
             # cooldown.admit(), inline
-            if ts - entry[SENT] < r.cooldown_ms:
-                entry[FOLDED] += 1
+            if ts - memo.sent < r.cooldown_ms:
+                memo.folded += 1
                 continue
-            folded = entry[FOLDED]
-            entry[SENT] = ts
-            entry[FOLDED] = 0
+            folded = memo.folded
+            memo.sent = ts
+            memo.folded = 0
             out.append(
                 AlertDraft(
                     r.user_id,

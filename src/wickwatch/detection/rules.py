@@ -52,6 +52,7 @@ from wickwatch.detection.schemas import (
 )
 
 if TYPE_CHECKING:
+    from wickwatch.detection.cooldown import Memo
     from wickwatch.detection.windows import SymbolState
 
 INF = float("inf")
@@ -71,9 +72,9 @@ class UserState:
 
     def __init__(self, user_id: int, settings: UserSettings) -> None:
         self.user_id = user_id
-        #: source → symbol state → ``[fired_ts, sent_ts, folded]`` (see
-        #: :mod:`~wickwatch.detection.cooldown`); kept across settings changes.
-        self.memory: dict[str, dict[SymbolState, list[int]]] = {}
+        #: source → symbol state → :class:`~wickwatch.detection.cooldown.Memo`; kept across
+        #: settings changes.
+        self.memory: dict[str, dict[SymbolState, Memo]] = {}
         self.settings = settings
         self.blacklist: frozenset[str] = frozenset()
         self.whitelist: frozenset[str] | None = None
