@@ -123,7 +123,6 @@ class CompiledRule:
         "template",
         "user",
         "user_id",
-        "window_ms",
         "window_s",
     )
 
@@ -155,7 +154,6 @@ class CompiledRule:
         self.rule_name = rule_name
         self.strategy = strategy
         self.window_s = window_s
-        self.window_ms = window_s * 1000
         self.min_delta = min_delta
         self.max_delta = max_delta
         self.min_volume = min_volume
