@@ -53,3 +53,20 @@ async def test_consecutive_ids_need_no_backfill() -> None:
         assert len([t for t in sink.trades if t.symbol == busy]) == 5
         # Live trades took the parser's fast path into the sink; buffered ones the Trade path.
         assert feed.feed_frame is not None and 0 < sink.raw < len(sink.trades)
+
+
+@pytest.mark.parametrize("market", sorted(VENUES))
+def test_streams_go_to_the_endpoint_that_carries_agg_trades(market: str) -> None:
+    """USD-M futures route streams by path: ``aggTrade`` is a ``/market`` stream, and a
+    connection without a routed path receives only ``/public`` ones (acknowledged, then silent).
+    The live endpoint must be the path the simulator serves the trades on, with no more streams
+    per connection than the simulator (and the routed endpoints' documentation) allows."""
+    from urllib.parse import urlsplit
+
+    live = urlsplit(VENUES[market].default_endpoints.ws_url)
+    sim = BinanceSimulator(market)
+    assert live.path == sim.ws_path
+    if market == "futures":
+        assert live.netloc == "fstream.binance.com"
+        assert live.path == "/market/stream"
+    assert VENUES[market].limits.streams_per_connection <= sim.limits.streams_per_connection

@@ -6,6 +6,12 @@ the stream stopped and de-duplicates by id; ids are consecutive, so "the first l
 a reconnect follows the last one seen" proves nothing was missed without any REST call
 (:meth:`follows`).
 
+Endpoints: spot streams on ``stream.binance.com:9443/stream``; USD-M futures streams are routed
+by path on ``fstream.binance.com`` — ``/public`` (high-frequency book data), ``/market`` (regular
+market data: ``aggTrade``, ``markPrice``, …), ``/private`` (user data) — and a connection without
+a routed path only receives ``/public`` streams: an ``aggTrade`` subscription there is acknowledged
+and then stays silent. So futures connect to ``/market/stream``.
+
 Protocol (``/stream`` combined endpoint)::
 
     → {"method": "SUBSCRIBE", "params": ["btcusdt@aggTrade", ...], "id": 7}
@@ -157,15 +163,17 @@ class BinanceFutures(_Binance):
 
     market: ClassVar[str] = FUTURES
     default_endpoints: ClassVar[Endpoints] = Endpoints(
-        rest_url="https://fapi.binance.com", ws_url="wss://fstream.binance.com/stream"
+        rest_url="https://fapi.binance.com", ws_url="wss://fstream.binance.com/market/stream"
     )
     # developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams:
-    # 10 incoming messages per second per connection, 1024 streams per connection, valid for
-    # 24 hours, server ping every 3 minutes (pong within 10 minutes). Connections per IP as spot
-    # (300 per 5 minutes). REST: 2400 request weight per minute; aggTrades weight 20
-    # (exchangeInfo 1).
+    # 10 incoming messages per second per connection, valid for 24 hours, server ping every 3
+    # minutes (pong within 10 minutes). Streams per connection: that page says 1024, the routed
+    # endpoints' pages (/public, /market) say 200, and going over closes the connection (an IP
+    # disconnected repeatedly may be banned), so 200: a few more connections for ~550
+    # perpetuals. Connections per IP as spot (300 per 5 minutes). REST: 2400 request weight per
+    # minute; aggTrades weight 20 (exchangeInfo 1).
     limits: ClassVar[VenueLimits] = VenueLimits(
-        streams_per_connection=1024,
+        streams_per_connection=200,
         args_per_request=200,
         messages_per_window=10,
         message_window_s=1.0,

@@ -1,5 +1,6 @@
-"""Binance spot / USD-M futures simulator: ``/stream`` combined aggTrade streams, exchangeInfo,
-aggTrades (``fromId`` / ``startTime``/``endTime`` / latest)."""
+"""Binance spot / USD-M futures simulator: combined aggTrade streams (spot ``/stream``, futures
+on the routed ``/market/stream``), exchangeInfo, aggTrades (``fromId`` / ``startTime``/``endTime``
+/ latest)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,15 @@ class BinanceSimulator(ExchangeSimulator):
     default_limits: ClassVar[dict[str, SimLimits]] = {
         "spot": SimLimits(streams_per_connection=1024, messages_per_s=5, connects_per_window=300),
         "futures": SimLimits(
-            streams_per_connection=1024, messages_per_s=10, connects_per_window=300
+            streams_per_connection=200, messages_per_s=10, connects_per_window=300
         ),
     }
     default_server_ping_s: ClassVar[float | None] = 20.0
+
+    def __init__(self, market: str, config: Any = None) -> None:
+        super().__init__(market, config)
+        # USD-M futures route streams by path; aggTrade is on /market (not served unrouted)
+        self.ws_path = "/stream" if market == "spot" else "/market/stream"
 
     @property
     def _prefix(self) -> str:
