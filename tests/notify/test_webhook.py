@@ -348,3 +348,35 @@ async def test_the_guard_refuses_at_send_time(receiver: Receiver) -> None:
 
 def _fields(delivery: Delivery) -> dict[str, Any]:
     return {name: getattr(delivery, name) for name in delivery.__dataclass_fields__}
+
+
+@pytest.mark.parametrize("retry_after", ["1e20", "inf", "nan", "-5"])
+async def test_an_absurd_retry_after_is_capped_and_loses_no_other_outcome(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    receiver: Receiver,
+    webhook: WebhookNotifier,
+    retry_after: str,
+) -> None:
+    """A receiver may answer 429 with any ``Retry-After``: the wait is capped at the
+    dispatcher's longest back-off, and the outcomes recorded beside it (another user's alert,
+    delivered in the same round) are kept — not dropped and sent again after the lease."""
+    receiver.script = [429]
+    receiver.retry_after = retry_after
+    await _setup(world, receiver.url)
+    await _setup(world, receiver.url)
+    dispatcher = make_dispatcher(sessionmaker, {"webhook": webhook})
+    task = asyncio.create_task(dispatcher.run())
+    try:
+        for _ in range(300):
+            if len(receiver.processed) == 2:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+    finally:
+        dispatcher.stop()
+        await task
+    rows = await deliveries(sessionmaker)
+    assert [row.status for row in rows] == ["sent", "sent"]
+    assert len(receiver.processed) == 2 and receiver.duplicates == 0
+    assert len(receiver.requests) == 3  # one 429, then each alert once

@@ -25,6 +25,19 @@ if TYPE_CHECKING:
     from wickwatch.notify.templates import AlertLike, Rendered
 
 
+#: The longest wait a receiver may ask for (``retry_after``, ``Retry-After``): a day. A larger,
+#: infinite or unreadable value would otherwise overflow the next-attempt timestamp and take the
+#: outcomes recorded with it down too; the dispatcher caps it further (``retry_max_s``).
+MAX_RETRY_AFTER_S = 86_400.0
+
+
+def bounded_retry_after(seconds: float | None) -> float | None:
+    """``seconds`` within ``[0, MAX_RETRY_AFTER_S]``; None for None or NaN."""
+    if seconds is None or seconds != seconds:
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
+
+
 class Outcome(StrEnum):
     SENT = "sent"  #: delivered (or the receiver already had it)
     RETRY = "retry"  #: transient failure; try again later (counts as an attempt)
@@ -42,6 +55,10 @@ class SendResult:
     external_id: str | None = None
     #: Non-secret channel configuration to store before the retry (a migrated Telegram chat id).
     config_update: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.retry_after is not None:
+            object.__setattr__(self, "retry_after", bounded_retry_after(self.retry_after))
 
     @classmethod
     def sent(cls, external_id: str | None = None) -> Self:
