@@ -342,3 +342,46 @@ async def test_a_hundred_chats_at_once_stay_within_thirty_messages_a_second_per_
     assert 2.3 <= arrivals[-1] - arrivals[0] < 20.0, arrivals[-1] - arrivals[0]
     rows = await deliveries(sessionmaker)
     assert [r.status for r in rows] == ["sent"] * chats
+
+
+async def test_a_library_error_quoting_the_bot_url_stores_no_token(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """aiohttp quotes the request URL — ``…/bot<token>/sendMessage`` — in some errors (here a
+    redirect loop), and aiogram passes the text on: what is stored as the delivery's and the
+    channel's last error (shown to the user, logged) has the token masked."""
+    from aiohttp import web
+
+    token = "7012345678:AAEhBOweik6ad9r_Q9NJZlH5rXGPYd7Jq0o"  # the real tokens' shape
+
+    async def loop_back(request: web.Request) -> web.Response:
+        raise web.HTTPFound(str(request.url))
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", loop_back)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    notifier = TelegramNotifier(service_token=SERVICE_TOKEN, api_url=f"http://127.0.0.1:{port}")
+    try:
+        user = await world.user()
+        channel = await world.channel(
+            user, "telegram", {"chat_id": 1001, "bot": "own"}, secret_ciphertext=f"enc:{token}"
+        )
+        await world.alerts([Draft(user_id=user, template="{symbol}")])
+        await make_dispatcher(sessionmaker, {"telegram": notifier}).run_once()
+    finally:
+        await notifier.aclose()
+        await runner.cleanup()
+    [row] = await deliveries(sessionmaker)
+    async with sessionmaker() as session:
+        stored = await session.get(Channel, channel)
+        assert stored is not None
+        channel_error = stored.last_error
+    bot_id, secret = token.split(":", 1)
+    assert row.last_error and "Redirect" in row.last_error  # the error is kept, readable
+    assert secret not in row.last_error and secret not in (channel_error or "")
+    assert f"bot{bot_id}:***/sendMessage" in row.last_error

@@ -7,6 +7,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -350,26 +351,31 @@ def _fields(delivery: Delivery) -> dict[str, Any]:
     return {name: getattr(delivery, name) for name in delivery.__dataclass_fields__}
 
 
-@pytest.mark.parametrize("retry_after", ["1e20", "inf", "nan", "-5"])
-async def test_an_absurd_retry_after_is_capped_and_loses_no_other_outcome(
+@pytest.mark.parametrize(
+    ("retry_after", "waits_a_day"), [("1e20", True), ("inf", True), ("nan", False), ("-5", False)]
+)
+async def test_an_absurd_retry_after_is_bounded_and_loses_no_other_outcome(
     world: World,
     sessionmaker: async_sessionmaker[AsyncSession],
     receiver: Receiver,
     webhook: WebhookNotifier,
     retry_after: str,
+    waits_a_day: bool,
 ) -> None:
-    """A receiver may answer 429 with any ``Retry-After``: the wait is capped at the
-    dispatcher's longest back-off, and the outcomes recorded beside it (another user's alert,
-    delivered in the same round) are kept — not dropped and sent again after the lease."""
+    """A receiver may answer 429 with any ``Retry-After``: a huge or infinite one waits a day
+    (the longest honoured), an unreadable or negative one is the usual back-off — and the
+    outcomes recorded beside it (another alert, delivered in the same round) are kept, not
+    dropped and sent again after the lease."""
     receiver.script = [429]
     receiver.retry_after = retry_after
     await _setup(world, receiver.url)
     await _setup(world, receiver.url)
     dispatcher = make_dispatcher(sessionmaker, {"webhook": webhook})
     task = asyncio.create_task(dispatcher.run())
+    wanted = 1 if waits_a_day else 2
     try:
         for _ in range(300):
-            if len(receiver.processed) == 2:
+            if len(receiver.processed) == wanted:
                 break
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.3)
@@ -377,6 +383,12 @@ async def test_an_absurd_retry_after_is_capped_and_loses_no_other_outcome(
         dispatcher.stop()
         await task
     rows = await deliveries(sessionmaker)
-    assert [row.status for row in rows] == ["sent", "sent"]
-    assert len(receiver.processed) == 2 and receiver.duplicates == 0
-    assert len(receiver.requests) == 3  # one 429, then each alert once
+    assert len(receiver.processed) == wanted and receiver.duplicates == 0
+    assert len(receiver.requests) == wanted + 1  # one 429, then each delivered alert once
+    if not waits_a_day:
+        assert [row.status for row in rows] == ["sent", "sent"]
+        return
+    [waiting] = [row for row in rows if row.status != "sent"]
+    assert sorted(row.status for row in rows) == ["pending", "sent"]
+    wait = waiting.next_attempt_at.replace(tzinfo=None) - datetime.now(UTC).replace(tzinfo=None)
+    assert timedelta(hours=23, minutes=59) < wait <= timedelta(days=1)

@@ -141,3 +141,42 @@ def test_configured_logging_json_and_marked_records_below_the_level(
     assert queued[0]["context"] == {"user_id": 7}
     [line] = stderr.getvalue().splitlines()
     assert json.loads(line)["message"] == "feed okx_spot down"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_configured_logging_masks_tokens_in_urls_and_library_errors(
+    monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """uvicorn logs each WebSocket handshake's path with its query at INFO, and the browser's
+    stream may authenticate with ``?access_token=``; aiohttp quotes Bot API URLs, token
+    included, in its errors. Neither reaches stderr or the error log in clear."""
+    stderr = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stderr)
+    root = logging.getLogger()
+    level_before, handlers_before = root.level, list(root.handlers)
+    errors = configure_logging("INFO", fmt)
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.c2lnbmF0dXJl"
+    bot_secret = "AAEhBOweik6ad9r_Q9NJZlH5rXGPYd7Jq0o"
+    try:
+        logging.getLogger("uvicorn.error").info(
+            '%s - "WebSocket %s" [accepted]',
+            "127.0.0.1:50000",
+            f"/api/v1/stream?access_token={jwt}",
+        )
+        try:
+            raise RuntimeError(
+                f"TooManyRedirects: https://api.telegram.org/bot7012345:{bot_secret}/x"
+            )
+        except RuntimeError:
+            logging.getLogger("wickwatch.tests.redact").exception("send failed")
+        queued = errors.drain()
+    finally:
+        root.handlers[:] = handlers_before
+        root.setLevel(level_before)
+    text = stderr.getvalue()
+    assert "/api/v1/stream?access_token=***" in text and "send failed" in text
+    assert "bot7012345:***/x" in text
+    assert jwt not in text and bot_secret not in text
+    [entry] = queued
+    assert entry["exception"] and "bot7012345:***/x" in entry["exception"]
+    assert bot_secret not in str(entry)

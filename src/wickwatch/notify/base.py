@@ -20,6 +20,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from wickwatch.ops.redact import redact
+
 if TYPE_CHECKING:
     from wickwatch.config import Settings
     from wickwatch.notify.templates import AlertLike, Rendered
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
 
 #: The longest wait a receiver may ask for (``retry_after``, ``Retry-After``): a day. A larger,
 #: infinite or unreadable value would otherwise overflow the next-attempt timestamp and take the
-#: outcomes recorded with it down too; the dispatcher caps it further (``retry_max_s``).
+#: outcomes recorded with it down too. Below that the receiver's ask is honoured as it is
+#: (Telegram extends a flood ban for a request sent before its ``retry_after``).
 MAX_RETRY_AFTER_S = 86_400.0
 
 
@@ -57,6 +60,10 @@ class SendResult:
     config_update: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
+        # The error is stored (the channel's last error, shown to its owner) and logged: a
+        # library's message may carry the bot token inside a Bot API URL.
+        if self.error:
+            object.__setattr__(self, "error", redact(self.error))
         if self.retry_after is not None:
             object.__setattr__(self, "retry_after", bounded_retry_after(self.retry_after))
 

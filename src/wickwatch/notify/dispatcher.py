@@ -592,7 +592,7 @@ class Dispatcher:
                 # never squeezes two messages closer.
                 self._lane_next[name] = time.time() + pacing.interval_s
                 if result.outcome is Outcome.THROTTLED:
-                    wait = min(max(result.retry_after or 1.0, 0.0), self.config.retry_max_s)
+                    wait = max(result.retry_after or 1.0, 0.0)
                     self._lane_next[name] = time.time() + wait
                     await self._db(
                         functools.partial(self._settle, pace=lane_pace, at=self._lane_next[name])
@@ -884,7 +884,7 @@ class Dispatcher:
                         failing = True
                         continue
                     delay = (
-                        min(result.retry_after, self.config.retry_max_s)
+                        result.retry_after
                         if result.retry_after is not None
                         else self.backoff(attempts)
                     )

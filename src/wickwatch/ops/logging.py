@@ -24,6 +24,7 @@ import orjson
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wickwatch.ops.redact import RedactingFilter, redact
 from wickwatch.storage.models import ErrorLogEntry
 
 MARK = "error_log"
@@ -56,7 +57,8 @@ class JsonFormatter(logging.Formatter):
         }
         entry.update(_extras(record))
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            # exc_text: what a filter made of it (redacted, see configure_logging)
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return orjson.dumps(entry, default=str).decode()
 
 
@@ -86,7 +88,7 @@ class ErrorLogHandler(logging.Handler):
                 "level": record.levelname,
                 "logger": record.name[:120],
                 "message": record.getMessage(),
-                "exception": "".join(traceback.format_exception(exc)) if exc else None,
+                "exception": redact("".join(traceback.format_exception(exc))) if exc else None,
                 "process": str(os.getpid()),
                 "context": orjson.loads(orjson.dumps(context, default=str)) if context else None,
             }
@@ -157,6 +159,7 @@ class ErrorLogWriter:
 
 
 _installed: list[logging.Handler] = []
+_REDACT = RedactingFilter()
 
 
 def configure_logging(level: str = "INFO", fmt: str = "text") -> ErrorLogHandler:
@@ -171,6 +174,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> ErrorLogHandler
     errors = ErrorLogHandler()
     _installed[:] = [stream, errors]
     for handler in _installed:
+        handler.addFilter(_REDACT)  # bot tokens in library errors, tokens in logged URLs
         root.addHandler(handler)
     # Marked records (security events at WARNING) reach the error log even when stderr shows
     # only errors: the root passes WARNING and up, the stream handler filters by ``level``.

@@ -1,0 +1,47 @@
+"""Secrets that must not reach a log line or a stored error, scrubbed from text at the edges.
+
+Two kinds get there by accident rather than by our own code: a Telegram bot token inside a Bot
+API URL (``/bot123456:AA…/sendMessage``), which aiohttp and aiogram put into some exception
+messages, and a credential in a URL's query string — uvicorn logs every WebSocket handshake's
+path with its query at INFO, and the browser's stream may authenticate with ``?access_token=``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+MASK = "***"
+
+#: ``<bot id>:<secret>`` — Telegram bot tokens (the id's digits not preceded by a digit, so a
+#: token right after ``/bot`` in a URL matches too).
+_BOT_TOKEN = re.compile(r"(?<![0-9])([0-9]{5,16}):[A-Za-z0-9_-]{30,}")
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&;](?:access_token|refresh_token|id_token|token|api_key|apikey|password|passwd"
+    r"|secret|signature|sig)=)[^&\s\"'#]+"
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with bot tokens (their id kept) and credential query values masked."""
+    if ":" in text:
+        text = _BOT_TOKEN.sub(r"\1:" + MASK, text)
+    if "=" in text:
+        text = _QUERY_SECRET.sub(r"\1" + MASK, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts a record's message and exception text before any handler formats it."""
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info:  # formatted here, or cached by a handler that ran before
+            text = record.exc_text or self._formatter.formatException(record.exc_info)
+            record.exc_text = redact(text)
+        return True
