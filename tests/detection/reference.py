@@ -275,7 +275,9 @@ class Reference:
                     continue
                 if not wick + EPS >= cond.min_wick:
                     continue
-                if cond.min_volume > 0 and (volume is None or not volume + EPS >= cond.min_volume):
+                if cond.min_volume > 0 and (
+                    volume is None or not volume * (1 + 1e-12) + EPS >= cond.min_volume
+                ):
                     continue
                 if cond.direction is not None and cond.direction != direction:
                     continue

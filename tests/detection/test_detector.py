@@ -430,6 +430,26 @@ def test_volume_decisions_use_the_exactly_rounded_sum() -> None:
     assert a.volume_usd == 107433781.68
 
 
+def test_a_volume_of_exactly_the_threshold_in_decimal_meets_it_at_any_size() -> None:
+    """11,633,963.37 + 38,060,498.55 + 305,538.08 is 50,000,000.00; in doubles, even exactly
+    rounded, 49,999,999.99999999 — 7.5e-9 short, more than an absolute 1e-9 covers."""
+    volumes = [11633963.37, 38060498.55, 305538.08]
+    d = detector(
+        settings(thresholds=[{"min_delta_pct": 2.0, "window_s": 3, "min_volume_usd": 50_000_000}])
+    )
+    d.on_candle(candle(0, 100.0, qv=volumes[0]))
+    d.on_candle(candle(1, 100.0, qv=volumes[1]))
+    [a] = d.on_candle(candle(2, 100.0, 102.0, 100.0, 100.0, qv=volumes[2]))
+    assert a.volume_usd == pytest.approx(50_000_000, rel=1e-15)
+    # a cent short is short
+    d = detector(
+        settings(thresholds=[{"min_delta_pct": 2.0, "window_s": 3, "min_volume_usd": 50_000_000}])
+    )
+    d.on_candle(candle(0, 100.0, qv=volumes[0] - 0.01))
+    d.on_candle(candle(1, 100.0, qv=volumes[1]))
+    assert not d.on_candle(candle(2, 100.0, 102.0, 100.0, 100.0, qv=volumes[2]))
+
+
 def test_settings_changes_reach_symbols_already_routed() -> None:
     """Routes are cached per symbol and shared: a change that lowers a threshold below everyone
     else's, adds a window size or a coin override must reach symbols that already had candles;

@@ -50,7 +50,7 @@ import numpy as np
 
 from wickwatch.detection.cooldown import NEVER, Memo, is_idle
 from wickwatch.detection.drafts import AlertDraft
-from wickwatch.detection.metrics import DOWN, EPS, UP
+from wickwatch.detection.metrics import DOWN, EPS, UP, VOLUME_TOLERANCE
 from wickwatch.detection.quotes import QuoteRates
 from wickwatch.detection.rules import CompiledRule, RuleIndex, Tier, UserState, compile_user
 from wickwatch.detection.schemas import UserSettings
@@ -881,4 +881,4 @@ class _Window:
             # Exactly rounded sum (fsum), so the result does not depend on summation order.
             qv = math.fsum(map(_QUOTE_VOLUME, islice(reversed(ring), count)))
             self.volume = qv * rate
-            self.vq = self.volume + EPS
+            self.vq = self.volume * VOLUME_TOLERANCE + EPS

@@ -10,6 +10,9 @@ candle; ``high``/``low`` the extremes of all its candles; ``close`` the close of
 
 Every threshold comparison is ``value >= minimum`` with a tolerance of :data:`EPS` (1e-9, in the
 metric's own unit), so a configured 2 % is met by a move that float arithmetic renders 1.9999999999.
+USD volumes get a relative tolerance as well (:data:`VOLUME_TOLERANCE`): quote volumes of tens of
+millions carry representation errors of ~1e-9 each, so three of them that add up to exactly
+50,000,000.00 in decimal sum to 49,999,999.99999999 in floats, which must still meet a 50 M rule.
 
 These functions are the readable reference; the detector's hot loop computes the same expressions
 inline (:mod:`~wickwatch.detection.windows`).
@@ -28,6 +31,8 @@ UP = "up"
 DOWN = "down"
 #: Tolerance of every ``>=`` comparison against a user threshold.
 EPS = 1e-9
+#: Factor on a USD volume before ``+ EPS`` and the ``>=`` (a relative tolerance of 1e-12).
+VOLUME_TOLERANCE = 1.0 + 1e-12
 
 
 class SpikeMetrics(msgspec.Struct, frozen=True, gc=False):
