@@ -163,3 +163,50 @@ async def test_put_settings_reaches_another_process_over_redis(
         assert env.app.state.own_bus is not None  # the API's own bus, closed by its lifespan
     finally:
         await collector_bus.close()
+
+
+async def test_a_stored_document_that_does_not_validate_never_becomes_the_defaults(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A document that no longer validates (a hand edit, a migration gone wrong) keeps the
+    settings the detector had; a process that starts with it pauses the user. The defaults
+    (3 % on every feed) would alert a user who had paused everything."""
+    from sqlalchemy import update
+
+    from wickwatch.storage.models import UserSettings as UserSettingsRow
+
+    bus = MemoryBus()
+    env.app.state.bus = bus
+    user_id, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    current = (await env.client.get(f"{API}/settings", headers=auth)).json()["document"]
+    saved = await env.client.put(
+        f"{API}/settings", json={**current, "enabled": False, "cooldown_s": 7}, headers=auth
+    )
+    assert saved.status_code == 200, saved.text
+    try:
+        async with _collector_side(env, bus) as (detector, sync):
+            before = detector.settings_of(user_id)
+            assert before is not None and not before.enabled and before.cooldown_s == 7
+            async with env.sessionmaker() as session:
+                await session.execute(
+                    update(UserSettingsRow)
+                    .where(UserSettingsRow.user_id == user_id)
+                    .values(
+                        document={**current, "cooldown_s": "a while"},
+                        version=UserSettingsRow.version + 1,
+                    )
+                )
+                await session.commit()
+            with caplog.at_level(logging.ERROR, logger="wickwatch.roles.usersync"):
+                await sync.reload({user_id}, periodic=False)
+            assert detector.settings_of(user_id) is before
+            assert "do not validate" in caplog.text and "keeping the previous" in caplog.text
+
+        fresh = Detector()
+        assert await SettingsSync(fresh, env.sessionmaker, None).load_all() >= 1
+        paused = fresh.settings_of(user_id)
+        assert paused is not None and not paused.enabled
+        assert fresh.on_candles([]) == []
+    finally:
+        await bus.close()

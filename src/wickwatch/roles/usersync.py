@@ -184,12 +184,27 @@ class SettingsSync(UserSync):
             self.reloads += len(changed) + len(gone)
             log.info("settings reloaded: %d users changed, %d removed", len(changed), len(gone))
 
-    @staticmethod
-    def _parse(user_id: int, document: object) -> UserSettings:
+    def _parse(self, user_id: int, document: object) -> UserSettings:
+        """The user's stored document; no document is the defaults (a new user). One that does
+        not validate (a hand edit, a migration gone wrong) keeps what the user had, or pauses
+        them: the defaults would alert a user who had paused everything or switched feeds off."""
         if document is None:
             return UserSettings()
         try:
             return UserSettings.model_validate(document)
-        except ValidationError:
-            log.error("stored settings of user %d do not validate; using the defaults", user_id)
-            return UserSettings()
+        except ValidationError as exc:
+            previous = self.detector.settings_of(user_id)
+            if previous is not None:
+                log.error(
+                    "stored settings of user %d do not validate (%d errors); keeping the previous",
+                    user_id,
+                    exc.error_count(),
+                )
+                return previous
+            log.error(
+                "stored settings of user %d do not validate (%d errors); their alerts are paused "
+                "until the settings are saved again",
+                user_id,
+                exc.error_count(),
+            )
+            return UserSettings(enabled=False)
