@@ -232,6 +232,10 @@ class Settings(BaseSettings):
         "wickwatch <alerts@localhost>", description="Sender address of e-mail alerts."
     )
     smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_allow_private: bool = Field(
+        False,
+        description="Let users' own SMTP servers be private, loopback or link-local addresses.",
+    )
     webhook_allow_private: bool = Field(
         False,
         description="Let webhooks target private, loopback, link-local and multicast addresses.",

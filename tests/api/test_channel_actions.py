@@ -136,10 +136,11 @@ async def test_a_failing_telegram_channel_is_ok_false_without_the_token(
 
 
 async def test_email_test_goes_through_smtp(
-    env: Env,
+    make_env: EnvFactory,
     mailbox: tuple[Mailbox, int],  # noqa: F811
 ) -> None:
     box, port = mailbox
+    env = await make_env(smtp_allow_private=True)  # the user's own server is on loopback here
     auth = await _user(env)
     smtp = {"host": "127.0.0.1", "port": port, "starttls": False, "from": "wickwatch@test.local"}
     good = await _channel(
@@ -161,6 +162,23 @@ async def test_email_test_goes_through_smtp(
     result = await _test(env, auth, refused)
     assert result["ok"] is False and "refused the recipient" in result["detail"]
     assert len(box.messages) == 1
+
+
+async def test_email_test_to_a_private_smtp_server_is_refused_by_default(
+    env: Env,
+    mailbox: tuple[Mailbox, int],  # noqa: F811
+) -> None:
+    box, port = mailbox
+    auth = await _user(env)
+    smtp = {"host": "127.0.0.1", "port": port, "starttls": False, "from": "wickwatch@test.local"}
+    channel = await _channel(
+        env,
+        auth,
+        {"kind": "email", "name": "Mail", "config": {"address": "me@example.com", "smtp": smtp}},
+    )
+    result = await _test(env, auth, channel)
+    assert result["ok"] is False and "127.0.0.1 is a loopback address" in result["detail"]
+    assert box.messages == []
 
 
 async def test_email_without_a_server_says_so(env: Env) -> None:

@@ -78,7 +78,8 @@ def _notifier(port: int) -> EmailNotifier:
     return EmailNotifier(
         SmtpServer(
             host="127.0.0.1", port=port, sender="wickwatch <alerts@wickwatch.test>", starttls=False
-        )
+        ),
+        allow_private=True,  # the users' own servers in these tests are on loopback too
     )
 
 
@@ -138,7 +139,9 @@ async def test_the_users_own_server_with_login(
         secret_ciphertext="enc:smtp-secret",
     )
     await world.alerts([Draft(user_id=user, destinations=("email",))])
-    await make_dispatcher(sessionmaker, {"email": EmailNotifier(None)}).run_once()
+    await make_dispatcher(
+        sessionmaker, {"email": EmailNotifier(None, allow_private=True)}
+    ).run_once()
     assert box.logins == [("me", "smtp-secret")]
     [(envelope, message)] = box.messages
     assert envelope.mail_from == "me@example.com" and message["To"] == "me@example.com"
@@ -191,3 +194,30 @@ async def test_email_without_a_server_fails_clearly(
     await make_dispatcher(sessionmaker, {"email": EmailNotifier(None)}).run_once()
     [row] = await deliveries(sessionmaker)
     assert row.status == "failed" and "WICKWATCH_SMTP_HOST" in (row.last_error or "")
+
+
+async def test_a_users_own_smtp_server_on_a_private_address_is_refused(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    """A user's own SMTP server is an address the service connects to on their behalf, and
+    what it answers (refused, a banner, a timeout) is shown to them: by default loopback and
+    private addresses are refused before any connection, like webhooks."""
+    box, port = mailbox
+    user = await world.user()
+    await world.channel(
+        user,
+        "email",
+        {
+            "address": "me@example.com",
+            "smtp": {"host": "127.0.0.1", "port": port, "username": "me", "starttls": False},
+        },
+        secret_ciphertext="enc:smtp-secret",
+    )
+    await world.alerts([Draft(user_id=user, destinations=("email",))])
+    await make_dispatcher(sessionmaker, {"email": EmailNotifier(None)}).run_once()
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "failed"
+    assert "127.0.0.1 is a loopback address" in (row.last_error or "")
+    assert box.logins == [] and box.messages == []

@@ -35,6 +35,7 @@ import aiosmtplib
 from wickwatch.config import Settings
 from wickwatch.notify.base import Delivery, Notifier, Pacing, SendResult
 from wickwatch.notify.templates import AlertLike, Rendered, html_for_email
+from wickwatch.notify.webhook import host_problem
 
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
 SUBJECT_PREFIX = "[wickwatch] "
@@ -94,13 +95,17 @@ class EmailNotifier(Notifier):
     slug = "email"
     foldable = True  #: only digest channels have a lane, so only they fold
 
-    def __init__(self, server: SmtpServer | None = None) -> None:
+    def __init__(self, server: SmtpServer | None = None, *, allow_private: bool = False) -> None:
         self.server = server
+        #: whether a user's own SMTP server may be a private, loopback or link-local address
+        #: (refused by default: the connection's errors, shown to the user, would probe the
+        #: service's own network)
+        self.allow_private = allow_private
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
         if not settings.smtp_host:
-            return cls(None)
+            return cls(None, allow_private=settings.smtp_allow_private)
         password = settings.smtp_password
         return cls(
             SmtpServer(
@@ -110,7 +115,8 @@ class EmailNotifier(Notifier):
                 password=password.get_secret_value() if password else None,
                 sender=settings.smtp_from,
                 starttls=settings.smtp_starttls,
-            )
+            ),
+            allow_private=settings.smtp_allow_private,
         )
 
     @staticmethod
@@ -153,6 +159,10 @@ class EmailNotifier(Notifier):
             return SendResult.failed(
                 "e-mail is not configured on this server (WICKWATCH_SMTP_HOST)"
             )
+        if server is not self.server and not self.allow_private:
+            problem = await host_problem(server.host)
+            if problem:
+                return SendResult.failed(f"your SMTP server is not allowed: {problem}")
         message = build_message(delivery, rendered, sender=server.sender, to=to)
         try:
             await aiosmtplib.send(

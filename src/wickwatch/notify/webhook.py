@@ -146,12 +146,18 @@ async def target_problem(
     problem = url_problem(url, allow_private=allow_private)
     if problem or allow_private:
         return problem
-    host = urlsplit(url).hostname or ""
+    return await host_problem(urlsplit(url).hostname or "", resolve_timeout_s=resolve_timeout_s)
+
+
+async def host_problem(host: str, *, resolve_timeout_s: float = 5.0) -> str | None:
+    """Why ``host`` (a literal address or a name, resolved now) is not public, or None; a name
+    that does not resolve is not refused here (the connection attempt fails on its own)."""
     try:
         ipaddress.ip_address(host.split("%", 1)[0])
-        return None  # a literal address: url_problem checked it
     except ValueError:
         pass
+    else:
+        return address_problem(host)
     try:
         infos = await asyncio.wait_for(
             asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM),
