@@ -338,6 +338,27 @@ def test_btc_quoted_volume_goes_through_the_btcusdt_price() -> None:
     assert not d.on_candle(candle(2, 0.05, 0.052, 0.05, 0.05, symbol="ETHBTC", qv=0.5))  # 30k
 
 
+def test_the_btc_rate_comes_from_btcusdt_spot_while_it_is_fresh() -> None:
+    """A thin BTC/USDC print or a futures close does not replace a fresh BTCUSDT spot rate;
+    they stand in when it is stale (the rate's age limit is 600 s)."""
+    d = detector(settings(thresholds=[{"min_delta_pct": 2.0, "min_volume_usd": 1}]))
+
+    def volume_at(t: int) -> float | None:
+        [a] = d.on_candle(candle(t, 0.05, 0.052, 0.05, 0.05, symbol="ETHBTC", qv=1.0))
+        return a.volume_usd
+
+    d.on_candle(candle(0, 60_000.0, symbol="BTCUSDT"))
+    d.on_candle(candle(1, 54_000.0, symbol="BTCUSDC"))  # an off print on a thinner book
+    d.on_candle(candle(1, 57_000.0, symbol="BTCUSDT", market="futures"))
+    assert volume_at(2) == 60_000.0
+    d.on_candle(candle(3, 61_000.0, symbol="BTCUSDT"))  # the reference itself moves on
+    assert volume_at(4) == 61_000.0
+    d.on_candle(candle(700, 62_000.0, symbol="BTCUSDT", market="futures"))  # spot stale
+    assert volume_at(701) == 62_000.0
+    d.on_candle(candle(702, 61_500.0, symbol="BTCUSDC"))  # spot beats futures
+    assert volume_at(703) == 61_500.0
+
+
 def test_unknown_rate_still_fires_rules_without_min_volume() -> None:
     d = detector(settings())
     [a] = d.on_candle(candle(0, 3.0, 3.1, 3.0, 3.0, symbol="XYZ_TRY", exchange="gate"))
