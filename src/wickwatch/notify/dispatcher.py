@@ -37,7 +37,12 @@ committed — a window of one request's round trip plus one commit. Rows taken o
 ``sending`` are logged as possible repeats. Receivers close the window where the protocol allows:
 webhooks carry the same ``Idempotency-Key`` on every attempt (receivers drop repeats), e-mails
 the same ``Message-ID``. Telegram has no such key; a resent Telegram message is the one case a
-user can see twice, and only after a crash inside that window.
+user can see twice: after a crash inside that window, or when a request whose answer never came
+(a read timeout, a dropped connection: aiogram's ``TelegramNetworkError``) had in fact been
+delivered — such a request is retried, because not retrying would lose every alert whose request
+never reached Telegram, and the two cannot be told apart. Likewise, when the outcomes of a round
+cannot be written for ~3 s (a database outage), the rows go back to the outbox and the ones that
+had been sent are sent again (logged at ERROR with their number).
 
 Pacing: a plugin may name a *lane* (a Telegram chat) with a minimum interval, a hold and shared
 limits (the bot's 30/s). A lane sends one message at a time. Its slot lives in the database
