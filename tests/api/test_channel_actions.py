@@ -40,6 +40,15 @@ async def _channel(env: Env, auth: dict[str, str], body: dict[str, Any]) -> int:
     return int(made.json()["id"])
 
 
+async def _mail_channel(
+    env: Env, auth: dict[str, str], port: int, address: str = "me@example.com"
+) -> int:
+    """An e-mail channel through the user's own SMTP server, on loopback at ``port``."""
+    smtp = {"host": "127.0.0.1", "port": port, "starttls": False, "from": "wickwatch@test.local"}
+    config = {"address": address, "smtp": smtp}
+    return await _channel(env, auth, {"kind": "email", "name": address, "config": config})
+
+
 async def _test(env: Env, auth: dict[str, str], channel_id: int) -> Any:
     response = await env.client.post(f"{API}/channels/{channel_id}/test", headers=auth)
     assert response.status_code == 200, response.text
@@ -142,18 +151,9 @@ async def test_email_test_goes_through_smtp(
     box, port = mailbox
     env = await make_env(smtp_allow_private=True)  # the user's own server is on loopback here
     auth = await _user(env)
-    smtp = {"host": "127.0.0.1", "port": port, "starttls": False, "from": "wickwatch@test.local"}
-    good = await _channel(
-        env,
-        auth,
-        {"kind": "email", "name": "Mail", "config": {"address": "me@example.com", "smtp": smtp}},
-    )
+    good = await _mail_channel(env, auth, port)
     box.refuse.add("gone@example.com")
-    refused = await _channel(
-        env,
-        auth,
-        {"kind": "email", "name": "Gone", "config": {"address": "gone@example.com", "smtp": smtp}},
-    )
+    refused = await _mail_channel(env, auth, port, "gone@example.com")
 
     assert await _test(env, auth, good) == {"ok": True, "detail": None}
     [(envelope, message)] = box.messages
@@ -170,12 +170,7 @@ async def test_email_test_to_a_private_smtp_server_is_refused_by_default(
 ) -> None:
     box, port = mailbox
     auth = await _user(env)
-    smtp = {"host": "127.0.0.1", "port": port, "starttls": False, "from": "wickwatch@test.local"}
-    channel = await _channel(
-        env,
-        auth,
-        {"kind": "email", "name": "Mail", "config": {"address": "me@example.com", "smtp": smtp}},
-    )
+    channel = await _mail_channel(env, auth, port)
     result = await _test(env, auth, channel)
     assert result["ok"] is False and "127.0.0.1 is a loopback address" in result["detail"]
     assert box.messages == []

@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from tests.detection.helpers import candle, flat
-from wickwatch.detection import Detector, InMemorySpikeHistory, UserSettings
+from wickwatch.detection import AlertDraft, Detector, InMemorySpikeHistory, UserSettings
 from wickwatch.detection.rules import compile_user
 
 
@@ -441,13 +441,7 @@ def test_slow_ramp_over_a_full_minute_is_caught_by_a_60s_window() -> None:
 def test_volume_decisions_use_the_exactly_rounded_sum() -> None:
     """A plain float sum of these three volumes is 1.5e-8 short of the true 107,433,781.68: the
     threshold at exactly the true value is met (and the alert carries the exact sum)."""
-    volumes = [30927248.42, 39650074.25, 36856459.01]
-    d = detector(
-        settings(thresholds=[{"min_delta_pct": 2.0, "window_s": 3, "min_volume_usd": 107433781.68}])
-    )
-    d.on_candle(candle(0, 100.0, qv=volumes[0]))
-    d.on_candle(candle(1, 100.0, qv=volumes[1]))
-    [a] = d.on_candle(candle(2, 100.0, 102.0, 100.0, 100.0, qv=volumes[2]))
+    [a] = _three_second_window([30927248.42, 39650074.25, 36856459.01], 107433781.68)
     assert a.volume_usd == 107433781.68
 
 
@@ -455,20 +449,23 @@ def test_a_volume_of_exactly_the_threshold_in_decimal_meets_it_at_any_size() -> 
     """11,633,963.37 + 38,060,498.55 + 305,538.08 is 50,000,000.00; in doubles, even exactly
     rounded, 49,999,999.99999999 — 7.5e-9 short, more than an absolute 1e-9 covers."""
     volumes = [11633963.37, 38060498.55, 305538.08]
+    [a] = _three_second_window(volumes, 50_000_000)
+    assert a.volume_usd == pytest.approx(50_000_000, rel=1e-15)
+    # a cent short is short
+    assert not _three_second_window([volumes[0] - 0.01, *volumes[1:]], 50_000_000)
+
+
+def _three_second_window(volumes: list[float], min_volume_usd: float) -> list[AlertDraft]:
+    """Three candles with these quote volumes, the last one a 2 % wick, under one 3 s rule of
+    a 2 % move and ``min_volume_usd``: what the window closing with the third one fires."""
     d = detector(
-        settings(thresholds=[{"min_delta_pct": 2.0, "window_s": 3, "min_volume_usd": 50_000_000}])
+        settings(
+            thresholds=[{"min_delta_pct": 2.0, "window_s": 3, "min_volume_usd": min_volume_usd}]
+        )
     )
     d.on_candle(candle(0, 100.0, qv=volumes[0]))
     d.on_candle(candle(1, 100.0, qv=volumes[1]))
-    [a] = d.on_candle(candle(2, 100.0, 102.0, 100.0, 100.0, qv=volumes[2]))
-    assert a.volume_usd == pytest.approx(50_000_000, rel=1e-15)
-    # a cent short is short
-    d = detector(
-        settings(thresholds=[{"min_delta_pct": 2.0, "window_s": 3, "min_volume_usd": 50_000_000}])
-    )
-    d.on_candle(candle(0, 100.0, qv=volumes[0] - 0.01))
-    d.on_candle(candle(1, 100.0, qv=volumes[1]))
-    assert not d.on_candle(candle(2, 100.0, 102.0, 100.0, 100.0, qv=volumes[2]))
+    return list(d.on_candle(candle(2, 100.0, 102.0, 100.0, 100.0, qv=volumes[2])))
 
 
 def test_settings_changes_reach_symbols_already_routed() -> None:

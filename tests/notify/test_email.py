@@ -83,6 +83,20 @@ def _notifier(port: int) -> EmailNotifier:
     )
 
 
+async def _own_smtp_channel(world: World, user: int, port: int, *, password: str) -> int:
+    """An e-mail channel to me@example.com through the user's own server (on loopback)."""
+    channel: int = await world.channel(
+        user,
+        "email",
+        {
+            "address": "me@example.com",
+            "smtp": {"host": "127.0.0.1", "port": port, "username": "me", "starttls": False},
+        },
+        secret_ciphertext=f"enc:{password}",
+    )
+    return channel
+
+
 async def test_html_and_text_mail_with_subject(
     world: World,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -156,15 +170,7 @@ async def test_a_refused_recipient_fails_and_a_wrong_password_too(
     box.refuse.add("gone@example.com")
     user = await world.user()
     await world.channel(user, "email", {"address": "gone@example.com"})
-    await world.channel(
-        user,
-        "email",
-        {
-            "address": "me@example.com",
-            "smtp": {"host": "127.0.0.1", "port": port, "username": "me", "starttls": False},
-        },
-        secret_ciphertext="enc:wrong",
-    )
+    await _own_smtp_channel(world, user, port, password="wrong")
     await world.alerts([Draft(user_id=user, destinations=("email",))])
     await make_dispatcher(sessionmaker, {"email": _notifier(port)}).run_once()
     refused, login = await deliveries(sessionmaker)
@@ -206,15 +212,7 @@ async def test_a_users_own_smtp_server_on_a_private_address_is_refused(
     private addresses are refused before any connection, like webhooks."""
     box, port = mailbox
     user = await world.user()
-    await world.channel(
-        user,
-        "email",
-        {
-            "address": "me@example.com",
-            "smtp": {"host": "127.0.0.1", "port": port, "username": "me", "starttls": False},
-        },
-        secret_ciphertext="enc:smtp-secret",
-    )
+    await _own_smtp_channel(world, user, port, password="smtp-secret")
     await world.alerts([Draft(user_id=user, destinations=("email",))])
     await make_dispatcher(sessionmaker, {"email": EmailNotifier(None)}).run_once()
     [row] = await deliveries(sessionmaker)
