@@ -10,7 +10,9 @@ Endpoints: spot streams on ``stream.binance.com:9443/stream``; USD-M futures str
 by path on ``fstream.binance.com`` — ``/public`` (high-frequency book data), ``/market`` (regular
 market data: ``aggTrade``, ``markPrice``, …), ``/private`` (user data) — and a connection without
 a routed path only receives ``/public`` streams: an ``aggTrade`` subscription there is acknowledged
-and then stays silent. So futures connect to ``/market/stream``.
+and then stays silent (developers.binance.com, USDⓈ-M "Important WebSocket Change Notice — Base
+URL Split & Migration": ``/market`` carries ``aggTrade``, JSON ``SUBSCRIBE`` is supported there,
+and the legacy URLs were retired on 2026-04-23). So futures connect to ``/market/stream``.
 
 Protocol (``/stream`` combined endpoint)::
 
