@@ -130,11 +130,15 @@ class _Bitget(VenueConnector):
     async def backfill(self, rest: RestClient, symbol: str, since: Since, until: Until) -> Backfill:
         """Latest ``fills``, then ``fills-history`` pages until the last trade seen is reached."""
         last = int(since.trade_id) if since.trade_id is not None else None
+        # Without a last trade the gap is bounded by time, and spot ``fills-history`` gives
+        # whole seconds: a trade made after ``since`` in its own second carries a time before
+        # it. So the bound is that second's start (no trade of the symbol was seen to repeat).
+        since_ms = since.ts_ms - since.ts_ms % 1000
 
         def reached(page: list[Trade]) -> bool:
             if last is not None:
                 return min(int(t.trade_id) for t in page) <= last
-            return min(t.ts_ms for t in page) < since.ts_ms
+            return min(t.ts_ms for t in page) < since_ms
 
         base = {"symbol": symbol, **self._product_params(symbol)}
         payload = await rest.get(self.fills_path, {**base, "limit": self.recent_limit})
@@ -155,7 +159,7 @@ class _Bitget(VenueConnector):
         if last is not None:
             fresh = _in_order([t for t in ordered if int(t.trade_id) > last], since.ts_ms)
         else:
-            fresh = [t for t in ordered if t.ts_ms >= since.ts_ms]
+            fresh = [t for t in ordered if t.ts_ms >= since_ms]
         if done:
             return Backfill(fresh)
         return Backfill(fresh, (since.ts_ms, ordered[0].ts_ms if ordered else until.ts_ms))
