@@ -191,19 +191,22 @@ async def test_gap_beyond_fills_is_paged_from_history() -> None:
 
 async def test_spot_history_times_are_whole_seconds() -> None:
     """Spot ``fills-history`` gives second-level times: the trades keep their one-second
-    candle, so the candles still equal those of the full log."""
-    sim_cfg = SimConfig(symbols=1, seed=6, generate=False)
+    candle, so the candles still equal those of the full log. A symbol that had not traded
+    before the drop has no last trade id and is backfilled by time: the trades made after the
+    drop in its first second, dated to that second's start, are kept too."""
+    sim_cfg = SimConfig(symbols=2, seed=6, generate=False)
     cfg = scenarios.slow_reconnect(BitgetSpot)
     async with scenarios.running(
         NoSnapshotBitget, BitgetSpot, "spot", sim_config=sim_cfg, config=cfg
     ) as (sim, feed, sink):
-        (symbol,) = sim.symbols()
+        symbol, unseen = sim.symbols()
         await sim.emit_new(symbol, 2)
         await scenarios.eventually(lambda: len(sink.trades) == 2)
         await sim.drop_all()
         await sim.emit_new(symbol, 900)  # beyond the 500 of spot ``fills``
+        await sim.emit_new(unseen, 900)
         await until_recovered(feed, 1)
-        await scenarios.eventually(lambda: len(sink.trades) == 902)
+        await scenarios.eventually(lambda: len(sink.trades) == 1802)
         assert sim.served["/api/v2/spot/market/fills-history"] >= 1
         assert feed.status.gaps == 0
     same_ids(sim, sink)
@@ -252,24 +255,3 @@ def test_control_frames() -> None:
     assert venue.read_control('{"foo":1}') is None
     assert venue.follows("1200000000000005000", "1200000000000004000")  # snapshot reaches back
     assert not venue.follows("1200000000000005000", "1200000000000006000")
-
-
-async def test_spot_history_without_a_last_trade_keeps_the_gaps_first_second() -> None:
-    """A symbol that had not traded before the drop has no last trade id: the backfill goes by
-    time, and ``fills-history``'s whole-second times of trades made after the drop's
-    millisecond in that same second are not older than the gap — they are kept."""
-    sim_cfg = SimConfig(symbols=2, seed=7, generate=False)
-    cfg = scenarios.slow_reconnect(BitgetSpot)
-    async with scenarios.running(
-        NoSnapshotBitget, BitgetSpot, "spot", sim_config=sim_cfg, config=cfg
-    ) as (sim, feed, sink):
-        seen, unseen = sim.symbols()
-        await sim.emit_new(seen, 2)
-        await scenarios.eventually(lambda: len(sink.trades) == 2)
-        await sim.drop_all()
-        await sim.emit_new(unseen, 900)  # beyond the 500 of spot ``fills``
-        await until_recovered(feed, 1)
-        await scenarios.eventually(lambda: len(sink.trades) == 902)
-        assert sim.served["/api/v2/spot/market/fills-history"] >= 1
-    same_ids(sim, sink)
-    same_candles(sim, feed, sink)
