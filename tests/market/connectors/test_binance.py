@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -61,8 +62,6 @@ def test_streams_go_to_the_endpoint_that_carries_agg_trades(market: str) -> None
     connection without a routed path receives only ``/public`` ones (acknowledged, then silent).
     The live endpoint must be the path the simulator serves the trades on, with no more streams
     per connection than the simulator (and the routed endpoints' documentation) allows."""
-    from urllib.parse import urlsplit
-
     live = urlsplit(VENUES[market].default_endpoints.ws_url)
     sim = BinanceSimulator(market)
     assert live.path == sim.ws_path

@@ -15,7 +15,6 @@ from wickwatch.market.simulators.base import ExchangeSimulator, SimLimits, SimSe
 
 class BinanceSimulator(ExchangeSimulator):
     exchange: ClassVar[str] = "binance"
-    ws_path = "/stream"
     limit_close_code: ClassVar[int] = 1008
     default_limits: ClassVar[dict[str, SimLimits]] = {
         "spot": SimLimits(streams_per_connection=1024, messages_per_s=5, connects_per_window=300),
