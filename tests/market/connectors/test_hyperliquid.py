@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import pytest
 
 from tests.market.connectors import scenarios
@@ -17,8 +19,11 @@ from tests.market.connectors._venue_checks import (
     values_match,
 )
 from wickwatch.market.connectors import HyperliquidFutures, HyperliquidSpot, VenueConnector
-from wickwatch.market.connectors.base import Ack, Pong, Rejected
+from wickwatch.market.connectors._pacing import WindowLimiter
+from wickwatch.market.connectors.base import Ack, Pong, Rejected, Since, Until
+from wickwatch.market.connectors.rest import RestClient
 from wickwatch.market.simulators import HyperliquidSimulator, SimConfig, SimLimits
+from wickwatch.market.venues.hyperliquid import HyperliquidFuturesParser
 
 VENUES: dict[str, type[VenueConnector]] = {"spot": HyperliquidSpot, "futures": HyperliquidFutures}
 
@@ -201,6 +206,29 @@ async def test_gap_beyond_recent_trades_is_marked() -> None:
     log = [t.trade_id for t in sim.log.all(busy)]
     got = [t.trade_id for t in by_symbol(sink.trades, busy)]
     assert got == log[:3] + log[-12:]
+
+
+async def test_info_weights_follow_the_docs() -> None:
+    """As the docs' "Rate limits and user limits" say: ``meta`` weighs 20, ``recentTrades`` 20
+    plus 1 per 20 trades returned (45 trades: 3 started blocks), on the shared REST budget."""
+    sim = RoomyHyperliquid("futures", SimConfig(symbols=2, seed=3, generate=False))
+    await sim.start()
+    try:
+        coin = sim.symbols()[0]
+        await sim.emit_new(coin, 45)
+        limiter = WindowLimiter(1200, 60.0)
+        log = logging.LoggerAdapter(logging.getLogger(__name__))
+        async with aiohttp.ClientSession() as session:
+            rest = RestClient(session, sim.endpoints.rest_url, limiter, timeout_s=2.0, log=log)
+            venue = HyperliquidFutures(sim.endpoints, HyperliquidFuturesParser(), log)
+            await venue.fetch_instruments(rest)
+            assert limiter._used == 20
+            got = await venue.backfill(rest, coin, Since(None, 0), Until(None, 0))
+            assert len(got.trades) == 45
+            assert limiter._used == 20 + 20 + 3
+    finally:
+        await sim.stop()
+    assert sim.served == {"meta": 1, "recentTrades": 1}
 
 
 async def test_rest_rate_limit_marks_gap() -> None:

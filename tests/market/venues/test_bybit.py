@@ -232,6 +232,34 @@ def test_linear_instruments() -> None:
     assert (new.symbol, new.trading, new.tick_size) == ("NEWUSDT", False, "0.0001")
 
 
+def test_pre_market_perpetual_trades_in_continuous_trading() -> None:
+    """instruments-info ``status=PreLaunch`` (official docs sample, trimmed): a pre-market
+    perpetual prints public trades in its ``ContinuousTrading`` phase, not in an auction."""
+
+    def row(symbol: str, phase: str) -> dict[str, object]:
+        return {"symbol": symbol, "contractType": "LinearPerpetual", "status": "PreLaunch",
+                "baseCoin": symbol[:-4], "quoteCoin": "USDT", "settleCoin": "USDT",
+                "priceFilter": {"minPrice": "0.0001", "maxPrice": "1999.9998",
+                                "tickSize": "0.0001"},
+                "lotSizeFilter": {"maxOrderQty": "70000", "minOrderQty": "1", "qtyStep": "1"},
+                "isPreListing": True,
+                "preListingInfo": {"curAuctionPhase": phase, "phases": [
+                    {"phase": "CallAuction", "startTime": "1735113600000",
+                     "endTime": "1735116600000"},
+                    {"phase": "ContinuousTrading", "startTime": "1735117200000", "endTime": ""}],
+                    "auctionFeeInfo": {"auctionFeeRate": "0", "takerFeeRate": "0.001",
+                                       "makerFeeRate": "0.0004"}}}  # fmt: skip
+
+    phases = ["ContinuousTrading", "CallAuction", "CallAuctionNoCancel", "CrossMatching",
+              "NotStarted", "Finished"]  # fmt: skip
+    payload = {"retCode": 0, "retMsg": "OK", "result": {"category": "linear", "list": [
+        row(f"P{i}USDT", phase) for i, phase in enumerate(phases)],
+        "nextPageCursor": ""}}  # fmt: skip
+    live, *others = BybitFuturesParser().parse_instruments(payload)
+    assert live == Instrument("bybit", "futures", "P0USDT", "P0", "USDT", True, "0.0001")
+    assert [i.trading for i in others] == [False] * 5
+
+
 def test_spot_instruments() -> None:
     payload = {"retCode": 0, "result": {"category": "spot", "list": [
         {"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT", "innovation": "0",

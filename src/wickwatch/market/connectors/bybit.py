@@ -8,6 +8,10 @@ Protocol (``/v5/public/spot``, ``/v5/public/linear``)::
     → {"req_id": "p", "op": "ping"}
     ← {"success": true, "ret_msg": "pong", "conn_id": "…", "op": "ping"}
 
+Instruments: ``/v5/market/instruments-info`` lists only ``Trading`` symbols unless asked for
+another ``status``; linear also asks ``status=PreLaunch`` for the pre-market perpetuals, which
+are subscribed while in their ``ContinuousTrading`` phase.
+
 Backfill: ``/v5/market/recent-trade`` is the only public trade history, and it returns the latest
 60 (spot) / 1000 (linear) trades: a longer gap is marked as such.
 """
@@ -64,6 +68,8 @@ class _Bybit(VenueConnector):
     exchange: ClassVar[str] = "bybit"
     category: ClassVar[str]
     recent_limit: ClassVar[int]
+    #: instruments-info ``status`` filters to list ("": the default list, ``Trading`` only).
+    list_statuses: ClassVar[tuple[str, ...]] = ("",)
     ping_always: ClassVar[bool] = True
     instruments_path: ClassVar[str] = "/v5/market/instruments-info"
 
@@ -100,10 +106,22 @@ class _Bybit(VenueConnector):
         return None
 
     async def fetch_instruments(self, rest: RestClient) -> list[Instrument]:
+        """Every page of each :attr:`list_statuses` list; a symbol in both (a pre-market
+        contract turning official) is kept once, trading if either says so."""
+        found: dict[str, Instrument] = {}
+        for status in self.list_statuses:
+            for inst in await self._instrument_pages(rest, status):
+                if inst.trading or inst.symbol not in found:
+                    found[inst.symbol] = inst
+        return list(found.values())
+
+    async def _instrument_pages(self, rest: RestClient, status: str) -> list[Instrument]:
         out: list[Instrument] = []
         cursor = ""
         for _ in range(50):
             params: dict[str, str | int] = {"category": self.category, "limit": 1000}
+            if status:
+                params["status"] = status
             if cursor:
                 params["cursor"] = cursor
             payload = await rest.get(self.instruments_path, params)
@@ -149,6 +167,11 @@ class BybitFutures(_Bybit):
     market: ClassVar[str] = FUTURES
     category: ClassVar[str] = "linear"
     recent_limit: ClassVar[int] = 1000  # recent-trade: linear limit [1, 1000]
+    # bybit-exchange.github.io/docs/v5/market/instrument: the list "By default returns only
+    # `Trading` symbols"; "`linear` & `inverse`: when status=PreLaunch, it returns Pre-Market
+    # contracts", which print public trades in their ContinuousTrading phase (spot "has
+    # `Trading` only"). So linear asks both lists.
+    list_statuses: ClassVar[tuple[str, ...]] = ("", "PreLaunch")
     default_endpoints: ClassVar[Endpoints] = Endpoints(
         rest_url="https://api.bybit.com", ws_url="wss://stream.bybit.com/v5/public/linear"
     )

@@ -14,7 +14,8 @@ Answers name the subscription, not a request: they are matched by coin (the conn
 which request carried each coin). ``Already subscribed: {…}`` counts as an acknowledgement.
 
 REST is ``POST /info`` with a JSON body (``{"type": "meta"}``, ``{"type": "spotMeta"}``,
-``{"type": "recentTrades", "coin": …}``), done here on the feed's :class:`RestClient` budget.
+``{"type": "recentTrades", "coin": …}``), done here on the feed's :class:`RestClient` budget
+(``recentTrades`` weighs more the more trades it returns: :func:`post_info`).
 
 Backfill: there is no public trade history, only ``recentTrades`` (the latest few trades) and the
 snapshot pushed on subscribe. After a reconnect the feed waits briefly for that snapshot; when
@@ -50,10 +51,14 @@ from wickwatch.market.types import FUTURES, SPOT, Instrument
 
 _COIN = re.compile(r'"coin"\s*:\s*"([^"]+)"')
 _INFO_WEIGHT = 20  # "All other documented info requests have weight 20"
+_RECENT_TRADES_PER_WEIGHT = 20  # recentTrades: one more weight "per 20 items returned"
 _LIMIT_WORDS = ("too many", "limit", "exceed")
 
-# hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/rate-limits (per IP): REST requests
-# share a weight of 1200 per minute (meta, spotMeta, recentTrades: 20 each); "Maximum of 100
+# hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/rate-limits-and-user-limits ("Rate
+# limits and user limits", per IP): REST requests share a weight of 1200 per minute; meta and
+# spotMeta weigh 20 ("All other documented info requests have weight 20"); recentTrades is among
+# "The following info endpoints have an additional rate limit weight per 20 items returned in
+# the response", so it weighs 20 plus 1 per 20 trades returned. "Maximum of 100
 # websocket connections", "Maximum of 1000 websocket subscriptions", "Maximum of 2000 messages
 # sent to Hyperliquid per minute across all websocket connections". Later copies of that page
 # (quoted by SDKs) say 10 simultaneous connections and 30 new connections per minute: we stay
@@ -75,10 +80,27 @@ _LIMITS = VenueLimits(
 
 
 async def post_info(
-    rest: RestClient, body: Mapping[str, Any], *, weight: int = _INFO_WEIGHT
+    rest: RestClient,
+    body: Mapping[str, Any],
+    *,
+    weight: int = _INFO_WEIGHT,
+    items_per_weight: int | None = None,
 ) -> Any:
     """Decoded JSON of ``POST base_url/info`` within the REST budget (the generic client only
-    GETs); raises :class:`RestUnavailable` like :meth:`RestClient.get`."""
+    GETs); raises :class:`RestUnavailable` like :meth:`RestClient.get`.
+
+    ``items_per_weight``: the request also weighs 1 per that many items of the answer (a list).
+    That part is known only from the answer, so it is taken from the budget once the answer is
+    in (waiting, if the budget is spent, as a request would): the next requests are paced for
+    it. A started block of items counts whole; the docs do not say, and over-counting only
+    slows us down."""
+    payload = await _post_info(rest, body, weight)
+    if items_per_weight and isinstance(payload, list) and payload:
+        await rest.limiter.acquire(-(-len(payload) // items_per_weight))
+    return payload
+
+
+async def _post_info(rest: RestClient, body: Mapping[str, Any], weight: int) -> Any:
     await rest.limiter.acquire(weight)
     rest.requests += 1
     what = f"POST /info {body.get('type')}"
@@ -150,7 +172,11 @@ class _Hyperliquid(VenueConnector):
             until.trade_id == since.trade_id or until.ts_ms < since.ts_ms
         ):
             return Backfill([])
-        payload = await post_info(rest, {"type": "recentTrades", "coin": symbol})
+        payload = await post_info(
+            rest,
+            {"type": "recentTrades", "coin": symbol},
+            items_per_weight=_RECENT_TRADES_PER_WEIGHT,
+        )
         rows = self.parser.parse_rest_trades(symbol, payload, now_ms())
         if len(rows) > 1 and rows[0].ts_ms > rows[-1].ts_ms:
             rows.reverse()  # newest first → oldest first

@@ -1,5 +1,9 @@
 """Bybit v5 simulator: ``/v5/public/spot|linear`` with ``publicTrade.<SYMBOL>`` topics,
-``/v5/market/instruments-info`` (cursor-paginated) and ``/v5/market/recent-trade``."""
+``/v5/market/instruments-info`` (cursor-paginated) and ``/v5/market/recent-trade``.
+
+Pre-market perpetuals (:meth:`BybitSimulator.pre_launch`) are listed, as by Bybit, only when
+instruments-info is asked ``status=PreLaunch``, with their ``preListingInfo.curAuctionPhase``;
+they trade (and may be subscribed) only in the ``ContinuousTrading`` phase."""
 
 from __future__ import annotations
 
@@ -28,6 +32,14 @@ class BybitSimulator(ExchangeSimulator):
         self.category = "spot" if market == "spot" else "linear"
         self.recent_max = 60 if market == "spot" else 1000
         self.ws_path = f"/v5/public/{self.category}"
+        #: pre-market perpetuals: symbol → current ``curAuctionPhase``
+        self.pre_market: dict[str, str] = {}
+
+    def pre_launch(self, symbol: str, phase: str) -> None:
+        """Make ``symbol`` a pre-market perpetual (``status: PreLaunch``) in auction ``phase``:
+        trading, as on Bybit, only in ``ContinuousTrading``."""
+        self.pre_market[symbol] = phase
+        self.trading[symbol] = phase == "ContinuousTrading"
 
     def symbol_of(self, inst: SimInstrument) -> str:
         return inst.base + inst.quote
@@ -52,8 +64,12 @@ class BybitSimulator(ExchangeSimulator):
         return {"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": 0}
 
     def _instruments(self, request: web.Request) -> Any:
+        pre = request.query.get("status") == "PreLaunch" and self.market != "spot"
         rows = []
         for symbol, inst in sorted(self.instruments.items()):
+            phase = self.pre_market.get(symbol)
+            if pre != (phase is not None):  # each list holds only its own status
+                continue
             row: dict[str, Any] = {
                 "symbol": symbol,
                 "baseCoin": inst.base,
@@ -65,6 +81,15 @@ class BybitSimulator(ExchangeSimulator):
             if self.market != "spot":
                 row["contractType"] = "LinearPerpetual"
                 row["settleCoin"] = inst.quote
+                row["isPreListing"] = phase is not None
+                row["preListingInfo"] = None
+            if phase is not None:
+                row["status"] = "PreLaunch"
+                row["preListingInfo"] = {
+                    "curAuctionPhase": phase,
+                    "phases": [{"phase": phase, "startTime": "0", "endTime": ""}],
+                    "auctionFeeInfo": {"auctionFeeRate": "0", "takerFeeRate": "0.001"},
+                }
             rows.append(row)
         start = int(request.query.get("cursor") or 0)
         page = rows[start : start + _PAGE]

@@ -225,7 +225,9 @@ class _BybitParser(VenueParser):
 
     def parse_instruments(self, payload: Any) -> list[Instrument]:
         """``GET /v5/market/instruments-info?category=spot|linear``; ``trading`` is
-        ``status == "Trading"`` (PreLaunch / Delivering / Closed are listed as not trading).
+        ``status == "Trading"``, or a pre-market perpetual (``status == "PreLaunch"``) whose
+        ``preListingInfo.curAuctionPhase`` is ``ContinuousTrading``; other PreLaunch phases,
+        Delivering and Closed are listed as not trading.
 
         Linear row (official docs, trimmed; spot rows have no ``contractType``)::
 
@@ -234,6 +236,14 @@ class _BybitParser(VenueParser):
              "priceFilter": {"minPrice": "0.10", "maxPrice": "199999.80", "tickSize": "0.10"},
              "lotSizeFilter": {"maxOrderQty": "100.000", "minOrderQty": "0.001",
                                "qtyStep": "0.001"}}
+
+        A pre-market perpetual (docs sample, trimmed) is a USDT ``LinearPerpetual`` like any
+        other, sizes in base coin::
+
+            {"symbol": "BIOUSDT", "contractType": "LinearPerpetual", "status": "PreLaunch",
+             "baseCoin": "BIO", "quoteCoin": "USDT", "settleCoin": "USDT",
+             "priceFilter": {"tickSize": "0.0001"}, "isPreListing": true,
+             "preListingInfo": {"curAuctionPhase": "ContinuousTrading", "phases": [...]}}
 
         The list is paginated (``nextPageCursor``): pass each page, or concatenate ``list``s.
         """
@@ -249,7 +259,7 @@ class _BybitParser(VenueParser):
                         symbol=text(row, "symbol"),
                         base=text(row, "baseCoin"),
                         quote=text(row, "quoteCoin"),
-                        trading=row.get("status") == "Trading",
+                        trading=_trading(row),
                         tick_size=tick_text(row["priceFilter"]["tickSize"]),
                     )
                 )
@@ -261,6 +271,20 @@ class _BybitParser(VenueParser):
 
     def _keep(self, row: Any) -> bool:
         raise NotImplementedError
+
+
+def _trading(row: Any) -> bool:
+    """Whether the instrument prints public trades now. bybit-exchange.github.io/docs/v5/enum
+    (``curAuctionPhase``): a pre-market contract's ``ContinuousTrading`` phase is the one where
+    "orderbook, public trade data is released"; not before it (CallAuction, CallAuctionNoCancel,
+    CrossMatching), nor in NotStarted / Finished."""
+    status = row.get("status")
+    if status == "Trading":
+        return True
+    if status != "PreLaunch":
+        return False
+    info = row.get("preListingInfo")
+    return isinstance(info, dict) and info.get("curAuctionPhase") == "ContinuousTrading"
 
 
 def _result_list(payload: Any) -> Any:
