@@ -24,6 +24,7 @@ from wickwatch.detection.schemas import (
     VolumeCondition,
     WickCondition,
 )
+from wickwatch.detection.symbols import coin_name, split_symbol
 from wickwatch.market.types import Candle
 
 EPS = 1e-9
@@ -84,18 +85,34 @@ class Conditions:
     series: list[tuple[int, int]] = field(default_factory=list)
 
 
+def ref_level(ref: str, exchange: str, market: str, symbol: str, base: str, quote: str):
+    """How a normalised coin/symbol reference names this symbol: ``"s"`` (this feed's symbol,
+    in any venue's spelling), ``"p"`` (a bare pair, every feed), ``"b"`` (a coin), or None.
+    A coin is the base as the venue writes it or without its multiplier (1000PEPE → PEPE)."""
+    coins = {base, coin_name(symbol if exchange == "hyperliquid" and market == "futures" else base)}
+    em = f"{exchange}_{market}"
+    name, at, where = ref.rpartition("@")
+    if at and name:
+        if where != em:
+            return None
+        if name == symbol.upper():
+            return "s"
+        b, q = split_symbol(exchange, market, name)
+        return "s" if q and q == quote and coin_name(b) in coins else None
+    if coin_name(ref) in coins:
+        return "b"
+    b, q = split_symbol("", "", ref)
+    return "p" if q and b and q.upper() == quote and coin_name(b) in coins else None
+
+
 def effective_thresholds(
     s: UserSettings, exchange: str, market: str, symbol: str, base: str, quote: str
 ):
     """(thresholds, label) of the user's threshold path for this symbol, or None."""
-    em = f"{exchange}_{market}"
-    full = f"{symbol.upper()}@{em}"
-    for o in s.overrides:
-        if o.symbol == full:
-            return (o, o.label) if o.enabled else None
-    for o in s.overrides:
-        if o.symbol == base:
-            return (o, o.label) if o.enabled else None
+    for level in ("s", "p", "b"):
+        for o in s.overrides:
+            if ref_level(o.symbol, exchange, market, symbol, base, quote) == level:
+                return (o, o.label) if o.enabled else None
     best = None
     best_score = -1
     for g in s.thresholds:
@@ -111,9 +128,8 @@ def effective_thresholds(
     return best, best.label
 
 
-def in_refs(refs: Iterable[str], symbol: str, em: str, base: str) -> bool:
-    full = f"{symbol.upper()}@{em}"
-    return any(r in (base, full) for r in refs)
+def in_refs(refs: Iterable[str], exchange: str, market: str, symbol: str, base: str, quote: str):
+    return any(ref_level(r, exchange, market, symbol, base, quote) for r in refs)
 
 
 def sources(s: UserSettings, exchange: str, market: str, symbol: str, base: str, quote: str):
@@ -123,9 +139,9 @@ def sources(s: UserSettings, exchange: str, market: str, symbol: str, base: str,
     if not s.enabled or not getattr(getattr(s.switches, exchange), market):
         return out
     em = f"{exchange}_{market}"
-    if in_refs(s.blacklist, symbol, em, base):
+    if in_refs(s.blacklist, exchange, market, symbol, base, quote):
         return out
-    if s.whitelist is not None and not in_refs(s.whitelist, symbol, em, base):
+    if s.whitelist is not None and not in_refs(s.whitelist, exchange, market, symbol, base, quote):
         return out
     eff = effective_thresholds(s, exchange, market, symbol, base, quote)
     if eff is not None and s.threshold_alerts:
@@ -153,7 +169,8 @@ def sources(s: UserSettings, exchange: str, market: str, symbol: str, base: str,
         conds = strategy_conditions(strat, eff, em)
         if conds is None:
             continue
-        if any(not in_refs(refs, symbol, em, base) for refs in conds.symbol_sets):
+        named = (exchange, market, symbol, base, quote)
+        if any(not in_refs(refs, *named) for refs in conds.symbol_sets):
             continue
         cooldown = s.cooldown_s if strat.cooldown_s is None else strat.cooldown_s
         chart = strat.chart

@@ -156,6 +156,58 @@ def test_whitelist_only_lets_listed_through() -> None:
     assert d.on_candle(spike(0, symbol="ETHUSDT", market="futures"))
 
 
+def test_lists_take_any_venues_spelling_of_a_symbol() -> None:
+    """``BTCUSDT@okx_futures`` is OKX's ``BTC-USDT-SWAP``; a bare ``BTCUSDT`` is BTC/USDT on every
+    venue. (Before, both were accepted and matched nothing: such a whitelist silenced all.)"""
+    d = detector(settings(whitelist=["BTCUSDT@okx_futures", "ethusdt", "SOL_USDT@gate_spot"]))
+    okx = {"exchange": "okx", "market": "futures"}
+    assert d.on_candle(spike(0, symbol="BTC-USDT-SWAP", **okx))
+    assert not d.on_candle(spike(0, symbol="BTC-USDC-SWAP", **okx))  # another pair
+    assert not d.on_candle(spike(0))  # BTCUSDT on Binance spot: another feed
+    assert d.on_candle(spike(0, symbol="ETH-USDT-SWAP", **okx))  # bare pair: every feed
+    assert d.on_candle(spike(0, symbol="ETH_USDT", exchange="gate"))
+    assert not d.on_candle(spike(0, symbol="ETHBTC"))  # ETH, but not ETH/USDT
+    assert d.on_candle(spike(0, symbol="SOLUSDT", exchange="gate"))  # as written there: SOL_USDT
+    assert not d.on_candle(spike(0, symbol="SOLUSDT"))
+
+
+def test_a_coin_covers_its_thousand_lines() -> None:
+    """``PEPE`` names Binance's ``1000PEPEUSDT``, Bybit's ``SHIB1000USDT`` style and Hyperliquid's
+    ``kPEPE`` too, and ``1000PEPE`` names plain PEPE pairs: one coin, priced per thousand."""
+    d = detector(settings(blacklist=["pepe", "1000SHIB"]))
+    hl = {"exchange": "hyperliquid", "market": "futures"}
+    assert not d.on_candle(spike(0, symbol="1000PEPEUSDT", market="futures"))
+    assert not d.on_candle(spike(0, symbol="kPEPE", **hl))
+    assert not d.on_candle(spike(0, symbol="PEPE-USDT", exchange="okx"))
+    assert not d.on_candle(spike(0, symbol="SHIB1000USDT", exchange="bybit", market="futures"))
+    assert not d.on_candle(spike(0, symbol="SHIBUSDT"))
+    assert d.on_candle(spike(0, symbol="kBONK", **hl))
+    assert d.on_candle(spike(0, symbol="PEOPLEUSDT"))
+
+
+def test_overrides_in_other_spellings_keep_their_precedence() -> None:
+    s = settings(
+        thresholds=[{"min_delta_pct": 5.0}],
+        overrides=[
+            {"symbol": "ETH", "min_delta_pct": 4.0},
+            {"symbol": "ETHUSDT", "min_delta_pct": 3.0},  # the pair, every feed
+            {"symbol": "ETHUSDT@okx_futures", "min_delta_pct": 2.0},
+        ],
+    )
+    d = detector(s)
+    rule = lambda c: [a.rule for a in d.on_candle(c)]  # noqa: E731
+    okx = {"exchange": "okx", "market": "futures"}
+    assert rule(spike(0, 2.0, symbol="ETH-USDT-SWAP", **okx)) == ["override ETHUSDT@okx_futures"]
+    assert rule(spike(0, 2.9, symbol="ETH-USDT", exchange="okx")) == []
+    assert rule(spike(1, 3.0, symbol="ETH-USDT", exchange="okx")) == ["override ETHUSDT"]
+    assert rule(spike(0, 3.9, symbol="ETHBTC")) == []
+    assert rule(spike(1, 4.0, symbol="ETHBTC")) == ["override ETH"]
+    with pytest.raises(ValueError, match=r"overrides\[1\] duplicates overrides\[0\]"):
+        settings(
+            overrides=[{"symbol": "ETH-USDT-SWAP@okx_futures"}, {"symbol": "ethusdt@okx_futures"}]
+        )
+
+
 def test_master_switch_off_silences_the_feed() -> None:
     d = detector(settings(switches={"binance": {"futures": False}}))
     assert not d.on_candle(spike(0, market="futures"))

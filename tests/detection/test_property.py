@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tests.detection.reference import Reference, TapeTrade, build_candles, draft_tuple
 from wickwatch.detection import Detector, UserSettings
 from wickwatch.detection import detector as detector_module
+from wickwatch.detection.schemas import symbol_ref_tokens
 from wickwatch.detection.symbols import SymbolResolver
 from wickwatch.market.types import Candle
 
@@ -23,6 +24,7 @@ SYMBOLS = [
     ("binance", "futures", "ETHUSDT", 10.0),
     ("okx", "spot", "SOL-USDT", 1.0),
     ("gate", "spot", "XYZ_TRY", 3.0),
+    ("binance", "futures", "1000XYZUSDT", 0.2),
 ]
 MOVES = [-7.0, -4.0, -2.5, -2.0, -1.0, -0.5, -0.1, 0.0, 0.0, 0.0, 0.1, 0.5, 1.0, 2.0, 2.5, 4.0, 7.0]
 
@@ -42,6 +44,13 @@ symbol_refs = st.sampled_from(
         "ETHBTC@binance_spot",
         "ETHUSDT@binance_futures",
         "SOL-USDT@okx_spot",
+        # other spellings: a pair on every venue, another venue's spelling, a multiplier
+        "BTCUSDT",
+        "XYZUSDT",
+        "SOLUSDT@okx_spot",
+        "ETH-USDT@binance_futures",
+        "XYZUSDT@binance_futures",
+        "1000XYZ",
     ]
 )
 exchanges = st.sampled_from(["*", "binance", "okx", "gate"])
@@ -166,8 +175,9 @@ def strategies_(draw):
 def user_settings(draw):
     overrides, seen = [], set()
     for ref in draw(st.lists(symbol_refs, max_size=2)):
-        if ref not in seen:
-            seen.add(ref)
+        tokens = set(symbol_ref_tokens(ref))
+        if not tokens & seen:  # two spellings of one symbol are refused (schema test)
+            seen |= tokens
             overrides.append(
                 {
                     "symbol": ref,

@@ -699,8 +699,7 @@ class Detector:
         # and never those the symbol filters reject.
         not_fired = skip[4] if skip is not None else None
         out: list[AlertDraft] = []
-        tok_sym = st.tok_sym
-        tok_base = st.tok_base
+        tokens = st.tokens
         dmax = w.delta - EPS
         wq = w.wick + EPS
         vq = w.vq
@@ -731,10 +730,10 @@ class Detector:
                 wl = user.whitelist
                 excl = r.excl
                 if (
-                    (user.blacklist and (tok_base in user.blacklist or tok_sym in user.blacklist))
-                    or (wl is not None and tok_base not in wl and tok_sym not in wl)
-                    or (excl and (st.tok_quote in excl or tok_sym in excl or tok_base in excl))
-                    or (r.need and not all(tok_base in s or tok_sym in s for s in r.need))
+                    (user.blacklist and not user.blacklist.isdisjoint(tokens))
+                    or (wl is not None and wl.isdisjoint(tokens))
+                    or (excl and (st.tok_quote in excl or not excl.isdisjoint(tokens)))
+                    or (r.need and not all(not s.isdisjoint(tokens) for s in r.need))
                 ):
                     # Never for this symbol (until the user's settings change, which
                     # recompiles their rules and so bumps the tier's version): not in

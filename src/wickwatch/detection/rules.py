@@ -48,7 +48,7 @@ from wickwatch.detection.schemas import (
     UserSettings,
     VolumeCondition,
     WickCondition,
-    symbol_ref_token,
+    symbol_ref_tokens,
 )
 
 if TYPE_CHECKING:
@@ -62,6 +62,11 @@ VOLUME_FLOORS: tuple[float, ...] = (0.0, 1e4, 1e5, 1e6)
 THRESHOLDS = ""
 #: Order of a tier's direction classes (see :class:`Tier`).
 _DIRECTION_ORDER: dict[str | None, int] = {None: 0, UP: 1, DOWN: 2}
+
+
+def ref_tokens(refs: Iterable[str]) -> frozenset[str]:
+    """Matching tokens of a list of coin/symbol references (see ``symbol_ref_tokens``)."""
+    return frozenset(token for ref in refs for token in symbol_ref_tokens(ref))
 
 
 class UserState:
@@ -83,12 +88,8 @@ class UserState:
 
     def apply(self, settings: UserSettings) -> None:
         self.settings = settings
-        self.blacklist = frozenset(symbol_ref_token(r) for r in settings.blacklist)
-        self.whitelist = (
-            None
-            if settings.whitelist is None
-            else frozenset(symbol_ref_token(r) for r in settings.whitelist)
-        )
+        self.blacklist = ref_tokens(settings.blacklist)
+        self.whitelist = None if settings.whitelist is None else ref_tokens(settings.whitelist)
         self.timezone = settings.timezone
 
     def max_cooldown_ms(self) -> int:
@@ -222,22 +223,20 @@ def _thresholds(settings: UserSettings) -> list[_Threshold]:
                 continue
             em = f"{exchange}_{market}"
             suffix = f"@{em}"
-            full: list[SymbolOverride] = []
-            coins: list[SymbolOverride] = []
+            # Precedence: a symbol of this feed, then a pair on every feed, then a coin.
+            levels: dict[str, list[tuple[str, SymbolOverride]]] = {"s": [], "p": [], "b": []}
             for o in settings.overrides:
-                if "@" in o.symbol[1:]:
-                    if o.symbol.endswith(suffix):
-                        full.append(o)
-                else:
-                    coins.append(o)
-            sym_tokens = frozenset(f"s:{o.symbol}" for o in full)
-            coin_tokens = frozenset(f"b:{o.symbol}" for o in coins)
-            for o in full:
-                if o.enabled:
-                    out.append(_Threshold(f"{em}|s:{o.symbol}", o, o.label, frozenset(), em))
-            for o in coins:
-                if o.enabled:
-                    out.append(_Threshold(f"{em}|b:{o.symbol}", o, o.label, sym_tokens, em))
+                for token in symbol_ref_tokens(o.symbol):
+                    if token[0] != "s" or token.endswith(suffix):
+                        levels[token[0]].append((token, o))
+            sym_tokens = frozenset(t for t, _ in levels["s"])
+            pair_tokens = frozenset(t for t, _ in levels["p"])
+            coin_tokens = frozenset(t for t, _ in levels["b"])
+            for level, excl in (("s", frozenset()), ("p", sym_tokens),
+                                ("b", sym_tokens | pair_tokens)):  # fmt: skip
+                for token, o in levels[level]:
+                    if o.enabled:
+                        out.append(_Threshold(f"{em}|{token}", o, o.label, excl, em))
             by_quote: dict[str, tuple[int, ThresholdGroup]] = {}
             wild: tuple[int, ThresholdGroup] | None = None
             for g in settings.thresholds:
@@ -249,7 +248,7 @@ def _thresholds(settings: UserSettings) -> list[_Threshold]:
                         wild = (score, g)
                 elif g.quote not in by_quote or score > by_quote[g.quote][0]:
                     by_quote[g.quote] = (score, g)
-            override_tokens = sym_tokens | coin_tokens
+            override_tokens = sym_tokens | pair_tokens | coin_tokens
             for quote, (_, g) in by_quote.items():
                 if g.enabled:
                     out.append(_Threshold(f"{em}|q:{quote}", g, g.label, override_tokens, em))
@@ -286,7 +285,7 @@ def _strategy_rules(
                 return []  # up AND down: can never match
             direction = c.direction
         elif isinstance(c, SymbolsCondition):
-            need.append(frozenset(symbol_ref_token(r) for r in c.symbols))
+            need.append(ref_tokens(c.symbols))
         elif isinstance(c, MarketsCondition):
             markets = set(c.markets) if markets is None else markets & set(c.markets)
         elif isinstance(c, SeriesCondition):
@@ -340,8 +339,11 @@ def _strategy_rules(
         if settings.switches.enabled(*em.split("_")) and (markets is None or em in markets)
     ]
     if need:
+        # One rule per token of the first symbols condition, each excluding the candles of
+        # the more specific tokens (a symbol, then a pair, then a coin), so a candle meets one.
         first, rest = need[0], tuple(need[1:])
         sym_tokens = frozenset(t for t in first if t.startswith("s:"))
+        pair_tokens = frozenset(t for t in first if t.startswith("p:"))
         for token in sorted(first):
             if token.startswith("s:"):
                 em = token.rpartition("@")[2]
@@ -349,9 +351,10 @@ def _strategy_rules(
                     out.append((f"{em}|{token}", make(strategy.window_s, dmin, vmin, wmin,
                                                       frozenset(), rest)))  # fmt: skip
             else:
+                excl = sym_tokens if token.startswith("p:") else sym_tokens | pair_tokens
                 for em in feeds:
                     out.append((f"{em}|{token}", make(strategy.window_s, dmin, vmin, wmin,
-                                                      sym_tokens, rest)))  # fmt: skip
+                                                      excl, rest)))  # fmt: skip
         return out
     for em in feeds:
         out.append(

@@ -12,9 +12,11 @@ How the document is applied is described in ``docs/detection.md``; the short ver
 * ``thresholds`` — groups per exchange × market × quote (``"*"`` = any). For a symbol, the most
   specific group wins: a named quote beats ``*``, then a named exchange, then a named market.
   A group with ``enabled: false`` mutes what it covers.
-* ``overrides`` — per symbol (``ETHUSDT@binance_futures``) or per coin (``ETH``, every market):
-  replace the group's thresholds; full symbol beats coin. ``enabled: false`` mutes the symbol.
-* ``blacklist`` / ``whitelist`` — by coin or full symbol, applied to every alert of the user.
+* ``overrides`` — per symbol (``ETHUSDT@binance_futures``), pair (``ETHUSDT``, every feed) or
+  coin (``ETH``, every market): replace the group's thresholds; symbol beats pair beats coin.
+  ``enabled: false`` mutes the symbol.
+* ``blacklist`` / ``whitelist`` — by coin, pair or full symbol, applied to every alert of the
+  user. Any venue's spelling names the same symbol (see :func:`symbol_ref_tokens`).
 * ``cooldown_s`` — per user × symbol × alert source (the threshold path, each strategy).
 * ``strategies`` — named AND-ed conditions with their own destinations/template.
 """
@@ -33,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from wickwatch.detection.symbols import coin_name, split_symbol
 from wickwatch.notify.templates import DEFAULT_TEMPLATE, validate_template
 
 EXCHANGES: tuple[str, ...] = ("binance", "bybit", "okx", "bitget", "gate", "hyperliquid")
@@ -90,9 +93,30 @@ def normalize_symbol_ref(value: str) -> str:
 SymbolRef = Annotated[str, AfterValidator(normalize_symbol_ref)]
 
 
-def symbol_ref_token(ref: str) -> str:
-    """Matching token of a normalised reference: ``s:SYMBOL@ex_mkt`` or ``b:COIN``."""
-    return f"s:{ref}" if "@" in ref[1:] else f"b:{ref}"
+def symbol_ref_tokens(ref: str) -> tuple[str, ...]:
+    """Matching tokens of a normalised reference (a candle's are
+    :attr:`~wickwatch.detection.windows.SymbolState.tokens`), written in any venue's spelling:
+
+    * ``SYMBOL@ex_mkt`` → ``s:PAIR@ex_mkt``, the pair as coin + quote, so
+      ``BTCUSDT@okx_futures`` is OKX's ``BTC-USDT-SWAP`` and ``PEPEUSDT@binance_futures`` its
+      ``1000PEPEUSDT`` (a spelling that cannot be split, Hyperliquid's ``@107``, is kept as is);
+    * ``COIN`` → ``b:COIN`` (``1000PEPE`` is ``PEPE``), and when it reads as a pair (``BTCUSDT``,
+      ``ETH/BTC``) also ``p:PAIR``: that pair on every venue.
+
+    A candle matches a reference by at most one token (its tokens are distinct, and a coin
+    token and a pair token cannot both name one candle), so a rule filed under each token of a
+    reference is met once.
+    """
+    symbol, at, where = ref.rpartition("@")
+    if at and symbol:
+        exchange, _, market = where.partition("_")
+        base, quote = split_symbol(exchange, market, symbol)
+        return (f"s:{coin_name(base)}{quote}@{where}" if quote else f"s:{symbol}@{where}",)
+    coin = coin_name(ref)
+    base, quote = split_symbol("", "", ref)
+    if not quote or not base:
+        return (f"b:{coin}",)
+    return (f"b:{coin}", f"p:{coin_name(base)}{quote.upper()}")
 
 
 class _Model(BaseModel):
@@ -165,7 +189,10 @@ class ThresholdGroup(Thresholds):
 class SymbolOverride(Thresholds):
     """Thresholds for one symbol (``ETHUSDT@binance_futures``) or one coin everywhere (``ETH``)."""
 
-    symbol: SymbolRef = Field(description="Coin (ETH) or full symbol (ETHUSDT@binance_futures).")
+    symbol: SymbolRef = Field(
+        description="Coin (ETH), pair on every feed (ETHUSDT) or full symbol "
+        "(ETHUSDT@binance_futures, any venue's spelling)."
+    )
     enabled: bool = Field(True, description="false mutes this symbol/coin.")
 
     @property
@@ -375,12 +402,13 @@ class UserSettings(_Model):
     def _unique_overrides(cls, value: list[SymbolOverride]) -> list[SymbolOverride]:
         seen: dict[str, int] = {}
         for i, override in enumerate(value):
-            if override.symbol in seen:
-                raise ValueError(
-                    f"overrides[{i}] duplicates overrides[{seen[override.symbol]}] "
-                    f"({override.symbol})"
-                )
-            seen[override.symbol] = i
+            tokens = symbol_ref_tokens(override.symbol)
+            for token in tokens:
+                if token in seen:
+                    first = value[seen[token]].symbol
+                    same = first if first == override.symbol else f"{override.symbol} is {first}"
+                    raise ValueError(f"overrides[{i}] duplicates overrides[{seen[token]}] ({same})")
+            seen.update(dict.fromkeys(tokens, i))
         return value
 
     @field_validator("strategies")

@@ -11,6 +11,7 @@ unknown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from wickwatch.market.types import Instrument
@@ -73,6 +74,13 @@ KNOWN_QUOTES: tuple[str, ...] = tuple(
 
 _BYBIT_USDC_PERP_SUFFIX = "PERP"
 
+# ``1000PEPE``, ``1000000MOG``, ``1MBABYDOGE``, ``SHIB1000``: a contract or spot line quoted per
+# thousand (million) coins. Hyperliquid writes ``kPEPE`` (lowercase k: a capital K starts names
+# such as KAVA, so only the lowercase one is read as the multiplier).
+_MULTIPLIER_PREFIX = re.compile(r"^(?:10{3,}|1M)(?=[A-Z]{2})")
+_MULTIPLIER_SUFFIX = re.compile(r"(?<=[A-Z]{2})10{3,}$")
+_KILO_PREFIX = re.compile(r"^k(?=[A-Z]{2})")
+
 
 def _strip_quote(text: str) -> tuple[str, str]:
     upper = text.upper()
@@ -102,6 +110,17 @@ def split_symbol(exchange: str, market: str, symbol: str) -> tuple[str, str]:
     if exchange == "bybit" and symbol.upper().endswith(_BYBIT_USDC_PERP_SUFFIX) and len(symbol) > 4:
         return symbol[:-4], "USDC"
     return _strip_quote(symbol)
+
+
+def coin_name(base: str) -> str:
+    """The coin a venue's base stands for, upper case: ``1000PEPE``, ``1MBABYDOGE``,
+    ``SHIB1000`` and Hyperliquid's ``kPEPE`` → ``PEPE`` …; anything else as it is.
+
+    Used only to match a user's coin or pair references (``PEPE`` covers ``1000PEPEUSDT``),
+    never for prices: such a line's price is per thousand (million) coins.
+    """
+    text = _KILO_PREFIX.sub("", base).upper()
+    return _MULTIPLIER_SUFFIX.sub("", _MULTIPLIER_PREFIX.sub("", text))
 
 
 class SymbolResolver:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from wickwatch.detection.symbols import coin_name
 from wickwatch.market.types import Candle
 
 if TYPE_CHECKING:
@@ -74,9 +75,8 @@ class SymbolState:
         "skip",
         "spot",
         "symbol",
-        "tok_base",
         "tok_quote",
-        "tok_sym",
+        "tokens",
     )
 
     def __init__(
@@ -98,19 +98,32 @@ class SymbolState:
         self.skip: dict[int, tuple[list[Any], int, int, int, list[int]]] = {}
         self.base = base
         self.quote = quote
-        self.tok_sym = self.tok_base = self.tok_quote = ""
+        self.tok_quote = ""
+        self.tokens: frozenset[str] = frozenset()
         self.set_identity(base, quote)
 
     def set_identity(self, base: str, quote: str) -> None:
-        """Base/quote (and the matching tokens used by rules)."""
+        """Base/quote, and the tokens by which the user's coin/symbol references match (see
+        ``schemas.symbol_ref_tokens``): the coin (as the venue writes it and without a
+        multiplier: ``1000PEPE``, ``PEPE``), the symbol as written, the pair as coin + quote
+        on this feed and on any feed."""
         self.base = base
         self.quote = quote
-        self.tok_sym = f"s:{self.symbol.upper()}@{self.ex_mkt}"
-        self.tok_base = f"b:{base}"
-        self.tok_quote = f"q:{quote}"
         em = self.ex_mkt
+        # Hyperliquid's multiplier is a lowercase k (kPEPE), which the upper-cased base lost.
+        raw = self.symbol if self.exchange == "hyperliquid" and not self.spot else base
+        coins = dict.fromkeys((base, coin_name(raw)))
+        tokens = [f"b:{coin}" for coin in coins]
+        tokens.append(f"s:{self.symbol.upper()}@{em}")
+        if quote:
+            for coin in coins:
+                tokens += (f"s:{coin}{quote}@{em}", f"p:{coin}{quote}")
+        unique = tuple(dict.fromkeys(tokens))
+        # a set: ``rules.isdisjoint(tokens)`` then walks the smaller side (lists are short)
+        self.tokens = frozenset(unique)
+        self.tok_quote = f"q:{quote}"
         self.feed_keys = (f"{em}|{self.tok_quote}", f"{em}|q:*")
-        self.own_keys = (f"{em}|{self.tok_base}", f"{em}|{self.tok_sym}")
+        self.own_keys = tuple(f"{em}|{token}" for token in unique)
 
     @property
     def full_symbol(self) -> str:

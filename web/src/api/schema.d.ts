@@ -2702,7 +2702,7 @@ export interface components {
             min_wick_pct: number;
             /**
              * Symbol
-             * @description Coin (ETH) or full symbol (ETHUSDT@binance_futures).
+             * @description Coin (ETH), pair on every feed (ETHUSDT) or full symbol (ETHUSDT@binance_futures, any venue's spelling).
              */
             symbol: string;
             /**

@@ -23,7 +23,7 @@ function ListBox({ value, onChange, label, disabled }: { value: string[]; onChan
           setInvalid(parsed.invalid);
           onChange(parsed.refs);
         }}
-        placeholder="LUNA, PEPE, USTCUSDT@binance_spot"
+        placeholder="LUNA, PEPE, XRPUSDT, USTCUSDT@binance_spot"
       />
       {invalid.length > 0 && <span className="field-error">{t("settings.ignoredWords", { words: invalid.join(" ") })}</span>}
     </label>
