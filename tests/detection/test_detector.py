@@ -202,10 +202,20 @@ def test_overrides_in_other_spellings_keep_their_precedence() -> None:
     assert rule(spike(1, 3.0, symbol="ETH-USDT", exchange="okx")) == ["override ETHUSDT"]
     assert rule(spike(0, 3.9, symbol="ETHBTC")) == []
     assert rule(spike(1, 4.0, symbol="ETHBTC")) == ["override ETH"]
-    with pytest.raises(ValueError, match=r"overrides\[1\] duplicates overrides\[0\]"):
+
+    # two spellings of one symbol: the first listed counts (a stored document keeps working)
+    d = detector(
         settings(
-            overrides=[{"symbol": "ETH-USDT-SWAP@okx_futures"}, {"symbol": "ethusdt@okx_futures"}]
+            overrides=[
+                {"symbol": "ETH-USDT-SWAP@okx_futures", "min_delta_pct": 4.0},
+                {"symbol": "ethusdt@okx_futures", "min_delta_pct": 1.0},
+            ]
         )
+    )
+    assert not d.on_candle(spike(0, 3.9, symbol="ETH-USDT-SWAP", **okx))
+    assert [a.rule for a in d.on_candle(spike(1, 4.0, symbol="ETH-USDT-SWAP", **okx))] == [
+        "override ETH-USDT-SWAP@okx_futures"
+    ]
 
 
 def test_master_switch_off_silences_the_feed() -> None:

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from tests.detection.reference import Reference, TapeTrade, build_candles, draft_tuple
 from wickwatch.detection import Detector, UserSettings
 from wickwatch.detection import detector as detector_module
-from wickwatch.detection.schemas import symbol_ref_tokens
 from wickwatch.detection.symbols import SymbolResolver
 from wickwatch.market.types import Candle
 
@@ -175,9 +174,8 @@ def strategies_(draw):
 def user_settings(draw):
     overrides, seen = [], set()
     for ref in draw(st.lists(symbol_refs, max_size=2)):
-        tokens = set(symbol_ref_tokens(ref))
-        if not tokens & seen:  # two spellings of one symbol are refused (schema test)
-            seen |= tokens
+        if ref not in seen:  # (two spellings of one symbol may be: the first counts)
+            seen.add(ref)
             overrides.append(
                 {
                     "symbol": ref,

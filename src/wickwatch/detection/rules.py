@@ -224,10 +224,14 @@ def _thresholds(settings: UserSettings) -> list[_Threshold]:
             em = f"{exchange}_{market}"
             suffix = f"@{em}"
             # Precedence: a symbol of this feed, then a pair on every feed, then a coin.
+            # Of two spellings of one symbol (ETHUSDT@… and ETH-USDT-SWAP@…) the first counts:
+            # refusing them would pause the documents stored before both were one symbol.
             levels: dict[str, list[tuple[str, SymbolOverride]]] = {"s": [], "p": [], "b": []}
+            taken: set[str] = set()
             for o in settings.overrides:
                 for token in symbol_ref_tokens(o.symbol):
-                    if token[0] != "s" or token.endswith(suffix):
+                    if token not in taken and (token[0] != "s" or token.endswith(suffix)):
+                        taken.add(token)
                         levels[token[0]].append((token, o))
             sym_tokens = frozenset(t for t, _ in levels["s"])
             pair_tokens = frozenset(t for t, _ in levels["p"])

@@ -14,7 +14,7 @@ How the document is applied is described in ``docs/detection.md``; the short ver
   A group with ``enabled: false`` mutes what it covers.
 * ``overrides`` — per symbol (``ETHUSDT@binance_futures``), pair (``ETHUSDT``, every feed) or
   coin (``ETH``, every market): replace the group's thresholds; symbol beats pair beats coin.
-  ``enabled: false`` mutes the symbol.
+  ``enabled: false`` mutes the symbol. Of two spellings of one symbol, the first listed counts.
 * ``blacklist`` / ``whitelist`` — by coin, pair or full symbol, applied to every alert of the
   user. Any venue's spelling names the same symbol (see :func:`symbol_ref_tokens`).
 * ``cooldown_s`` — per user × symbol × alert source (the threshold path, each strategy).
@@ -402,13 +402,12 @@ class UserSettings(_Model):
     def _unique_overrides(cls, value: list[SymbolOverride]) -> list[SymbolOverride]:
         seen: dict[str, int] = {}
         for i, override in enumerate(value):
-            tokens = symbol_ref_tokens(override.symbol)
-            for token in tokens:
-                if token in seen:
-                    first = value[seen[token]].symbol
-                    same = first if first == override.symbol else f"{override.symbol} is {first}"
-                    raise ValueError(f"overrides[{i}] duplicates overrides[{seen[token]}] ({same})")
-            seen.update(dict.fromkeys(tokens, i))
+            if override.symbol in seen:
+                raise ValueError(
+                    f"overrides[{i}] duplicates overrides[{seen[override.symbol]}] "
+                    f"({override.symbol})"
+                )
+            seen[override.symbol] = i
         return value
 
     @field_validator("strategies")
