@@ -5,12 +5,15 @@ describe("symbol references (schemas.normalize_symbol_ref)", () => {
   it("normalises coins and full symbols", () => {
     expect(normalizeSymbolRef(" btc ")).toBe("BTC");
     expect(normalizeSymbolRef("ethusdt@BINANCE_futures")).toBe("ETHUSDT@binance_futures");
+    expect(normalizeSymbolRef("@107@hyperliquid_spot")).toBe("@107@hyperliquid_spot");
   });
   it("refuses what the server refuses", () => {
     expect(normalizeSymbolRef("")).toBeNull();
     expect(normalizeSymbolRef("two words")).toBeNull();
     expect(normalizeSymbolRef("ETHUSDT@kraken_spot")).toBeNull();
     expect(normalizeSymbolRef("@binance_spot")).toBeNull();
+    expect(normalizeSymbolRef("@107")).toBeNull();
+    expect(normalizeSymbolRef("a@b@binance_spot")).toBeNull();
     expect(normalizeSymbolRef("x".repeat(65))).toBeNull();
   });
   it("parses free-text lists", () => {

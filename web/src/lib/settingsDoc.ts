@@ -47,9 +47,10 @@ export function normalizeSymbolRef(value: string): string | null {
   if (!text || text.length > 64 || /\s/.test(text)) return null;
   const at = text.lastIndexOf("@");
   if (at > 0) {
+    // a Hyperliquid spot index name keeps its own "@": @107@hyperliquid_spot
     const where = text.slice(at + 1).toLowerCase();
     const symbol = text.slice(0, at);
-    if (!EXCHANGE_MARKETS.includes(where) || !symbol || symbol.includes("@")) return null;
+    if (!EXCHANGE_MARKETS.includes(where) || symbol.lastIndexOf("@") > 0) return null;
     return `${symbol.toUpperCase()}@${where}`;
   }
   if (at === 0) return null;
