@@ -109,3 +109,10 @@ class AdminRepository:
             .group_by(Alert.exchange, Alert.market)
         )
         return {(e, m): int(c) for e, m, c in result.all()}
+
+    async def purge_errors(self, before: datetime) -> int:
+        """Delete error-log rows created before ``before`` (the retention); returns how many."""
+        result = await self.session.execute(
+            delete(E).where(E.created_at < before).execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

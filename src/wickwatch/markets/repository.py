@@ -22,7 +22,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, Integer, case, cast, func, literal_column, select, text
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wickwatch.storage.expressions import as_number, dialect_of
@@ -275,3 +286,32 @@ class MarketRepository:
         """``(symbol, start of its newest candle)`` of every symbol stored for one feed."""
         result = await self.session.execute(_FEED_SYMBOLS, {"exchange": exchange, "market": market})
         return [(str(r[0]), None if r[1] is None else int(r[1])) for r in result.all()]
+
+    async def has_symbol(self, exchange: str, market: str, symbol: str) -> bool | None:
+        """Whether the symbol has stored history; None when the feed has none at all (not
+        collected, or not yet): then nothing can be said."""
+        if await self.latest_candle(exchange, market, symbol) is not None:
+            return True
+        P = PriceCandle1m
+        any_row = await self.session.execute(
+            select(P.symbol).where(P.exchange == exchange, P.market == market).limit(1)
+        )
+        return False if any_row.first() is not None else None
+
+    async def purge_history(self, exchange: str, market: str, before_ms: int) -> int:
+        """Delete one feed's 1-minute candles older than ``before_ms``; returns how many.
+
+        Per symbol, so each delete is a range of the primary key (the table has no index on
+        the time alone) and a long backlog never becomes one huge statement."""
+        P = PriceCandle1m
+        statement = delete(P).where(
+            P.exchange == exchange,
+            P.market == market,
+            P.symbol == bindparam("symbol"),
+            P.ts_ms < before_ms,
+        )
+        deleted = 0
+        for symbol, _ in await self.feed_symbols(exchange, market):
+            result = await self.session.execute(statement, {"symbol": symbol})
+            deleted += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return deleted

@@ -36,12 +36,15 @@ import contextlib
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from wickwatch.admin.repository import AdminRepository
 from wickwatch.alerts.events import WATCH, candle_event, candle_key
 from wickwatch.bus import CANDLES, Bus, BusError
 from wickwatch.config import Settings
@@ -57,6 +60,7 @@ from wickwatch.market.connectors import (
 )
 from wickwatch.market.types import Candle
 from wickwatch.markets.latest import LatestPriceWriter
+from wickwatch.markets.repository import MarketRepository
 from wickwatch.ops.metrics import DETECTION_BATCH_SECONDS, DETECTION_CANDLES
 from wickwatch.roles.history import DbSpikeHistory, recent_alerts
 from wickwatch.roles.persist import (
@@ -69,6 +73,7 @@ from wickwatch.roles.persist import (
 from wickwatch.roles.pricebands import BandState, PriceBandDraft, PriceBandSync
 from wickwatch.roles.spikes import SpikeWriter
 from wickwatch.roles.usersync import SettingsSync
+from wickwatch.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -480,10 +485,36 @@ class Collector:
                 self._learn_instruments(feed)
             if time.monotonic() >= next_purge:
                 next_purge = time.monotonic() + _HOUR_S
-                try:
-                    await self.history.purge(self.sessionmaker)
-                except Exception as exc:
-                    log.warning("spike history purge failed: %s", exc)
+                await self.purge()
+
+    async def purge(self, now: datetime | None = None) -> None:
+        """Hourly housekeeping: spike history, this collector's feeds' 1-minute price history
+        and the error log, each past its retention (a failure is logged and retried next hour)."""
+        now = now if now is not None else utcnow()
+        now_ms = int(now.timestamp() * 1000)
+        history_cut = now_ms - self.settings.price_history_retention_days * 86_400_000
+        errors_cut = now - timedelta(days=self.settings.error_log_retention_days)
+        try:
+            await self.history.purge(self.sessionmaker, now_ms)
+        except Exception as exc:
+            log.warning("spike history purge failed: %s", exc)
+        for name in self.markets:
+            exchange, _, market = name.partition("_")
+            await self._purge_step(
+                f"{name} price history", partial(_purge_prices, exchange, market, history_cut)
+            )
+        await self._purge_step("error log", partial(_purge_errors, errors_cut))
+
+    async def _purge_step(self, what: str, job: Callable[[AsyncSession], Awaitable[int]]) -> None:
+        try:
+            async with self.sessionmaker() as session:
+                deleted = await job(session)
+                await session.commit()
+        except Exception as exc:
+            log.warning("%s purge failed: %s", what, exc)
+        else:
+            if deleted:
+                log.info("purged %d rows of %s past its retention", deleted, what)
 
     def _learn_instruments(self, feed: Feed) -> None:
         """Teach the detector exact base/quote names whenever a feed's list was (re)loaded."""
@@ -543,3 +574,11 @@ class Collector:
                     await self.bus.publish_many(CANDLES, batch)
                 except BusError as exc:  # live charts are lossy by design
                     log.debug("candles not published: %s", exc)
+
+
+async def _purge_prices(exchange: str, market: str, before_ms: int, session: AsyncSession) -> int:
+    return await MarketRepository(session).purge_history(exchange, market, before_ms)
+
+
+async def _purge_errors(before: datetime, session: AsyncSession) -> int:
+    return await AdminRepository(session).purge_errors(before)
