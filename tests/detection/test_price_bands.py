@@ -25,16 +25,42 @@ def test_crossing_fires_once_and_rearms_after_hysteresis() -> None:
         candle(2, 111.0),  # still above: nothing
         candle(3, 109.5),  # back inside but not by 1 %: not re-armed
         candle(4, 112.0),  # nothing
-        candle(5, 108.9),  # <= 110 × 0.99 = 108.9: re-armed
+        candle(5, 108.8),  # below 110 × 0.99 = 108.9: re-armed
         candle(6, 110.5),  # a new crossing
         candle(7, 95.0, 95.0, 89.0, 89.5),  # straight through the band to below: below_min
-        candle(8, 90.5),  # not yet re-armed (needs >= 90.9)
+        candle(8, 90.5),  # not yet re-armed (needs > 90.9)
         candle(9, 89.0),  # nothing
         candle(10, 91.0),  # re-armed
         candle(11, 90.0, 90.0, 88.0, 89.0),  # low 88: below_min again
     )
     assert got == [(1, "above_max"), (6, "above_max"), (7, "below_min"), (11, "below_min")]
     assert m.state_of(1) == "below"
+
+
+def test_a_band_narrower_than_its_hysteresis_rearms_at_its_middle() -> None:
+    """A stablecoin watch 0.999–1.001 with the default 0.5 %: re-arming 0.5 % under the top edge
+    would be below the bottom one, so the band went deaf after its first alert."""
+    m = PriceBandMonitor()
+    m.set_band(7, 1, PriceBand(coin="BTC", min_price=0.999, max_price=1.001))  # (as BTCUSDT)
+    got = kinds(
+        m,
+        candle(0, 1.0),
+        candle(1, 1.0015),  # above_max
+        candle(2, 1.0005),  # inside, above the middle: not re-armed
+        candle(3, 0.9999),  # below the middle (1.000): re-armed
+        candle(4, 1.002),  # a new crossing
+        candle(5, 0.9985),  # straight to below_min
+        candle(6, 1.0001),  # above the middle: re-armed
+        candle(7, 0.9989),  # below_min again
+    )
+    assert got == [(1, "above_max"), (4, "above_max"), (5, "below_min"), (7, "below_min")]
+
+
+def test_without_hysteresis_a_price_resting_on_the_edge_fires_once() -> None:
+    m = PriceBandMonitor()
+    m.set_band(7, 1, PriceBand(coin="BTC", max_price=100.0, hysteresis_pct=0.0))
+    got = kinds(m, *(candle(t, 100.0) for t in range(5)), candle(5, 99.99), candle(6, 100.0))
+    assert got == [(0, "above_max"), (6, "above_max")]
 
 
 def test_alert_content_and_wick_crossing() -> None:

@@ -6,8 +6,10 @@ A band watches one market (default: the coin against USDT on Binance spot, ``BTC
 
 * inside → ``above_max`` when the candle's **high** ``>= max_price`` (a wick counts: the live price
   did leave the band), or ``below_min`` when its **low** ``<= min_price``;
-* above → re-armed (inside) only when the **close** is back ``<= max × (1 - hysteresis_pct/100)``;
-  below → re-armed when the close is ``>= min × (1 + hysteresis_pct/100)``;
+* above → re-armed (inside) only when the **close** is back below ``max × (1 - hysteresis_pct/100)``;
+  below → re-armed when the close is above ``min × (1 + hysteresis_pct/100)`` (strictly: with no
+  hysteresis a price resting on the edge is not a new crossing each second); a band narrower
+  than that re-arms at its middle;
 * above → ``below_min`` directly if the low reaches ``min_price`` (it crossed the whole band), and
   below → ``above_max`` likewise.
 
@@ -164,8 +166,15 @@ class _Band:
         self.key = key
         self.state = state
         h = band.hysteresis_pct / 100.0
-        self.rearm_high = INF if band.max_price is None else band.max_price * (1.0 - h)
-        self.rearm_low = -INF if band.min_price is None else band.min_price * (1.0 + h)
+        hi, lo = band.max_price, band.min_price
+        self.rearm_high = INF if hi is None else hi * (1.0 - h)
+        self.rearm_low = -INF if lo is None else lo * (1.0 + h)
+        if hi is not None and lo is not None:
+            # A band narrower than its hysteresis (0.999–1.001 with 0.5 %) would re-arm only
+            # beyond its other edge, i.e. never while inside: it re-arms at its middle instead.
+            middle = (hi + lo) / 2.0
+            self.rearm_high = max(self.rearm_high, middle)
+            self.rearm_low = min(self.rearm_low, middle)
 
 
 class PriceBandMonitor:
@@ -235,8 +244,8 @@ class PriceBandMonitor:
                 kind, price, edge, entry.state = ABOVE_MAX, c.high, hi_edge, ABOVE
             elif state != BELOW and lo_edge is not None and c.low <= lo_edge:
                 kind, price, edge, entry.state = BELOW_MIN, c.low, lo_edge, BELOW
-            elif (state == ABOVE and c.close <= entry.rearm_high) or (
-                state == BELOW and c.close >= entry.rearm_low
+            elif (state == ABOVE and c.close < entry.rearm_high) or (
+                state == BELOW and c.close > entry.rearm_low
             ):
                 entry.state = INSIDE
                 self.transitions.append((entry.band_id, INSIDE, None))
