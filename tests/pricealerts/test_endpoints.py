@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import update
+
 from tests.api.kit import API, Env
 from tests.seed import BASE_MS, add_rows, candle_row, member
+from wickwatch.storage.models import PriceAlert
 
 URL = f"{API}/price-alerts"
 
@@ -80,7 +83,7 @@ async def test_create_resolve_change_and_validate(env: Env) -> None:
     assert only_max.json()["min_price"] is None
     for body, field in (
         ({"max_price": None}, "body.min_price"),  # no bound left
-        ({"min_price": "90000"}, "body.max_price"),  # above max
+        ({"min_price": "90000"}, "body.min_price"),  # above max: the field sent is named
         ({"coin": None}, "body.coin"),
         ({"hysteresis_pct": 99}, "body.hysteresis_pct"),
         ({"unknown": 1}, "body.unknown"),
@@ -103,6 +106,59 @@ async def test_create_resolve_change_and_validate(env: Env) -> None:
         gate["id"],
         exact["id"],
     ]
+
+
+async def test_a_market_the_feed_does_not_have_is_refused(env: Env) -> None:
+    """Binance spot has history, and none of NOSUCHCOINUSDT: such an alert would never fire."""
+    _, headers = await member(env)
+    await add_rows(env.sessionmaker, [candle_row(BASE_MS, "1.5", symbol="PEPEUSDT")])
+    for body, field in (
+        ({"coin": "NOSUCHCOIN", "max_price": "1"}, "body.coin"),
+        ({"coin": "BTC", "symbol": "BTCUSDX", "max_price": "1"}, "body.symbol"),
+    ):
+        response = await env.client.post(URL, json=body, headers=headers)
+        assert response.status_code == 422, (body, response.text)
+        assert field in [d["field"] for d in response.json()["error"]["details"]]
+    pepe = await _create(env, headers, coin="PEPE", max_price="2")
+    assert pepe["symbol"] == "PEPEUSDT"
+    # a feed without any history yet cannot tell: kept
+    await _create(env, headers, coin="NOSUCHCOIN", exchange="gate", max_price="1")
+    moved = await env.client.patch(
+        f"{URL}/{pepe['id']}", json={"coin": "NOSUCHCOIN"}, headers=headers
+    )
+    assert moved.status_code == 422 and "body.coin" in moved.text
+
+
+async def test_a_change_rearms_only_the_crossing_it_undoes(env: Env) -> None:
+    _, headers = await member(env)
+    await add_rows(
+        env.sessionmaker,
+        [candle_row(BASE_MS, "101000"), candle_row(BASE_MS, "100500", symbol="BTCFDUSD")],
+    )
+    band = await _create(
+        env, headers, coin="BTC", symbol="BTCFDUSD", min_price="90000", max_price="100000"
+    )
+    one = f"{URL}/{band['id']}"
+
+    async def crossed(state: str) -> None:
+        async with env.sessionmaker() as session:
+            await session.execute(
+                update(PriceAlert).where(PriceAlert.id == band["id"]).values(state=state)
+            )
+            await session.commit()
+
+    await crossed("above")
+    # the web UI sends the whole form back: the symbol chosen stays, the crossing too
+    form = {"coin": "BTC", "exchange": "binance", "market": "spot", "min_price": "85000"}
+    kept = (await env.client.patch(one, json=form, headers=headers)).json()
+    assert (kept["symbol"], kept["state"], kept["min_price"]) == ("BTCFDUSD", "above", "85000")
+    rearmed = (await env.client.patch(one, json={"max_price": "105000"}, headers=headers)).json()
+    assert rearmed["state"] == "inside"
+    await crossed("below")
+    kept = (await env.client.patch(one, json={"max_price": "110000"}, headers=headers)).json()
+    assert kept["state"] == "below"
+    moved = (await env.client.patch(one, json={"symbol": "BTCUSDT"}, headers=headers)).json()
+    assert (moved["symbol"], moved["state"]) == ("BTCUSDT", "inside")
 
 
 async def test_soft_delete_and_restore(env: Env) -> None:

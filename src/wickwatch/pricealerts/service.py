@@ -6,7 +6,9 @@ the watched symbol (JSON pages and a streamed CSV file).
   default, the coin's USDT pair of another exchange/market, or the exact ``symbol`` given.
 * Deleting only sets ``deleted_at``: deleted alerts are listed separately and can be restored. At
   most :data:`KEEP_DELETED` deleted alerts are kept per user (older ones are removed for good).
-* A change of the band or of the watched market puts the alert back to ``inside`` (armed).
+* A change of the watched market, or of the edge the alert has crossed, puts it back to
+  ``inside`` (armed); a change of the other edge keeps the crossing it is in.
+* An alert on a symbol the feed's stored history does not have is refused (422).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from wickwatch.accounts.errors import InvalidInput
 from wickwatch.api.cursors import decode_cursor, next_cursor
 from wickwatch.api.numbers import decimal_text
-from wickwatch.detection.price_bands import INSIDE, LatestPrices, resolve_market
+from wickwatch.detection.price_bands import ABOVE, BELOW, INSIDE, LatestPrices, resolve_market
 from wickwatch.errors import Conflict, NotFound
 from wickwatch.markets.repository import MarketRepository
 from wickwatch.markets.service import candle_public
@@ -57,11 +59,18 @@ CSV_COLUMNS = (
 )
 
 
-def check_band(min_price: Decimal | None, max_price: Decimal | None) -> None:
+def check_band(
+    min_price: Decimal | None, max_price: Decimal | None, field: str = "body.max_price"
+) -> None:
+    """Raise a 422 naming ``field`` (the edge the client sent) unless the band is usable."""
     if min_price is None and max_price is None:
         raise InvalidInput("body.min_price", "set min_price, max_price or both")
-    if min_price is not None and max_price is not None and min_price >= max_price:
-        raise InvalidInput("body.max_price", "must be above min_price")
+    if min_price is not None and max_price is not None:
+        if min_price >= max_price:
+            raise InvalidInput(field, "max_price must be above min_price")
+        if float(min_price) >= float(max_price):
+            # the collector compares prices as doubles: such a band would never be watched
+            raise InvalidInput(field, "min_price and max_price are too close to tell apart")
 
 
 def resolve(coin: str, exchange: str, market: str, symbol: str | None) -> str:
@@ -132,9 +141,25 @@ class PriceAlertService:
     async def get(self, user: User, price_alert_id: int) -> PriceAlertPublic:
         return self.public(await self._get(user, price_alert_id))
 
+    async def _check_listed(
+        self, coin: str, exchange: str, market: str, symbol: str, given: bool
+    ) -> None:
+        """422 when the feed has stored history and none of this symbol: an alert on a market
+        that does not exist (``NOSUCHCOIN``, or ``PEPEUSDT`` where the contract is
+        ``1000PEPEUSDT``) would be accepted and never fire. A feed without history (not
+        collected yet) cannot tell, so the alert is kept."""
+        if await self.markets.has_symbol(exchange, market, symbol) is False:
+            field, what = ("body.symbol", symbol) if given else ("body.coin", coin)
+            raise InvalidInput(
+                field,
+                f"{what}: no {symbol} on {exchange} {market} (search the symbol in the markets "
+                f"and give it as symbol)",
+            )
+
     async def create(self, user: User, data: PriceAlertCreate) -> PriceAlertPublic:
         check_band(data.min_price, data.max_price)
         symbol = resolve(data.coin, data.exchange, data.market, data.symbol)
+        await self._check_listed(data.coin, data.exchange, data.market, symbol, bool(data.symbol))
         if await self.alerts.count_live(user.id) >= MAX_LIVE:
             raise Conflict(f"at most {MAX_LIVE} price alerts per account")
         alert = PriceAlert(
@@ -167,19 +192,30 @@ class PriceAlertService:
                 raise InvalidInput(f"body.{name}", "may not be null")
         min_price = data.min_price if "min_price" in sent else alert.min_price
         max_price = data.max_price if "max_price" in sent else alert.max_price
-        check_band(min_price, max_price)
+        check_band(
+            min_price, max_price, "body.max_price" if "max_price" in sent else "body.min_price"
+        )
         coin = data.coin if data.coin is not None else alert.coin
         exchange = data.exchange if data.exchange is not None else alert.exchange
         market = data.market if data.market is not None else alert.market
-        if sent & {"coin", "exchange", "market", "symbol"}:
-            symbol = resolve(coin, exchange, market, data.symbol)
+        # Only what changed is resolved again: a client sending the whole form back (the web UI
+        # does) keeps the symbol it chose, a Hyperliquid spot ``@107`` included.
+        if data.symbol:
+            symbol = data.symbol
+        elif (coin, exchange, market) != (alert.coin, alert.exchange, alert.market):
+            symbol = resolve(coin, exchange, market, None)
         else:
             symbol = alert.symbol
-        rearm = (min_price, max_price) != (alert.min_price, alert.max_price) or (
-            exchange,
-            market,
-            symbol,
-        ) != (alert.exchange, alert.market, alert.symbol)
+        moved = (exchange, market, symbol) != (alert.exchange, alert.market, alert.symbol)
+        if moved:
+            await self._check_listed(coin, exchange, market, symbol, bool(data.symbol))
+        # Re-armed only when the crossing it is in no longer holds: another market, or the
+        # edge it crossed moved. Editing the other edge must not send the same crossing again.
+        rearm = (
+            moved
+            or (alert.state == ABOVE and max_price != alert.max_price)
+            or (alert.state == BELOW and min_price != alert.min_price)
+        )
         alert.coin, alert.exchange, alert.market, alert.symbol = coin, exchange, market, symbol
         alert.min_price, alert.max_price = min_price, max_price
         if data.hysteresis_pct is not None:
