@@ -142,6 +142,7 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from wickwatch.api.app import create_app
+    from wickwatch.api.stream import MAX_FRAME_BYTES
     from wickwatch.ops.logging import configure_logging
 
     error_log = configure_logging(settings.log_level, settings.log_format)
@@ -152,6 +153,7 @@ def _serve(settings: Settings) -> None:
         log_config=None,
         access_log=False,
         proxy_headers=False,  # X-Forwarded-* only from WICKWATCH_TRUSTED_PROXIES (api/client_ip.py)
+        ws_max_size=MAX_FRAME_BYTES,
     )
 
 

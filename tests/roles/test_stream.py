@@ -147,6 +147,36 @@ async def test_no_or_bad_token_is_4401(served: Served, monkeypatch: pytest.Monke
         assert (await ws.receive(timeout=5)).data == 4401
 
 
+async def test_frames_before_auth_are_bounded_and_binary_frames_are_harmless(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unauthenticated client cannot make the server buffer without bound (a few frames wait
+    for the auth frame, more close the socket; a frame over 64 KiB is refused by the server),
+    and a binary frame is a bad frame, not an exception in the log."""
+    async with served.http.ws_connect(served.ws_url) as ws:
+        for n in range(stream.MAX_PENDING + 1):
+            await ws.send_str(orjson.dumps({"type": "subscribe", "n": n}).decode())
+        assert (await receive(ws))["code"] == "unauthorized"
+        assert (await ws.receive(timeout=5)).data == 4401
+    async with served.http.ws_connect(served.ws_url) as ws:
+        await ws.send_str(
+            orjson.dumps({"type": "x", "pad": "A" * (stream.MAX_FRAME_BYTES)}).decode()
+        )
+        closed = await ws.receive(timeout=5)
+        assert closed.type is aiohttp.WSMsgType.CLOSE and closed.data == 1009  # message too big
+    _, token = await served.user("bin@example.com")
+    with caplog.at_level("ERROR"):
+        async with served.http.ws_connect(served.ws_url) as ws:
+            await ws.send_bytes(b"\x00")  # before the auth frame: ignored
+            await ws.send_str(orjson.dumps({"type": "auth", "token": token}).decode())
+            assert (await receive(ws))["type"] == "ready"
+            await ws.send_bytes(b"\x00")  # after it: a bad frame, the socket stays
+            assert (await receive(ws))["code"] == "bad_request"
+            await ws.send_str('{"type":"ping"}')
+            assert (await receive(ws))["type"] == "pong"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 async def test_market_status_and_live_candles(served: Served) -> None:
     _, token = await served.user("charts@example.com")
     watch = served.bus.subscribe(WATCH)

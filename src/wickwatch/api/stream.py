@@ -80,6 +80,11 @@ WATCH_RENEW_S = 10.0
 SESSION_CHECK_S = 5.0  #: how often the sessions behind open sockets are checked
 SEND_TIMEOUT_S = 10.0  #: a frame the client does not take within this is a client too slow
 GOODBYE_S = 1.0  #: the most a closing handshake may take before the connection is dropped
+#: Frames a client may send before its auth frame (subscribes it wants applied at once); more is
+#: refused: an unauthenticated socket must not make the server buffer without bound.
+MAX_PENDING = 8
+#: Largest frame the server reads (given to uvicorn): a client's frames are a few topics.
+MAX_FRAME_BYTES = 64 * 1024
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -391,13 +396,15 @@ async def stream(websocket: WebSocket) -> None:
         if token is None:
             async with asyncio.timeout(AUTH_TIMEOUT_S):
                 while token is None:
-                    first = _parse(await websocket.receive_text())
+                    first = _parse(await _receive_text(websocket))
                     if first is None:
                         continue
                     if first.get("type") == "auth" and isinstance(first.get("token"), str):
                         token = first["token"]
-                    else:
+                    elif len(pending) < MAX_PENDING:
                         pending.append(first)  # subscribes sent before the auth frame
+                    else:
+                        raise TimeoutError
     except TimeoutError:
         await _refuse(websocket, CLOSE_UNAUTHORIZED, "unauthorized", "send the auth frame first")
         return
@@ -438,7 +445,19 @@ async def stream(websocket: WebSocket) -> None:
         await asyncio.gather(receiver, return_exceptions=True)
 
 
-def _parse(text: str) -> dict[str, Any] | None:
+async def _receive_text(websocket: WebSocket) -> str | None:
+    """The next frame's text; None for a binary frame (Starlette's ``receive_text`` raises a
+    ``KeyError`` on one, which would end the handler with an error in the log)."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text = message.get("text")
+    return text if isinstance(text, str) else None
+
+
+def _parse(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -472,7 +491,7 @@ async def _receive(websocket: WebSocket, hub: StreamHub, conn: StreamConnection)
     """Read the client's frames until it goes away; wakes the sender on the way out."""
     try:
         while True:
-            text = await websocket.receive_text()
+            text = await _receive_text(websocket)
             conn.last_seen = time.monotonic()
             message = _parse(text)
             if message is None:

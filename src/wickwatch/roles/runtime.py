@@ -31,6 +31,7 @@ from rich.live import Live
 from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from wickwatch.api.stream import MAX_FRAME_BYTES
 from wickwatch.bus import Bus, create_bus
 from wickwatch.config import Settings, mask_url
 from wickwatch.ops.logging import ErrorLogHandler, ErrorLogWriter
@@ -98,6 +99,7 @@ class ApiServer:
                 proxy_headers=False,  # X-Forwarded-* only from trusted proxies (api/client_ip)
                 lifespan="on",
                 ws_ping_interval=None,  # the stream pings itself, in its own protocol
+                ws_max_size=MAX_FRAME_BYTES,
             )
         )
         self._task: asyncio.Task[None] | None = None
