@@ -95,6 +95,7 @@ async def test_error_log_filters_pages_and_deletes(env: Env) -> None:
         ({"level": "FATAL"}, "query.level"),
         ({"limit": 501}, "query.limit"),
         ({"since": "yesterday"}, "query.since"),
+        ({"since": "0001-01-01T00:00:00+01:00"}, "query.since"),  # before datetime.min in UTC
         ({"since": NOW.isoformat(), "until": NOW.isoformat()}, "query.until"),
         ({"cursor": "YTox"}, "query.cursor"),
     ):

@@ -40,8 +40,10 @@ async def test_invalid_settings_name_the_field(env: Env) -> None:
     bad = await env.client.put(f"{API}/settings", json={"cooldown_s": -1}, headers=auth)
     assert bad.status_code == 422
     assert bad.json()["error"]["details"][0]["field"] == "body.cooldown_s"
-    tz = await env.client.put(f"{API}/settings", json={"timezone": "Mars/Base"}, headers=auth)
-    assert tz.json()["error"]["details"][0]["field"] == "body.timezone"
+    for zone in ("Mars/Base", "America", "x" * 300):  # "America" is a directory of the zone db
+        tz = await env.client.put(f"{API}/settings", json={"timezone": zone}, headers=auth)
+        assert tz.status_code == 422, zone
+        assert tz.json()["error"]["details"][0]["field"] == "body.timezone"
     etag = await env.client.put(f"{API}/settings", json={}, headers={**auth, "If-Match": "v1"})
     assert etag.status_code == 422
     assert etag.json()["error"]["details"][0]["field"] == "header.if-match"

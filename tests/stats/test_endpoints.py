@@ -307,6 +307,7 @@ async def test_invalid_input(env: Env) -> None:
         ({"days": "week"}, "query.days"),
         ({"scope": "everyone"}, "query.scope"),
         ({"tz": "Mars/Olympus"}, "query.tz"),
+        ({"tz": "Europe"}, "query.tz"),  # a directory of the zone database
         ({"coin": "BTC/USDT"}, "query.coin"),
         ({"exchange": "kraken"}, "query.exchange"),
     ):

@@ -50,11 +50,14 @@ Service = Annotated[AdminService, Depends(get_admin_service)]
 Markets = Annotated[MarketService, Depends(get_market_service)]
 
 
-def _utc(value: datetime | None) -> datetime | None:
+def _utc(value: datetime | None, field: str) -> datetime | None:
     """Times without a zone are taken as UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable time
+        raise InvalidInput(field, "out of range") from None
 
 
 def error_filters(
@@ -78,7 +81,7 @@ def error_filters(
         datetime | None, Query(description="Before this time (ISO 8601, exclusive).")
     ] = None,
 ) -> ErrorFilters:
-    start, end = _utc(since), _utc(until)
+    start, end = _utc(since, "query.since"), _utc(until, "query.until")
     if start is not None and end is not None and end <= start:
         raise InvalidInput("query.until", "must be after since")
     return ErrorFilters(level=level, logger=logger, text=q, since=start, until=end)
@@ -106,7 +109,7 @@ async def delete_old_errors(
     ],
 ) -> Deleted:
     """Delete the entries logged before `before`; returns how many."""
-    moment = _utc(before)
+    moment = _utc(before, "query.before")
     assert moment is not None
     return await service.delete_errors_before(moment)
 

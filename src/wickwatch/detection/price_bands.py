@@ -6,10 +6,10 @@ A band watches one market (default: the coin against USDT on Binance spot, ``BTC
 
 * inside → ``above_max`` when the candle's **high** ``>= max_price`` (a wick counts: the live price
   did leave the band), or ``below_min`` when its **low** ``<= min_price``;
-* above → re-armed (inside) only when the **close** is back below ``max × (1 - hysteresis_pct/100)``;
-  below → re-armed when the close is above ``min × (1 + hysteresis_pct/100)`` (strictly: with no
-  hysteresis a price resting on the edge is not a new crossing each second); a band narrower
-  than that re-arms at its middle;
+* above → re-armed (inside) only when the **close** is back below
+  ``max × (1 - hysteresis_pct/100)``; below → re-armed when the close is above
+  ``min × (1 + hysteresis_pct/100)`` (strictly: with no hysteresis a price resting on the edge is
+  not a new crossing each second); a band narrower than that re-arms at its middle;
 * above → ``below_min`` directly if the low reaches ``min_price`` (it crossed the whole band), and
   below → ``above_max`` likewise.
 

@@ -376,7 +376,7 @@ class UserSettings(_Model):
     )
     cooldown_s: int = Field(60, ge=0, le=86400, description="Per symbol; 0 = no cooldown.")
     strategies: list[Strategy] = Field(default_factory=list, max_length=100)
-    timezone: str = Field("UTC", description="IANA name, e.g. Europe/Berlin.")
+    timezone: str = Field("UTC", max_length=64, description="IANA name, e.g. Europe/Berlin.")
     message_template: str = Field(DEFAULT_TEMPLATE, max_length=2000)
     destinations: list[Channel] = Field(
         default_factory=_default_channels,
@@ -428,7 +428,7 @@ class UserSettings(_Model):
     def _timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a directory
             raise ValueError(
                 f"unknown timezone {value!r}; use an IANA name such as Europe/Berlin or UTC"
             ) from None

@@ -172,7 +172,7 @@ def rules_summary(settings: UserSettings, lang: str) -> list[str]:
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a directory
         return ZoneInfo("UTC")
 
 

@@ -222,7 +222,7 @@ def format_price(price: Decimal | float) -> str:
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a directory
         return ZoneInfo("UTC")
 
 
