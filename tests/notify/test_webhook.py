@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from tests.notify.conftest import Draft, World, deliveries, make_dispatcher
 from wickwatch.notify.base import Delivery, Outcome
 from wickwatch.notify.templates import render_alert
 from wickwatch.notify.webhook import (
+    MAX_ANSWER_BYTES,
     BlockedTarget,
     GuardedResolver,
     WebhookNotifier,
@@ -392,3 +394,42 @@ async def test_an_absurd_retry_after_is_bounded_and_loses_no_other_outcome(
     assert sorted(row.status for row in rows) == ["pending", "sent"]
     wait = waiting.next_attempt_at.replace(tzinfo=None) - datetime.now(UTC).replace(tzinfo=None)
     assert timedelta(hours=23, minutes=59) < wait <= timedelta(days=1)
+
+
+async def test_an_endless_answer_is_not_read_into_memory() -> None:
+    """The URL is the user's: a receiver that streams its answer without end gets its 200 taken
+    as sent, having had at most a little more than ``MAX_ANSWER_BYTES`` read from it."""
+    written = 0
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        nonlocal written
+        await request.read()
+        response = web.StreamResponse(status=200)
+        await response.prepare(request)
+        chunk = b"A" * 65536
+        with contextlib.suppress(ConnectionError):
+            while written < 1 << 30:
+                await response.write(chunk)
+                written += len(chunk)
+        return response
+
+    app = web.Application()
+    app.router.add_post("/hook", endless)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    notifier = WebhookNotifier(allow_private=True, timeout_s=20)
+    delivery = Delivery(
+        id=1, alert_id=1, user_id=1, channel="webhook", destination="", idempotency_key="k",
+        attempts=0, config={"url": f"http://127.0.0.1:{port}/hook"}, secret=SECRET,
+    )  # fmt: skip
+    alert = Draft(user_id=1)
+    try:
+        result = await notifier.send(delivery, alert, render_alert(alert, None))
+    finally:
+        await notifier.aclose()
+        await runner.cleanup()
+    assert result.outcome is Outcome.SENT, result
+    assert written < 64 * MAX_ANSWER_BYTES  # the server stopped when we hung up, far from 1 GiB

@@ -45,6 +45,8 @@ from wickwatch.notify.templates import AlertLike, Rendered
 
 SIGNATURE_HEADER = "X-Wickwatch-Signature"
 TIMESTAMP_HEADER = "X-Wickwatch-Timestamp"
+#: The most of a receiver's answer that is read (the rest is dropped with the connection).
+MAX_ANSWER_BYTES = 64 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _RETRY_STATUSES = frozenset({408, 425, 429})
 
@@ -241,7 +243,9 @@ class WebhookNotifier(Notifier):
             ) as response:
                 status = response.status
                 retry_after = _retry_after(response.headers.get("Retry-After"))
-                await response.read()
+                # Read (so a small answer leaves the connection reusable), but at most this
+                # much: the URL is the user's, its answer must not fill our memory.
+                await response.content.read(MAX_ANSWER_BYTES)
         except BlockedTarget as exc:
             return SendResult.failed(f"webhook refused: {exc}")
         except TimeoutError:
