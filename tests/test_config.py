@@ -80,8 +80,15 @@ def test_production_requires_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> No
     assert describe_validation_error(caught.value) == (
         "WICKWATCH_SECRET_KEY must be set when environment is production"
     )
+    for weak in ("CHANGE-ME-at-least-32-characters-of-random-text", "k" * 31):
+        monkeypatch.setenv("WICKWATCH_SECRET_KEY", weak)
+        with pytest.raises(ValidationError, match="at least 32 characters"):
+            Settings()
     monkeypatch.setenv("WICKWATCH_SECRET_KEY", "k" * 32)
     assert Settings().environment == "production"
+    monkeypatch.setenv("WICKWATCH_METRICS_TOKEN", "CHANGE-ME-metrics-token")
+    with pytest.raises(ValidationError, match="METRICS_TOKEN"):
+        Settings()
 
 
 def test_readme_documents_every_setting() -> None:

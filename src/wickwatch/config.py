@@ -77,6 +77,11 @@ class MarketEndpoints(BaseModel):
         return value.rstrip("/") if info.field_name == "rest_url" else value
 
 
+#: How deploy/.env.example marks the values an operator must fill in.
+PLACEHOLDER = "CHANGE-ME"
+MIN_SECRET_KEY_LENGTH = 32
+
+
 class Settings(BaseSettings):
     """Effective configuration of a wickwatch process."""
 
@@ -339,10 +344,21 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
-        if self.environment == "production" and not (
-            self.secret_key and self.secret_key.get_secret_value()
-        ):
+        if self.environment != "production":
+            return self
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if not key:
             raise ValueError("WICKWATCH_SECRET_KEY must be set when environment is production")
+        # The users' stored secrets are encrypted with it: the example's placeholder or a short
+        # word would leave them readable to anyone who reads the repository or guesses.
+        if key.startswith(PLACEHOLDER) or len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"WICKWATCH_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters of "
+                f"random text, not the example's placeholder (e.g. openssl rand -base64 48)"
+            )
+        token = self.metrics_token.get_secret_value() if self.metrics_token else ""
+        if token.startswith(PLACEHOLDER):
+            raise ValueError("WICKWATCH_METRICS_TOKEN is the example's placeholder; set your own")
         return self
 
     @computed_field  # type: ignore[prop-decorator]

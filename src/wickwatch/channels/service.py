@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from limits import parse_many
 from pydantic import BaseModel, ValidationError
 
-from wickwatch.accounts.crypto import SecretBox, SecretKeyError, mask_secret
+from wickwatch.accounts.crypto import MASK, SecretBox, SecretKeyError, mask_secret
 from wickwatch.accounts.errors import InvalidInput
 from wickwatch.channels.repository import ChannelRepository
 from wickwatch.channels.schemas import (
@@ -62,9 +62,12 @@ class ChannelService:
         masked = None
         if channel.secret_ciphertext:
             try:
-                masked = mask_secret(self.box.decrypt(channel.secret_ciphertext))
+                secret = self.box.decrypt(channel.secret_ciphertext)
+                # A password shows nothing of itself (a token's last 4 characters identify it,
+                # a password's would be a third of a short one given away).
+                masked = MASK if channel.kind == "email" else mask_secret(secret)
             except SecretKeyError:
-                masked = "••••"
+                masked = MASK
         return ChannelPublic(
             id=channel.id,
             kind=channel.kind,
