@@ -3,6 +3,7 @@ address, per-user requests; memory storage and Redis storage."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -88,6 +89,17 @@ async def test_success_clears_failures_and_unknown_accounts_lock_alike(
     assert (await _login(env, "ghost@example.com", "x")).status_code == 429
 
 
+async def test_attempts_sent_at_once_do_not_slip_past_the_lockout(
+    make_env: Any, fake_time: FakeTime
+) -> None:
+    """Twelve guesses at once: only the limit's three are checked against the password (each
+    attempt is counted before the password is verified, not after)."""
+    env: Env = await make_env(rate_limit_login_account="3/minute")
+    _, email = await env.create_user()
+    answers = await asyncio.gather(*(_login(env, email, f"guess number {n}") for n in range(12)))
+    assert sorted(a.status_code for a in answers) == [401] * 3 + [429] * 9
+
+
 async def test_login_per_client_address(make_env: Any, fake_time: FakeTime) -> None:
     env: Env = await make_env(rate_limit_login_ip="3/minute", trusted_proxies="127.0.0.1/32")
     _, email = await env.create_user()
@@ -98,6 +110,14 @@ async def test_login_per_client_address(make_env: Any, fake_time: FakeTime) -> N
     assert blocked.status_code == 429
     other = await _login(env, email, PASSWORD, **{"X-Forwarded-For": "198.51.100.8"})
     assert other.status_code == 200
+    # IPv6: one client is its /64, whichever of its addresses it sends from
+    for n in range(3):
+        one_net = {"X-Forwarded-For": f"2001:db8:7:1::{n + 1:x}"}
+        assert (await _login(env, email, PASSWORD, **one_net)).status_code == 200
+    walked = await _login(env, email, PASSWORD, **{"X-Forwarded-For": "2001:db8:7:1:ab::99"})
+    assert walked.status_code == 429
+    next_net = await _login(env, email, PASSWORD, **{"X-Forwarded-For": "2001:db8:7:2::1"})
+    assert next_net.status_code == 200
 
 
 async def test_registration_per_client_address(make_env: Any, fake_time: FakeTime) -> None:

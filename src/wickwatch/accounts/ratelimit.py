@@ -14,6 +14,7 @@ outage must not lock every user out. Argon2 keeps password guessing expensive me
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -89,28 +90,6 @@ class RateLimiter:
         except StorageError as exc:
             self._outage(exc)
 
-    async def check(self, items: list[RateLimitItem], *identifiers: str, what: str) -> None:
-        """:class:`RateLimited` (with the longest wait) when a tier is exhausted; counts nothing."""
-        try:
-            waits = [
-                await self._retry_after(item, *identifiers)
-                for item in items
-                if not await self._strategy.test(item, *identifiers)
-            ]
-        except StorageError as exc:
-            self._outage(exc)
-            return
-        if waits:
-            raise RateLimited(f"too many {what}; try again later", retry_after=max(waits))
-
-    async def record(self, items: list[RateLimitItem], *identifiers: str) -> None:
-        """Count one event against every tier without refusing anything."""
-        try:
-            for item in items:
-                await self._strategy.hit(item, *identifiers)
-        except StorageError as exc:
-            self._outage(exc)
-
     async def clear(self, items: list[RateLimitItem], *identifiers: str) -> None:
         try:
             for item in items:
@@ -121,24 +100,34 @@ class RateLimiter:
     # --- the product's limits ------------------------------------------------------------
 
     async def hit_login_ip(self, ip: str) -> None:
-        await self.hit(self.login_ip, "login-ip", ip, what="login attempts")
+        await self.hit(self.login_ip, "login-ip", address_key(ip), what="login attempts")
 
-    async def check_login_account(self, email: str) -> None:
-        await self.check(
-            self.login_account, "login-fail", _account_key(email), what="failed logins"
-        )
-
-    async def record_login_failure(self, email: str) -> None:
-        await self.record(self.login_account, "login-fail", _account_key(email))
+    async def hit_login_account(self, email: str) -> None:
+        """One sign-in attempt on the account (cleared when it succeeds)."""
+        await self.hit(self.login_account, "login-fail", _account_key(email), what="failed logins")
 
     async def clear_login_failures(self, email: str) -> None:
         await self.clear(self.login_account, "login-fail", _account_key(email))
 
     async def hit_register_ip(self, ip: str) -> None:
-        await self.hit(self.register_ip, "register-ip", ip, what="registrations")
+        await self.hit(self.register_ip, "register-ip", address_key(ip), what="registrations")
 
     async def hit_user(self, user_id: int) -> None:
         await self.hit(self.user, "user", str(user_id), what="requests")
+
+
+def address_key(ip: str) -> str:
+    """The client an address limit counts: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber's whole network, which a client can walk through at will)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def _account_key(email: str) -> str:

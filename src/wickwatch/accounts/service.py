@@ -102,7 +102,10 @@ class AccountService:
         limiter = self.security.limiter
         await limiter.hit_login_ip(client.ip)
         email = email.strip().lower()
-        await limiter.check_login_account(email)
+        # Counted before the password is verified, and forgiven on success: attempts sent at
+        # once (argon2 runs a few at a time) each take their place in the limit, none slips past
+        # a check made before the earlier ones were counted.
+        await limiter.hit_login_account(email)
         user = await self.users.get_by_email(email)
         if user is None:
             await self.security.passwords.verify_dummy(password)  # same time as a wrong password
@@ -110,7 +113,6 @@ class AccountService:
         else:
             matches = await self.security.passwords.verify(user.password_hash, password)
         if user is None or not matches:
-            await limiter.record_login_failure(email)
             raise InvalidCredentials("wrong e-mail or password")
         if not user.is_active:
             raise AccountDisabled("this account is disabled")
@@ -298,10 +300,11 @@ class AccountService:
     async def change_password(self, user: User, data: PasswordChange) -> None:
         """Set a new password; ends every session (the caller signs in again)."""
         limiter = self.security.limiter
-        await limiter.check(limiter.login_account, "password-fail", str(user.id), what="attempts")
+        # counted before verifying, forgiven on success (as sign-in attempts are)
+        await limiter.hit(limiter.login_account, "password-fail", str(user.id), what="attempts")
         if not await self.security.passwords.verify(user.password_hash, data.current_password):
-            await limiter.record(limiter.login_account, "password-fail", str(user.id))
             raise InvalidInput("body.current_password", "wrong password")
+        await limiter.clear(limiter.login_account, "password-fail", str(user.id))
         if data.new_password == data.current_password:
             raise InvalidInput("body.new_password", "must differ from the current password")
         problem = password_problem(data.new_password, user.email)
