@@ -3,6 +3,7 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.api.kit import API, PASSWORD, Env, bearer
@@ -103,7 +104,13 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(env: Env) -> None:
     assert second_body["refresh_token"] != first["refresh_token"]
     assert second_body["access_token"] != first["access_token"]
 
-    # the old refresh token comes back (stolen copy): the whole session ends
+    # within seconds of its use (two tabs refreshing at once, a lost answer): another token
+    again = await _refresh(env, first["refresh_token"])
+    assert again.status_code == 200, again.text
+    assert again.json()["refresh_token"] != second_body["refresh_token"]
+
+    # the old refresh token comes back later (a stolen copy): the whole session ends
+    env.clock.advance(16)
     reused = await _refresh(env, first["refresh_token"])
     assert reused.status_code == 401
     assert "already used" in reused.json()["error"]["message"]
@@ -114,6 +121,16 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(env: Env) -> None:
     # other sessions of the same user are untouched
     other = await env.login(email, refresh_in="body")
     assert (await _refresh(env, other["refresh_token"])).status_code == 200
+
+
+async def test_two_tabs_refreshing_at_once_keep_the_session(env: Env) -> None:
+    _, email = await env.create_user()
+    first = await env.login(email, refresh_in="body")
+    answers = await asyncio.gather(*(_refresh(env, first["refresh_token"]) for _ in range(2)))
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    for answer in answers:
+        me = await env.client.get(f"{API}/auth/me", headers=bearer(answer.json()["access_token"]))
+        assert me.status_code == 200
 
 
 async def test_refresh_token_expires(env: Env) -> None:

@@ -88,6 +88,15 @@ class Authenticated:
     claims: AccessClaims
 
 
+#: A refresh token used again this soon after its first use is not taken for a stolen copy.
+REFRESH_REUSE_GRACE = timedelta(seconds=15)
+
+
+def _within_grace(used_at: datetime | None, now: datetime) -> bool:
+    """``used_at`` None: it was consumed between our read and our update, i.e. just now."""
+    return used_at is None or now - used_at <= REFRESH_REUSE_GRACE
+
+
 class AccountService:
     def __init__(self, session: AsyncSession, security: Security) -> None:
         self.session = session
@@ -162,7 +171,12 @@ class AccountService:
         now = self.security.now()
         if auth_session.revoked_at is not None:
             raise Unauthorized("this session has ended; sign in again")
-        if token.used_at is not None or not await self.sessions.mark_used(token.id, now):
+        fresh = token.used_at is None and await self.sessions.mark_used(token.id, now)
+        if not fresh and _within_grace(token.used_at, now):
+            # Used moments ago: two tabs refreshing at once with the one cookie, or an answer
+            # lost on the way. Another token of the same session, not a revocation.
+            log.info("refresh token %d used again within the grace period", token.id)
+        elif not fresh:
             await self.sessions.revoke(auth_session.id, reason="refresh_reuse", now=now)
             await self.session.commit()  # the revocation must survive the error below
             log.warning(
