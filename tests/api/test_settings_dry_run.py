@@ -298,3 +298,34 @@ async def test_an_empty_history_is_zero_alerts(env: Env) -> None:
         [],
         [],
     )
+
+
+async def test_a_run_that_cannot_start_at_once_is_refused_not_queued(env: Env) -> None:
+    """Queued runs would each hold a database connection while waiting: refused with a 429."""
+    from wickwatch.usersettings import dryrun
+
+    a_id, a_email = await env.create_user()
+    _, b_email = await env.create_user()
+    a, b = bearer(await env.token(a_email)), bearer(await env.token(b_email))
+    body = {"settings": {}, "hours": 1}
+    assert (
+        await env.client.post(f"{API}/settings/dry-run", json=body, headers=a)
+    ).status_code == 200
+    env.app.state.dry_run_users = {a_id}  # a's first run is still going
+    busy = await env.client.post(f"{API}/settings/dry-run", json=body, headers=a)
+    assert busy.status_code == 429 and int(busy.headers["retry-after"]) >= 1
+    assert (
+        await env.client.post(f"{API}/settings/dry-run", json=body, headers=b)
+    ).status_code == 200
+    slots = dryrun._slots(env.app)
+    for _ in range(dryrun.CONCURRENT_RUNS):
+        await slots.acquire()  # every slot taken by other users' runs
+    try:
+        full = await env.client.post(f"{API}/settings/dry-run", json=body, headers=b)
+        assert full.status_code == 429
+    finally:
+        for _ in range(dryrun.CONCURRENT_RUNS):
+            slots.release()
+    assert (
+        await env.client.post(f"{API}/settings/dry-run", json=body, headers=b)
+    ).status_code == 200

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wickwatch.accounts.errors import RateLimited
 from wickwatch.detection import AlertDraft, Detector, QuoteRates, SymbolResolver, UserSettings
 from wickwatch.market.types import Candle, Instrument
 from wickwatch.storage.models import MarketSpike
@@ -283,8 +284,39 @@ async def dry_run(
     now_ms: int,
     floor_pct: float,
     max_rows: int = MAX_ROWS,
+    user_id: int | None = None,
 ) -> DryRunResult:
-    """Replay the stored spikes of the last ``request.hours`` against ``request.settings``."""
+    """Replay the stored spikes of the last ``request.hours`` against ``request.settings``.
+
+    A run that cannot start at once is refused (429), never queued: a queued request holds its
+    database connection while it waits, and a few users' clicks would empty the pool for
+    everybody. One run per user at a time."""
+    slots = _slots(app)
+    running: set[int | None] | None = getattr(app.state, "dry_run_users", None)
+    if running is None:
+        running = app.state.dry_run_users = set()
+    if slots.locked() or (user_id is not None and user_id in running):
+        raise RateLimited("a dry run is already running; try again in a few seconds", retry_after=5)
+    running.add(user_id)
+    try:
+        async with slots:
+            replay, start, truncated = await _replay(session, request, now_ms, max_rows)
+    finally:
+        running.discard(user_id)
+    return replay.result(
+        hours=request.hours,
+        from_ms=start,
+        to_ms=now_ms,
+        floor_pct=floor_pct,
+        truncated=truncated,
+    )
+
+
+async def _replay(
+    session: AsyncSession, request: DryRunRequest, now_ms: int, max_rows: int
+) -> tuple[Replay, int, bool]:
+    """The replay of the newest ``max_rows`` stored seconds of the period, where it started,
+    and whether the period held more."""
     to_ms = now_ms
     from_ms = now_ms - request.hours * HOUR_MS
     # Over the cap: start after the (max_rows + 1)-th newest second (whole seconds only).
@@ -295,22 +327,14 @@ async def dry_run(
         .offset(max_rows)
         .limit(1)
     )
-    truncated = cut is not None
     start = from_ms if cut is None else int(cut) + 1
-    async with _slots(app):
-        replay = await asyncio.to_thread(Replay, request.settings)
-        result = await session.stream(
-            select(*COLUMNS)
-            .where(S.ts_ms >= start, S.ts_ms < to_ms)
-            .order_by(S.ts_ms)
-            .execution_options(yield_per=CHUNK_ROWS)
-        )
-        async for rows in result.partitions(CHUNK_ROWS):
-            await asyncio.to_thread(replay.feed, rows)
-    return replay.result(
-        hours=request.hours,
-        from_ms=start,
-        to_ms=to_ms,
-        floor_pct=floor_pct,
-        truncated=truncated,
+    replay = await asyncio.to_thread(Replay, request.settings)
+    result = await session.stream(
+        select(*COLUMNS)
+        .where(S.ts_ms >= start, S.ts_ms < to_ms)
+        .order_by(S.ts_ms)
+        .execution_options(yield_per=CHUNK_ROWS)
     )
+    async for rows in result.partitions(CHUNK_ROWS):
+        await asyncio.to_thread(replay.feed, rows)
+    return replay, start, cut is not None

@@ -71,7 +71,7 @@ async def put_settings(
     return envelope
 
 
-@router.post("/dry-run", responses=error_responses(422))
+@router.post("/dry-run", responses=error_responses(422, 429))
 async def dry_run_settings(
     body: DryRunRequest,
     user: CurrentUser,
@@ -89,11 +89,14 @@ async def dry_run_settings(
     larger ones; rules with a window of more than 1 s are evaluated on the stored seconds only
     (the quiet seconds between two stored spikes are missing); series conditions count the
     spikes of the replay only. At most 200,000 stored seconds are replayed — the newest;
-    `truncated` says when the period held more. An invalid draft is a 422 naming the field."""
+    `truncated` says when the period held more. An invalid draft is a 422 naming the field.
+    A user's second run while the first is going, or a run while the server's few slots are
+    busy, is a 429 with `Retry-After` (not queued)."""
     return await dry_run(
         request.app,
         session,
         body,
         now_ms=int(security.now().timestamp() * 1000),
         floor_pct=settings.spike_floor_pct,
+        user_id=user.id,
     )
