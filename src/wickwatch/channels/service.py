@@ -215,6 +215,9 @@ class ChannelService:
                 return ChannelTestResult(
                     ok=False, detail="the channel's secret cannot be read; enter it again"
                 )
+        # The send may take its whole timeout (30 s): the database connection goes back to the
+        # pool first, or a few slow tests would hold every connection of the API.
+        await self.channels.session.commit()
         result = await send_test(
             security.settings,
             kind=channel.kind,
