@@ -100,6 +100,22 @@ async def test_attempts_sent_at_once_do_not_slip_past_the_lockout(
     assert sorted(a.status_code for a in answers) == [401] * 3 + [429] * 9
 
 
+async def test_refreshes_per_session_are_limited(make_env: Any, fake_time: FakeTime) -> None:
+    """Each refresh stores a token row: a client looping on it is stopped, its session kept."""
+    env: Env = await make_env()
+    _, email = await env.create_user()
+    token = (await env.login(email, refresh_in="body"))["refresh_token"]
+    for _ in range(20):
+        answer = await env.client.post(f"{API}/auth/refresh", json={"refresh_token": token})
+        assert answer.status_code == 200
+        token = answer.json()["refresh_token"]
+    looping = await env.client.post(f"{API}/auth/refresh", json={"refresh_token": token})
+    assert looping.status_code == 429
+    fake_time.now += 61
+    later = await env.client.post(f"{API}/auth/refresh", json={"refresh_token": token})
+    assert later.status_code == 200
+
+
 async def test_login_per_client_address(make_env: Any, fake_time: FakeTime) -> None:
     env: Env = await make_env(rate_limit_login_ip="3/minute", trusted_proxies="127.0.0.1/32")
     _, email = await env.create_user()

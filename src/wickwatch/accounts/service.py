@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from limits import parse_many
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -88,6 +89,8 @@ class Authenticated:
     claims: AccessClaims
 
 
+#: Refreshes per session (one per access-token lifetime per tab is normal use).
+REFRESH_RATE_LIMIT = parse_many("20/minute;200/hour")
 #: A refresh token used again this soon after its first use is not taken for a stolen copy.
 REFRESH_REUSE_GRACE = timedelta(seconds=15)
 
@@ -171,6 +174,11 @@ class AccountService:
         now = self.security.now()
         if auth_session.revoked_at is not None:
             raise Unauthorized("this session has ended; sign in again")
+        # Each rotation stores a token row: a client looping on refresh must not grow the table
+        # without bound (a browser refreshes every few minutes per tab).
+        await self.security.limiter.hit(
+            REFRESH_RATE_LIMIT, "refresh", auth_session.id, what="token refreshes"
+        )
         fresh = token.used_at is None and await self.sessions.mark_used(token.id, now)
         if not fresh and _within_grace(token.used_at, now):
             # Used moments ago: two tabs refreshing at once with the one cookie, or an answer
