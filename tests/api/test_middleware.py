@@ -37,9 +37,17 @@ def test_client_resolution(peer: str, xff: list[str], expected: str) -> None:
     assert resolver.resolve(peer, xff, [])[0] == expected
 
 
-def test_no_trusted_proxies_means_no_forwarding() -> None:
+def test_no_trusted_proxies_means_no_forwarding(caplog: pytest.LogCaptureFixture) -> None:
     resolver = ClientResolver([])
-    assert resolver.resolve("10.0.0.2", ["1.2.3.4"], ["https"]) == ("10.0.0.2", None)
+    with caplog.at_level("WARNING", logger="wickwatch.api.client_ip"):
+        assert resolver.resolve("10.0.0.2", ["1.2.3.4"], ["https"]) == ("10.0.0.2", None)
+        assert resolver.resolve("10.0.0.2", ["1.2.3.5"], []) == ("10.0.0.2", None)
+        assert resolver.resolve("10.0.0.3", [], []) == ("10.0.0.3", None)
+    # the operator is told once that a proxy's header is being ignored
+    assert [r.getMessage() for r in caplog.records] == [
+        "X-Forwarded-For from 10.0.0.2, which is not in WICKWATCH_TRUSTED_PROXIES: the header "
+        "is ignored (add the proxy if it is yours; said once)"
+    ]
     trusted = ClientResolver(["10.0.0.2"])
     assert trusted.resolve("10.0.0.2", [], ["http, https"]) == ("10.0.0.2", "https")
     assert trusted.resolve("10.0.0.2", [], ["gopher"]) == ("10.0.0.2", None)

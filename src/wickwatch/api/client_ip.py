@@ -11,7 +11,10 @@ Run uvicorn with ``proxy_headers=False`` so this is the only place such headers 
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Iterable
+
+log = logging.getLogger(__name__)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -39,6 +42,7 @@ def _address(text: str) -> Address | None:
 class ClientResolver:
     def __init__(self, trusted: Iterable[str]) -> None:
         self.networks = parse_networks(trusted)
+        self._warned = False
 
     def trusted(self, address: Address) -> bool:
         return any(address in network for network in self.networks)
@@ -49,6 +53,15 @@ class ClientResolver:
         """(client address, scheme or None) for a request from ``peer`` with these headers."""
         peer_address = _address(peer) if peer else None
         if peer_address is None or not self.networks or not self.trusted(peer_address):
+            if forwarded_for and not self._warned:
+                # Behind a proxy that is not trusted every client looks like the proxy: they
+                # share one address's rate limits, and Secure cookies are not set.
+                self._warned = True
+                log.warning(
+                    "X-Forwarded-For from %s, which is not in WICKWATCH_TRUSTED_PROXIES: the "
+                    "header is ignored (add the proxy if it is yours; said once)",
+                    peer,
+                )
             return peer, None
         client: Address = peer_address
         hops = [hop for value in forwarded_for for hop in value.split(",") if hop.strip()]
