@@ -22,8 +22,10 @@ the outbox until that mail is sent, so a dispatcher restart neither loses nor re
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +37,7 @@ import aiosmtplib
 from wickwatch.config import Settings
 from wickwatch.notify.base import Delivery, Notifier, Pacing, SendResult
 from wickwatch.notify.templates import AlertLike, Rendered, html_for_email
-from wickwatch.notify.webhook import host_problem
+from wickwatch.notify.webhook import BlockedTarget, resolved_problem
 
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
 SUBJECT_PREFIX = "[wickwatch] "
@@ -159,16 +161,21 @@ class EmailNotifier(Notifier):
             return SendResult.failed(
                 "e-mail is not configured on this server (WICKWATCH_SMTP_HOST)"
             )
-        if server is not self.server and not self.allow_private:
-            problem = await host_problem(server.host)
-            if problem:
-                return SendResult.failed(f"your SMTP server is not allowed: {problem}")
         message = build_message(delivery, rendered, sender=server.sender, to=to)
+        sock: socket.socket | None = None
         try:
+            if server is not self.server and not self.allow_private:
+                # The user's server: connected to at the address that was checked (a second
+                # look-up by the client could answer a private address: DNS rebinding).
+                try:
+                    sock = await connect_public(server.host, server.port, server.timeout_s)
+                except BlockedTarget as exc:
+                    return SendResult.failed(f"your SMTP server is not allowed: {exc}")
             await aiosmtplib.send(
                 message,
                 hostname=server.host,
-                port=server.port,
+                port=None if sock is not None else server.port,
+                sock=sock,
                 username=server.username,
                 password=server.password if server.username else None,
                 start_tls=server.starttls,
@@ -181,6 +188,28 @@ class EmailNotifier(Notifier):
         except aiosmtplib.SMTPResponseException as exc:
             text = f"SMTP {exc.code} {exc.message}"
             return SendResult.failed(text) if 500 <= exc.code < 600 else SendResult.retry(text)
-        except (aiosmtplib.SMTPException, OSError) as exc:
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             return SendResult.retry(f"SMTP unreachable: {type(exc).__name__}: {exc}")
+        finally:
+            if sock is not None:
+                sock.close()
         return SendResult.sent(message["Message-ID"])
+
+
+async def connect_public(host: str, port: int, timeout_s: float) -> socket.socket:
+    """A TCP connection to ``host`` at a public address it resolves to; :class:`BlockedTarget`
+    if any address it resolves to is not public (as for webhooks)."""
+    loop = asyncio.get_running_loop()
+    infos = await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout_s)
+    problem = resolved_problem(host, (str(info[4][0]) for info in infos))
+    if problem:
+        raise BlockedTarget(problem)
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setblocking(False)
+    try:
+        await asyncio.wait_for(loop.sock_connect(sock, address), timeout_s)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
