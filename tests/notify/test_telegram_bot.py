@@ -7,17 +7,17 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.notify.conftest import SERVICE_TOKEN, Draft, World, deliveries, make_dispatcher
 from wickwatch.detection.schemas import Strategy, ThresholdGroup, UserSettings
-from wickwatch.notify.repository import create_link_code
+from wickwatch.notify.repository import create_link_code, purge_link_codes
 from wickwatch.notify.standin import Call, TelegramStandIn
 from wickwatch.notify.telegram import TelegramNotifier
 from wickwatch.notify.telegram_bot import TelegramBot, parse_duration
 from wickwatch.notify.templates import visible_length
-from wickwatch.storage.models import Channel
+from wickwatch.storage.models import Channel, TelegramLinkCode
 from wickwatch.usersettings.repository import SettingsRepository
 
 
@@ -398,3 +398,20 @@ async def test_status_stays_within_telegrams_limit(
     assert reply.text.endswith("…")  # cut at a safe place
     assert "… and 22 more groups" in reply.text and "&lt;b&gt;xxx" in reply.text
     assert "+50" in reply.text  # strategies beyond the tenth are counted
+
+
+async def test_expired_link_codes_are_purged(
+    world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Each "link Telegram" click stores a code: expired ones do not stay forever."""
+    user = await world.user()
+    now = datetime.now(UTC)
+    async with sessionmaker() as session:
+        for age in (timedelta(days=3), timedelta(days=2), timedelta(minutes=1)):
+            await create_link_code(session, user, now=now - age)
+        await session.commit()
+    async with sessionmaker() as session:
+        assert await purge_link_codes(session, before=now - timedelta(days=1)) == 2
+        await session.commit()
+        left = await session.scalar(select(func.count()).select_from(TelegramLinkCode))
+    assert left == 1

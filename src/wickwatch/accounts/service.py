@@ -425,15 +425,23 @@ async def purge_sessions_forever(
     security: Security,
     interval_s: float = SESSION_PURGE_INTERVAL_S,
 ) -> None:
-    """Until cancelled: purge ended sessions now and then every ``interval_s`` (every API process
-    may run this; the deletes are idempotent)."""
+    """Until cancelled: purge ended sessions and expired Telegram link codes now and then every
+    ``interval_s`` (every API process may run this; the deletes are idempotent)."""
+    from wickwatch.notify.repository import purge_link_codes
+
     while True:
         try:
             async with sessionmaker() as session:
                 sessions, tokens = await AccountService(session, security).purge_sessions()
+                codes = await purge_link_codes(session, before=security.now() - timedelta(days=1))
                 await session.commit()
-            if sessions or tokens:
-                log.info("purged %d ended sessions and %d old refresh tokens", sessions, tokens)
+            if sessions or tokens or codes:
+                log.info(
+                    "purged %d ended sessions, %d old refresh tokens, %d Telegram link codes",
+                    sessions,
+                    tokens,
+                    codes,
+                )
         except Exception as exc:  # the database may be down for a while; try again later
             log.warning("session purge failed: %s", exc)
         await asyncio.sleep(interval_s)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -651,8 +651,6 @@ async def settle_slot(
 
 async def purge_slots(session: AsyncSession, *, before_ms: int) -> int:
     """Forget slots of keys idle since ``before_ms``. Commits."""
-    from sqlalchemy import delete
-
     result = await session.execute(delete(NotifyRateSlot).where(NotifyRateSlot.next_ms < before_ms))
     await session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -665,6 +663,14 @@ LINK_CODE_TTL = timedelta(minutes=15)
 
 def _hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+async def purge_link_codes(session: AsyncSession, *, before: datetime) -> int:
+    """Delete link codes that expired before ``before`` (used or not); the caller commits."""
+    result = await session.execute(
+        delete(TelegramLinkCode).where(TelegramLinkCode.expires_at < before)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def create_link_code(
