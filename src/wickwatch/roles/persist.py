@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -79,6 +79,7 @@ class _Batcher:
         self.errors = 0
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stop_requested = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
@@ -87,6 +88,7 @@ class _Batcher:
         """End :meth:`run_every` after the write in progress (never in the middle of one)."""
         self._stopping = True
         self._wake.set()
+        self._stop_requested.set()
 
     def _has_work(self) -> bool:
         raise NotImplementedError
@@ -95,7 +97,9 @@ class _Batcher:
         raise NotImplementedError
 
     async def _write_retrying(self, deadline: float | None = None) -> bool:
-        """Write until it worked (True) or ``deadline`` (monotonic) passed (False)."""
+        """Write until it worked (True), or ``deadline`` (monotonic) passed, or — without a
+        deadline — :meth:`stop` was called (False): a stop during a database outage must reach
+        the time-limited :meth:`flush` instead of retrying for ever."""
         delay = 0.2
         while True:
             try:
@@ -107,7 +111,13 @@ class _Batcher:
                     log.error("%s: giving up at shutdown: %s", self.name, exc)
                     return False
                 log.warning("%s: write failed (%s); retrying in %.1fs", self.name, exc, delay)
-                await asyncio.sleep(delay)
+                if deadline is None and self._stopping:
+                    return False
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._stop_requested.wait()
+                if deadline is None and self._stopping:
+                    return False
                 delay = min(delay * 2, self.retry_max_s)
 
     async def run_every(self, interval_s: float | None) -> None:
@@ -132,6 +142,21 @@ class _Batcher:
             if not await self._write_retrying(deadline):
                 return False
         return True
+
+
+T = TypeVar("T")
+
+
+def take_batch(queue: deque[T], size: int) -> list[T]:
+    """Up to ``size`` items off the front of ``queue``. Taken, not peeked: while they are being
+    written, a full queue dropping its oldest items drops queued ones, never these (a peeked
+    batch popped after its commit popped items that had not been written)."""
+    return [queue.popleft() for _ in range(min(size, len(queue)))]
+
+
+def put_back(queue: deque[T], batch: list[T]) -> None:
+    """A batch whose write failed goes back to the front, in order."""
+    queue.extendleft(reversed(batch))
 
 
 class AlertWriter(_Batcher):
@@ -181,16 +206,15 @@ class AlertWriter(_Batcher):
         await self.run_every(None)
 
     async def _write_once(self) -> None:
-        batch = [self.queue[i] for i in range(min(self.max_batch, len(self.queue)))]
+        batch = take_batch(self.queue, self.max_batch)
         records = self.history.take() if self.history is not None else []
         try:
             alerts = await self._transaction(batch, records)
         except BaseException:
+            put_back(self.queue, batch)
             if self.history is not None:
                 self.history.put_back(records)
             raise
-        for _ in batch:
-            self.queue.popleft()
         self.written += len(alerts)
         if not alerts:
             return
@@ -302,10 +326,12 @@ class MinuteWriter(_Batcher):
         await self.run_every(self.interval_s)
 
     async def _write_once(self) -> None:
-        batch = [self.queue[i] for i in range(min(self.max_batch, len(self.queue)))]
-        merged = await self._transaction(batch)
-        for _ in batch:
-            self.queue.popleft()
+        batch = take_batch(self.queue, self.max_batch)
+        try:
+            merged = await self._transaction(batch)
+        except BaseException:
+            put_back(self.queue, batch)
+            raise
         self.written += len(batch)
         self.merged += merged
 

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.alerts.schemas import SPIKE_WINDOW_AFTER_MS, SPIKE_WINDOW_BEFORE_MS
 from wickwatch.detection.metrics import EPS
 from wickwatch.market.types import Candle
-from wickwatch.roles.persist import _Batcher, _dec, _insert, candle_row
+from wickwatch.roles.persist import _Batcher, _dec, _insert, candle_row, put_back, take_batch
 from wickwatch.storage.models import MarketSpike, SpikeCandle1s
 
 log = logging.getLogger(__name__)
@@ -225,25 +225,29 @@ class SpikeWriter(_Batcher):
     async def _write_once(self) -> None:
         if self.window_queue:  # first: someone may be looking at the alert already
             queue = self.window_queue
-            candles = [queue[i] for i in range(min(self.max_batch, len(queue)))]
-            async with self.sessionmaker() as session:
-                insert = _insert(session)
-                await session.execute(
-                    insert(SpikeCandle1s).on_conflict_do_nothing(),
-                    [_second_row(c) for c in candles],
-                )
-                await session.commit()
-            for _ in candles:
-                queue.popleft()
+            candles = take_batch(queue, self.max_batch)
+            try:
+                async with self.sessionmaker() as session:
+                    insert = _insert(session)
+                    await session.execute(
+                        insert(SpikeCandle1s).on_conflict_do_nothing(),
+                        [_second_row(c) for c in candles],
+                    )
+                    await session.commit()
+            except BaseException:
+                put_back(queue, candles)
+                raise
             self.window_written += len(candles)
         if self.queue:
-            batch = [self.queue[i] for i in range(min(self.max_batch, len(self.queue)))]
-            async with self.sessionmaker() as session:
-                insert = _insert(session)
-                await session.execute(insert(MarketSpike).on_conflict_do_nothing(), batch)
-                await session.commit()
-            for _ in batch:
-                self.queue.popleft()
+            batch = take_batch(self.queue, self.max_batch)
+            try:
+                async with self.sessionmaker() as session:
+                    insert = _insert(session)
+                    await session.execute(insert(MarketSpike).on_conflict_do_nothing(), batch)
+                    await session.commit()
+            except BaseException:
+                put_back(self.queue, batch)
+                raise
             self.written += len(batch)
         if self._purge_due() and not self._stopping:
             self.purged += await self.purge()
