@@ -20,6 +20,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+import redis.asyncio as aioredis
 
 from tests.conftest import require
 from wickwatch.bus import (
@@ -593,6 +594,34 @@ async def test_a_hung_redis_times_out_into_the_buffer(redis_server: RedisServer)
         assert all(count <= 2 for count in seen.values())
     finally:
         await bus.close()
+
+
+@pytest.mark.redis
+async def test_a_redis_refusing_writes_is_an_outage_not_an_error(
+    redis_server: RedisServer,
+) -> None:
+    """A full Redis (``maxmemory`` with no eviction: OOM on every write): publishes buffer as in
+    an outage instead of raising into the collector's loops (MISCONF, a failed save, is taken
+    the same way), and are delivered once Redis takes writes again."""
+    redis_server.start()
+    admin = aioredis.Redis.from_url(redis_server.url)
+    bus = _outage_bus(redis_server.url)
+    try:
+        await bus.publish(ALERTS, {"n": 0}, key="a0")
+        await admin.config_set("maxmemory-policy", "noeviction")
+        await admin.config_set("maxmemory", "1")
+        assert await bus.publish(ALERTS, {"n": 1}, key="a1") is None  # buffered, not raised
+        assert await bus.publish_many(ALERTS, [{"n": 2}], keys=["a2"]) == [None]
+        assert not bus.up
+        await asyncio.sleep(0.5)  # the recovery keeps finding writes refused
+        assert not bus.up
+        await admin.config_set("maxmemory", "0")
+        await wait_until(lambda: bus.up)
+        keys = [m.key for m in await bus.consume(ALERTS, "g", "c", batch=10, block_ms=100)]
+        assert keys == ["a0", "a1", "a2"]
+    finally:
+        await bus.close()
+        await admin.aclose()
 
 
 @pytest.mark.redis

@@ -58,7 +58,6 @@ from wickwatch.bus import (
     CANDLES,
     STATUS,
     Bus,
-    BusError,
     Subscription,
     compact,
     create_bus,
@@ -330,7 +329,7 @@ class StreamHub:
             if keys:
                 try:
                     await self.bus.publish(WATCH, watch_event(keys, WATCH_TTL_S))
-                except BusError as exc:
+                except Exception as exc:  # renewed in seconds; the loop must live on
                     log.debug("watch list not published: %s", exc)
             await asyncio.sleep(0.2)  # debounce bursts of (un)subscribes
 

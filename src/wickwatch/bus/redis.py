@@ -32,7 +32,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from wickwatch.bus.base import (
@@ -54,13 +54,31 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "wickwatch:"
 
-#: Errors meaning "Redis is not reachable now" (as opposed to a bad command).
+#: Errors meaning "Redis cannot take writes now" (as opposed to a bad command): not reachable,
+#: or refusing writes (maxmemory reached, a read-only replica). Publishing buffers on these, as
+#: for an outage; the recovery retries until Redis takes them again.
 DOWN_ERRORS: tuple[type[BaseException], ...] = (
     RedisConnectionError,
     RedisTimeoutError,
     TimeoutError,
     OSError,
+    OutOfMemoryError,
+    ReadOnlyError,
 )
+
+
+#: What a publish catches to tell (with :func:`_down`) an outage from a bug.
+PUBLISH_ERRORS: tuple[type[BaseException], ...] = (*DOWN_ERRORS, ResponseError)
+
+
+def _down(exc: BaseException) -> bool:
+    """Whether ``exc`` says Redis cannot take writes now. ``MISCONF`` (it could not save its
+    data, e.g. a full disk, and stops writes) comes as a plain error reply; so may OOM and
+    READONLY from older servers."""
+    if isinstance(exc, DOWN_ERRORS):
+        return True
+    return isinstance(exc, ResponseError) and str(exc).startswith(("MISCONF", "OOM", "READONLY"))
+
 
 _FLUSH_CHUNK = 500
 _PIPELINE_CHUNK = 1_000
@@ -280,7 +298,9 @@ class RedisBus(Bus):
                 async with self._timeout():
                     await self._redis.ping()
                 await self._flush()
-            except DOWN_ERRORS:
+            except PUBLISH_ERRORS as exc:
+                if not _down(exc):
+                    log.exception("redis bus: recovery failed")
                 await asyncio.sleep(self._backoff(delay))
                 delay = min(delay * 2, self._max_backoff)
                 continue
@@ -321,6 +341,13 @@ class RedisBus(Bus):
                         raise
                     finally:
                         self._inflight -= len(chunk)
+                    refused = [j for j, r in enumerate(results) if _down(r)]
+                    if refused:  # full, read-only, cannot save: back in front, tried again
+                        buf.extendleft(reversed([chunk[j] for j in refused]))
+                        sent = len(chunk) - len(refused)
+                        self._stats["flushed"] += sent
+                        self._stats["published"] += sent
+                        raise results[refused[0]]
                     failed = [r for r in results if isinstance(r, Exception)]
                     if failed:  # a command error (not an outage): retrying cannot help
                         log.error(
@@ -348,7 +375,9 @@ class RedisBus(Bus):
                     maxlen=self.config.topic(topic).maxlen,
                     approximate=True,
                 )
-        except DOWN_ERRORS as exc:
+        except PUBLISH_ERRORS as exc:
+            if not _down(exc):
+                raise
             self._mark_down(exc)
             self._buffer(topic, [fields])
             return None
@@ -382,7 +411,9 @@ class RedisBus(Bus):
                         pipe.xadd(stream, fields, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
                     results = await pipe.execute()
                 ids.extend(_text(r) for r in results)
-        except DOWN_ERRORS as exc:
+        except PUBLISH_ERRORS as exc:
+            if not _down(exc):
+                raise
             self._mark_down(exc)
             self._buffer(topic, all_fields[len(ids) :])
             ids.extend([None] * (len(all_fields) - len(ids)))

@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.alerts.events import alert_event
-from wickwatch.bus import ALERTS, STATUS, Bus, BusError
+from wickwatch.bus import ALERTS, STATUS, Bus
 from wickwatch.detection import AlertDraft
 from wickwatch.market.connectors import FeedStatusSnapshot
 from wickwatch.market.types import Candle
@@ -231,7 +231,8 @@ class AlertWriter(_Batcher):
             try:
                 keys = [str(alert.id) for alert, _ in alerts]
                 await self.bus.publish_many(ALERTS, events, keys=keys)
-            except BusError as exc:  # stored and in the outbox: only the live push is late
+            except Exception as exc:  # stored and in the outbox: only the live push is late
+                # (never raised on: the batch is committed, a retry would write it again)
                 log.warning("%d alerts not published on the bus: %s", len(alerts), exc)
 
     async def _transaction(
@@ -441,6 +442,8 @@ class StatsWriter(_Batcher):
 
     async def _write_once(self) -> None:
         snaps = list(self._latest.values())
+        if not snaps:
+            return
         self._latest.clear()
         now = utcnow()
         try:
@@ -463,5 +466,5 @@ class StatsWriter(_Batcher):
         if self.bus is not None:
             try:
                 await self.bus.publish_many(STATUS, [status_event(s, now) for s in snaps])
-            except BusError as exc:
+            except Exception as exc:  # the next snapshot follows in seconds
                 log.debug("status not published: %s", exc)
