@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable, require
 from wickwatch.storage.models import (
     Alert,
     AlertDelivery,
@@ -162,3 +164,23 @@ async def test_naive_datetimes_are_refused(sessionmaker: async_sessionmaker[Asyn
         session.add(user)
         with pytest.raises(StatementError, match="timezone-aware"):
             await session.commit()
+
+
+async def test_a_postgresql_statement_that_hangs_is_cut_and_reads_as_an_outage() -> None:
+    """A partition or failover leaves no clean close: without a command timeout a transaction
+    would wait ~15 minutes for TCP. The cut statement is a timeout (the API answers 503)."""
+    from wickwatch.api.app import database_unavailable
+    from wickwatch.storage import create_engine
+
+    problem = await _postgres_reachable()
+    require(problem is None, f"PostgreSQL at {POSTGRES_ADMIN_URL} not reachable: {problem}")
+    engine = create_engine(POSTGRES_ADMIN_URL, command_timeout_s=0.5)
+    started = time.monotonic()
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(Exception) as caught:
+                await connection.execute(text("SELECT pg_sleep(30)"))
+    finally:
+        await engine.dispose()
+    assert time.monotonic() - started < 10
+    assert database_unavailable(caught.value), repr(caught.value)

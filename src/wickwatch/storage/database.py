@@ -33,7 +33,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+#: PostgreSQL: how long connecting, and one statement, may take. Without them a network
+#: partition or a failover (no clean close) leaves a transaction waiting until TCP gives up,
+#: ~15 minutes, long after the database is back: alert writing and shutdown wait with it.
+PG_CONNECT_TIMEOUT_S = 10.0
+PG_COMMAND_TIMEOUT_S = 60.0
+
+
+def create_engine(
+    url: str, *, echo: bool = False, command_timeout_s: float | None = PG_COMMAND_TIMEOUT_S
+) -> AsyncEngine:
     """An async engine for ``url`` (a plain ``postgresql://`` or ``sqlite://`` gets the async
     driver); SQLite files get their directory created and the pragmas."""
     parsed = make_url(url)
@@ -44,6 +53,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     else:
         kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        if parsed.drivername.endswith("+asyncpg"):
+            kwargs["connect_args"] = {
+                "timeout": PG_CONNECT_TIMEOUT_S,
+                "command_timeout": command_timeout_s,
+            }
     engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -34,7 +34,7 @@ def head_revision() -> str:
 
 async def _run(url: str, action: str, revision: str) -> None:
     config = alembic_config(url)
-    engine = create_engine(url)
+    engine = create_engine(url, command_timeout_s=None)  # a migration may take long
 
     def run(connection: Connection) -> None:
         config.attributes["connection"] = connection

@@ -35,7 +35,7 @@ async def _run_online() -> None:
     from wickwatch.storage.database import create_engine
 
     url = config.get_main_option("sqlalchemy.url") or get_settings().effective_database_url
-    engine = create_engine(url)
+    engine = create_engine(url, command_timeout_s=None)  # a migration may take long
     try:
         async with engine.connect() as connection:
             await connection.run_sync(run_with_connection)
