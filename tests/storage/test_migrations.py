@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from wickwatch.storage import create_engine, migrate
@@ -102,3 +105,46 @@ async def test_plain_url_gets_the_async_driver(database_url: str) -> None:
     await migrate.upgrade(plain_url)
     assert await _tables(plain_url) == EXPECTED_TABLES
     assert create_engine(plain_url).url.drivername == make_url(database_url).drivername
+
+
+async def test_roles_start_on_a_newer_schema_and_refuse_an_older_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A rolling upgrade migrates first, then replaces the roles: an old role restarted in
+    between (a crash, another machine) must carry on — migrations keep old code working on the
+    new schema — while a database behind the code is refused. SQLite is migrated in place."""
+    from tests.roles.kit import role_settings
+    from wickwatch.roles.runtime import RoleError, open_database
+
+    settings = role_settings(database_url, tmp_path)
+    if settings.is_sqlite:
+        engine, _ = await open_database(settings)
+        await engine.dispose()
+        assert await migrate.current(database_url) == migrate.head_revision()
+        return
+    with pytest.raises(RoleError, match="run `wickwatch db upgrade` first"):
+        await open_database(settings)  # empty: behind
+    await migrate.upgrade(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:  # what a newer release's migration leaves
+            await connection.execute(text("UPDATE alembic_version SET version_num = 'f00d99'"))
+    finally:
+        await engine.dispose()
+    engine, _ = await open_database(settings)
+    await engine.dispose()
+
+
+async def test_two_upgrades_at_once_both_succeed(database_url: str) -> None:
+    """`docker compose up` on two machines runs the one-shot migration twice at once (on
+    PostgreSQL; an embedded SQLite file has one process, which upgrades it at start, again and
+    again)."""
+    import asyncio
+
+    if database_url.startswith("sqlite"):
+        for _ in range(2):
+            await migrate.upgrade(database_url)
+    else:
+        await asyncio.gather(migrate.upgrade(database_url), migrate.upgrade(database_url))
+    assert await migrate.current(database_url) == migrate.head_revision()
+    assert await _tables(database_url) == EXPECTED_TABLES

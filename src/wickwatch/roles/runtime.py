@@ -58,7 +58,17 @@ async def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionm
         await migrate.upgrade(url)
     else:
         current, head = await migrate.current(url), migrate.head_revision()
-        if current != head:
+        if current is not None and current != head and not migrate.is_known_revision(current):
+            # Newer code migrated it (a rolling upgrade): migrations keep the old code working
+            # on the new schema (docs/deployment.md), so a restarted old role carries on.
+            log.warning(
+                "database %s is at revision %s, newer than this code's %s: running on it "
+                "during the upgrade",
+                mask_url(url),
+                current,
+                head,
+            )
+        elif current != head:
             raise RoleError(
                 f"database {mask_url(url)} is at revision {current or 'base'}, not {head}: "
                 "run `wickwatch db upgrade` first"

@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from wickwatch.storage.database import create_engine
@@ -24,6 +25,21 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether ``revision`` is one of this code's migrations (an unknown one is newer code's)."""
+    try:
+        return (
+            ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
+            is not None
+        )
+    except Exception:  # alembic: "Can't locate revision"
+        return False
+
+
+#: The advisory lock migrations hold on PostgreSQL ("wickwatch" in ASCII, as a bigint).
+MIGRATION_LOCK_KEY = 0x7769636B7761746368 & 0x7FFFFFFFFFFFFFFF
 
 
 def head_revision() -> str:
@@ -42,6 +58,12 @@ async def _run(url: str, action: str, revision: str) -> None:
 
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Two `db upgrade` at once (compose started on two machines): the second waits
+                # here, then finds the database migrated and does nothing.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
             await connection.run_sync(run)
     finally:
         await engine.dispose()
