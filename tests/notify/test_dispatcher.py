@@ -334,6 +334,34 @@ async def test_rows_of_a_dead_dispatcher_are_sent_after_its_lease(
     assert {r.status for r in await deliveries(sessionmaker)} == {"sent"}
 
 
+async def test_an_outcome_written_after_a_database_outage_is_not_sent_again(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The message went out, then the database was away for longer than the few quick retries
+    of a write: the "sent" waits and is written when the database is back; it was dropped,
+    and the row sent again when its lease ran out."""
+    user = await _webhook_user(world)
+    await world.alerts([Draft(user_id=user, destinations=("webhook",))] * 3)
+    back_at = asyncio.get_running_loop().time() + 4.0
+    mark_sent = repo.mark_sent
+
+    async def outage(*args: Any, **kwargs: Any) -> Any:
+        if asyncio.get_running_loop().time() < back_at:
+            raise ConnectionRefusedError("database away")
+        return await mark_sent(*args, **kwargs)
+
+    monkeypatch.setattr(repo, "mark_sent", outage)
+    recorder = Recorder()
+    assert await make_dispatcher(sessionmaker, {"webhook": recorder}, lease_s=3.0).run_once() == 3
+    assert {r.status for r in await deliveries(sessionmaker)} == {"sent"}
+    await asyncio.sleep(3.2)  # past any lease: nothing is left to take over
+    other = make_dispatcher(sessionmaker, {"webhook": recorder}, lease_s=3.0)
+    assert await other.run_once() == 0
+    assert sorted(recorder.sends.values()) == [1, 1, 1]
+
+
 async def test_a_crash_during_the_last_allowed_attempt_gives_up(
     world: World, sessionmaker: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -41,8 +41,9 @@ user can see twice: after a crash inside that window, or when a request whose an
 (a read timeout, a dropped connection: aiogram's ``TelegramNetworkError``) had in fact been
 delivered — such a request is retried, because not retrying would lose every alert whose request
 never reached Telegram, and the two cannot be told apart. Likewise, when the outcomes of a round
-cannot be written for ~3 s (a database outage), the rows go back to the outbox and the ones that
-had been sent are sent again (logged at ERROR with their number).
+cannot be written (a database outage), they are kept and written when the database is back
+(the rows stay leased to this dispatcher meanwhile); only after twice the lease, or at a stop,
+are they given up, and the rows that had been sent are sent again (logged at ERROR).
 
 Pacing: a plugin may name a *lane* (a Telegram chat) with a minimum interval, a hold and shared
 limits (the bot's 30/s). A lane sends one message at a time. Its slot lives in the database
@@ -912,16 +913,34 @@ class Dispatcher:
                 )
             await session.commit()
 
-        try:
-            await self._db(write)
-        except Exception as exc:
-            log.error(
-                "outcomes of %d deliveries could not be recorded: %s; they are retried when "
-                "their lease ends",
-                sum(len(item.jobs) for item in batch),
-                exc,
-            )
-            return
+        # During a database outage the outcome waits here (its rows stay held and their leases
+        # renewed once the database answers) instead of being dropped: a dropped "sent" is a
+        # message sent again when the lease runs out. Given up only at stop, or after twice
+        # the lease (by then another dispatcher may have taken the rows over).
+        count = sum(len(item.jobs) for item in batch)
+        deadline = time.monotonic() + 2 * self.config.lease_s
+        delay = 0.5
+        while True:
+            try:
+                await self._db(write)
+                break
+            except Exception as exc:
+                if self._stopping or time.monotonic() + delay > deadline:
+                    log.error(
+                        "outcomes of %d deliveries could not be recorded: %s; they are retried "
+                        "when their lease ends",
+                        count,
+                        exc,
+                    )
+                    return
+                log.warning(
+                    "outcomes of %d deliveries not recorded yet (%s); trying again in %.1f s",
+                    count,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
         for item in batch:
             if item.result.outcome is Outcome.SENT:
                 self.sent += len(item.jobs)
