@@ -42,7 +42,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from wickwatch.admin.repository import AdminRepository
 from wickwatch.alerts.events import WATCH, candle_event, candle_key
@@ -63,6 +63,7 @@ from wickwatch.markets.latest import LatestPriceWriter
 from wickwatch.markets.repository import MarketRepository
 from wickwatch.ops.metrics import DETECTION_BATCH_SECONDS, DETECTION_CANDLES
 from wickwatch.roles.history import DbSpikeHistory, recent_alerts
+from wickwatch.roles.lease import FeedLeases
 from wickwatch.roles.persist import (
     AlertsCallback,
     AlertWriter,
@@ -189,6 +190,13 @@ class Collector:
             poll_s=settings.settings_poll_s,
         )
         self.feeds: dict[str, Feed] = {}
+        #: PostgreSQL: a feed is collected by one collector at a time (roles/lease.py)
+        engine = sessionmaker.kw.get("bind")
+        self.leases = (
+            FeedLeases(engine)
+            if not settings.is_sqlite and isinstance(engine, AsyncEngine)
+            else None
+        )
         self._shared = SharedLimits()
         self._tasks: list[asyncio.Task[None]] = []
         self._graceful: list[asyncio.Task[None]] = []
@@ -245,6 +253,8 @@ class Collector:
         spawn(self.band_sync.run(), "collector.price_alerts", graceful=True)
         if self.price_writer is not None:
             spawn(self.price_writer.run(), "collector.latest_prices")
+        if self.leases is not None:
+            spawn(self.leases.watch(), "collector.feed_leases")
         if self.bus is not None:
             spawn(self._watch_loop(), "collector.watch")
             spawn(self._publish_loop(), "collector.candles")
@@ -264,6 +274,8 @@ class Collector:
 
     async def _start_feed(self, feed: Feed) -> None:
         try:
+            if self.leases is not None:
+                await self.leases.acquire(feed.name)
             await feed.start()
         except asyncio.CancelledError:
             raise
@@ -316,6 +328,8 @@ class Collector:
                 log.error("%s: not everything was written before the shutdown timeout", writer.name)
         if self.price_writer is not None:
             await self.price_writer.close()
+        if self.leases is not None:  # last: a successor starts once all of ours is written
+            await self.leases.close()
         log.info(
             "collector stopped: %d candles, %d alerts, %d minutes written",
             self.candles,
