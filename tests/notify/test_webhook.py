@@ -329,10 +329,7 @@ async def test_names_resolving_to_any_private_address_are_refused() -> None:
 async def test_the_guard_refuses_at_send_time(receiver: Receiver) -> None:
     notifier = WebhookNotifier(allow_private=False, timeout_s=5)
     port = receiver.url.split(":")[2].split("/")[0]
-    delivery = Delivery(
-        id=1, alert_id=1, user_id=1, channel="webhook", destination="", idempotency_key="k",
-        attempts=0, config={"url": f"http://localhost:{port}/hook"}, secret=SECRET,
-    )  # fmt: skip
+    delivery = _direct(f"http://localhost:{port}/hook")
     alert = Draft(user_id=1)
     try:
         named = await notifier.send(delivery, alert, render_alert(alert, None))
@@ -347,6 +344,14 @@ async def test_the_guard_refuses_at_send_time(receiver: Receiver) -> None:
     assert named.error is not None and "localhost resolves to" in named.error
     assert literal.outcome is Outcome.FAILED and "loopback" in (literal.error or "")
     assert receiver.requests == []
+
+
+def _direct(url: str) -> Delivery:
+    """A delivery to ``url`` for calling the notifier directly (no outbox)."""
+    return Delivery(
+        id=1, alert_id=1, user_id=1, channel="webhook", destination="", idempotency_key="k",
+        attempts=0, config={"url": url}, secret=SECRET,
+    )  # fmt: skip
 
 
 def _fields(delivery: Delivery) -> dict[str, Any]:
@@ -421,10 +426,7 @@ async def test_an_endless_answer_is_not_read_into_memory() -> None:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     notifier = WebhookNotifier(allow_private=True, timeout_s=20)
-    delivery = Delivery(
-        id=1, alert_id=1, user_id=1, channel="webhook", destination="", idempotency_key="k",
-        attempts=0, config={"url": f"http://127.0.0.1:{port}/hook"}, secret=SECRET,
-    )  # fmt: skip
+    delivery = _direct(f"http://127.0.0.1:{port}/hook")
     alert = Draft(user_id=1)
     try:
         result = await notifier.send(delivery, alert, render_alert(alert, None))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.roles.kit import role_settings
+from tests.seed import candle_row
 from wickwatch.roles.collector import Collector
 from wickwatch.storage.models import ErrorLogEntry, PriceCandle1m
 
@@ -19,21 +19,8 @@ DAY_MS = 86_400_000
 
 
 def minute(exchange: str, market: str, symbol: str, age_days: float) -> PriceCandle1m:
-    one = Decimal(1)
-    return PriceCandle1m(
-        exchange=exchange,
-        market=market,
-        symbol=symbol,
-        ts_ms=NOW_MS - int(age_days * DAY_MS) // 60_000 * 60_000,
-        open=one,
-        high=one,
-        low=one,
-        close=one,
-        volume=one,
-        quote_volume=one,
-        trades=1,
-        complete=True,
-    )
+    ts_ms = NOW_MS - int(age_days * DAY_MS) // 60_000 * 60_000
+    return candle_row(ts_ms, "1", exchange=exchange, market=market, symbol=symbol)
 
 
 async def test_price_history_and_error_log_past_their_retention_are_deleted(

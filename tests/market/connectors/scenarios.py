@@ -324,10 +324,17 @@ async def unfillable_gap_is_marked(
 
 
 async def rest_rate_limit_marks_gap(
-    sim_cls: type[ExchangeSimulator], venue: type[VenueConnector], market: str
+    sim_cls: type[ExchangeSimulator],
+    venue: type[VenueConnector],
+    market: str,
+    *,
+    listing_requests: int = 1,
 ) -> None:
-    """The venue answers 429 to the backfill: counted as a limit error, the gap is marked."""
-    sim_cfg = SimConfig(symbols=4, seed=8, trades_per_s=15.0, rest_per_window=1, rest_window_s=30)
+    """The venue answers 429 to the backfill: counted as a limit error, the gap is marked.
+    (The REST budget is the requests the instrument list takes: ``listing_requests``.)"""
+    sim_cfg = SimConfig(
+        symbols=4, seed=8, trades_per_s=15.0, rest_per_window=listing_requests, rest_window_s=30
+    )
     # A reconnect slow enough for every symbol to trade while we are away.
     cfg = slow_reconnect(venue)
     async with running(sim_cls, venue, market, sim_config=sim_cfg, config=cfg) as (

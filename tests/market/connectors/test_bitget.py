@@ -49,18 +49,9 @@ async def test_scenario(scenario: Callable[..., Awaitable[None]], market: str) -
 
 async def test_futures_rest_rate_limit_marks_gap() -> None:
     """The generic 429 scenario with a budget of the two instrument-list requests."""
-    sim_cfg = SimConfig(symbols=4, seed=8, trades_per_s=15.0, rest_per_window=2, rest_window_s=30)
-    cfg = scenarios.slow_reconnect(BitgetFutures)
-    async with scenarios.running(
-        NoSnapshotBitget, BitgetFutures, "futures", sim_config=sim_cfg, config=cfg
-    ) as (sim, feed, sink):
-        await asyncio.sleep(0.4)
-        await sim.drop_all()
-        await scenarios.eventually(lambda: feed.status.gaps >= 1)
-    assert sim.rest_limited >= 1
-    assert feed.status.limit_errors >= 1
-    assert any("429" in g.reason for g in feed.status.gap_log)
-    assert sink.gaps
+    await scenarios.rest_rate_limit_marks_gap(
+        NoSnapshotBitget, BitgetFutures, "futures", listing_requests=2
+    )
 
 
 @pytest.mark.parametrize("market", sorted(VENUES))
