@@ -811,6 +811,8 @@ export interface paths {
          *     (the quiet seconds between two stored spikes are missing); series conditions count the
          *     spikes of the replay only. At most 200,000 stored seconds are replayed — the newest;
          *     `truncated` says when the period held more. An invalid draft is a 422 naming the field.
+         *     A user's second run while the first is going, or a run while the server's few slots are
+         *     busy, is a 429 with `Retry-After` (not queued).
          */
         post: operations["settings:dry_run_settings"];
         delete?: never;
