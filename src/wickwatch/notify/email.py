@@ -171,8 +171,7 @@ class EmailNotifier(Notifier):
                     sock = await connect_public(server.host, server.port, server.timeout_s)
                 except BlockedTarget as exc:
                     return SendResult.failed(f"your SMTP server is not allowed: {exc}")
-            await aiosmtplib.send(
-                message,
+            client = aiosmtplib.SMTP(
                 hostname=server.host,
                 port=None if sock is not None else server.port,
                 sock=sock,
@@ -181,6 +180,14 @@ class EmailNotifier(Notifier):
                 start_tls=server.starttls,
                 timeout=server.timeout_s,
             )
+            try:
+                # Not aiosmtplib.send: a STARTTLS refused for its certificate fails inside
+                # connect(), which it never closes (a transport left for the garbage collector).
+                await client.connect()
+                await client.send_message(message)
+                await client.quit()
+            finally:
+                client.close()
         except aiosmtplib.SMTPRecipientsRefused as exc:
             return SendResult.failed(f"SMTP refused the recipient: {exc}")
         except aiosmtplib.SMTPAuthenticationError as exc:
