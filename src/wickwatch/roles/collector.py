@@ -63,7 +63,7 @@ from wickwatch.markets.latest import LatestPriceWriter
 from wickwatch.markets.repository import MarketRepository
 from wickwatch.ops.metrics import DETECTION_BATCH_SECONDS, DETECTION_CANDLES
 from wickwatch.roles.history import DbSpikeHistory, recent_alerts
-from wickwatch.roles.lease import FeedLeases
+from wickwatch.roles.lease import AdvisoryLeases
 from wickwatch.roles.persist import (
     AlertsCallback,
     AlertWriter,
@@ -193,7 +193,7 @@ class Collector:
         #: PostgreSQL: a feed is collected by one collector at a time (roles/lease.py)
         engine = sessionmaker.kw.get("bind")
         self.leases = (
-            FeedLeases(engine)
+            AdvisoryLeases(engine)
             if not settings.is_sqlite and isinstance(engine, AsyncEngine)
             else None
         )

@@ -1,4 +1,4 @@
-"""One collector per feed: a PostgreSQL advisory lock per exchange × market.
+"""One collector per feed, one Telegram poller: PostgreSQL advisory locks by name.
 
 Two collectors on one feed (a second replica, a rolling update that starts the new one before
 the old one stops, ``--markets`` overlapping on two machines) would double everything: minutes
@@ -6,6 +6,9 @@ merged twice into the price history, alerts from both when they detect in differ
 two writers of the feed's status and price-band state. So a collector collects a feed only
 while it holds the feed's lock; a second one waits (and takes the feed over when the first
 stops or dies: PostgreSQL releases a session's locks when its connection ends).
+
+The notifier's service bot takes one too (``telegram_bot``): Telegram serves one long poll per
+bot, and two notifiers started with the bot would take each other's updates away (409).
 
 The locks live on one dedicated connection. If that connection is lost (the database restarts)
 the locks go with it; the holder notices at its next check (every ``check_s``) and takes them
@@ -35,8 +38,9 @@ def feed_key(name: str) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
-class FeedLeases:
-    """The feeds this process may collect (PostgreSQL advisory locks on one connection)."""
+class AdvisoryLeases:
+    """What this process may run alone: feeds, the bot (PostgreSQL advisory locks on one
+    connection)."""
 
     def __init__(self, engine: AsyncEngine, *, retry_s: float = 5.0, check_s: float = 10.0) -> None:
         self.engine = engine
@@ -72,10 +76,7 @@ class FeedLeases:
                         log.warning("%s: taken over; collecting it now", name)
                     return
                 if not told:
-                    log.warning(
-                        "%s: another collector collects this feed; waiting to take it over",
-                        name,
-                    )
+                    log.warning("%s: another process runs it; waiting to take it over", name)
                     told = True
             except Exception as exc:  # the database is away: try again
                 await self._drop_connection()
@@ -115,8 +116,8 @@ class FeedLeases:
                     continue
                 if not again:
                     log.error(
-                        "%s: feed lock lost with its database connection and taken by another "
-                        "collector: both collect this feed now; stop one of them",
+                        "%s: lock lost with its database connection and taken by another "
+                        "process: both run it now; stop one of them",
                         name,
                     )
 

@@ -3,8 +3,9 @@
 The dispatcher polls the outbox every ``WICKWATCH_DELIVERY_POLL_INTERVAL_S``; an ``alerts`` bus
 message (or, in one process, the collector's callback) wakes it at once. Any number of notifiers
 may run against one database (leases keep them apart), each for all channels or some
-(``channels``); exactly one process may run the Telegram bot's long polling (``bot=True``, and
-only when ``WICKWATCH_TELEGRAM_BOT_TOKEN`` is set).
+(``channels``); one process at a time runs the Telegram bot's long polling (``bot=True``, and only
+when ``WICKWATCH_TELEGRAM_BOT_TOKEN`` is set; on PostgreSQL a second one waits for the first's
+lock, roles/lease.py).
 
 Stopping: no new claims; due deliveries are given up to the shutdown timeout to go out (a
 stopping demo still sends the alerts it just made), sends in flight finish, and what was claimed
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from wickwatch.bus import ALERTS, Bus, BusError
 from wickwatch.config import Settings
@@ -29,10 +30,14 @@ from wickwatch.notify.dispatcher import Dispatcher
 from wickwatch.notify.registry import build_notifiers
 from wickwatch.notify.repository import PENDING
 from wickwatch.notify.telegram_bot import TelegramBot
+from wickwatch.roles.lease import AdvisoryLeases
 from wickwatch.storage.models import AlertDelivery
 from wickwatch.storage.types import utcnow
 
 log = logging.getLogger(__name__)
+
+#: The advisory lock of the bot's long polling.
+BOT_LEASE = "telegram_bot"
 
 
 class NotifierRole:
@@ -63,6 +68,14 @@ class NotifierRole:
             )
         self._run: asyncio.Task[None] | None = None
         self._listen: asyncio.Task[None] | None = None
+        self._bot_start: asyncio.Task[None] | None = None
+        #: PostgreSQL: one process polls for the bot at a time (roles/lease.py)
+        engine = sessionmaker.kw.get("bind")
+        self._leases = (
+            AdvisoryLeases(engine)
+            if self.bot is not None and not settings.is_sqlite and isinstance(engine, AsyncEngine)
+            else None
+        )
 
     @property
     def sent(self) -> int:
@@ -79,14 +92,22 @@ class NotifierRole:
         self._run = asyncio.create_task(self.dispatcher.run(), name="notifier.dispatcher")
         if self.bus is not None:
             self._listen = asyncio.create_task(self._follow_alerts(), name="notifier.alerts")
-        if self.bot is not None:
-            try:
-                await self.bot.start()
-                log.info("Telegram service bot polling %s", self.settings.telegram_api_url)
-            except Exception as exc:
-                log.error("the Telegram service bot could not start: %s", exc)
-                await self.bot.stop()
-                self.bot = None
+        if self.bot is not None and self._leases is None:
+            await self._start_bot()
+        elif self.bot is not None:
+            self._bot_start = asyncio.create_task(self._start_bot(), name="notifier.bot")
+
+    async def _start_bot(self) -> None:
+        assert self.bot is not None
+        if self._leases is not None:
+            await self._leases.acquire(BOT_LEASE)
+        try:
+            await self.bot.start()
+            log.info("Telegram service bot polling %s", self.settings.telegram_api_url)
+        except Exception as exc:
+            log.error("the Telegram service bot could not start: %s", exc)
+            await self.bot.stop()
+            self.bot = None
 
     async def _follow_alerts(self) -> None:
         assert self.bus is not None
@@ -138,8 +159,13 @@ class NotifierRole:
         if self._listen is not None:
             self._listen.cancel()
             await asyncio.gather(self._listen, return_exceptions=True)
+        if self._bot_start is not None:
+            self._bot_start.cancel()
+            await asyncio.gather(self._bot_start, return_exceptions=True)
         if self.bot is not None:
             await self.bot.stop()
+        if self._leases is not None:
+            await self._leases.close()
         for notifier in self.notifiers.values():
             try:
                 await notifier.aclose()
