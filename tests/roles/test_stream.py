@@ -177,6 +177,27 @@ async def test_frames_before_auth_are_bounded_and_binary_frames_are_harmless(
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
+async def test_an_account_has_a_bounded_number_of_open_sockets(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each socket is bounded, and so is how many one account keeps open (here 2): one more is
+    closed with 4429 until another goes; other accounts are not affected."""
+    monkeypatch.setattr(stream, "MAX_SOCKETS_PER_USER", 2)
+    _, a_token = await served.user("many@example.com")
+    _, b_token = await served.user("other@example.com")
+    async with served.socket(a_token), served.socket(a_token) as second:
+        async with served.http.ws_connect(served.ws_url) as third:
+            await third.send_str(orjson.dumps({"type": "auth", "token": a_token}).decode())
+            assert (await receive(third))["code"] == "too_many_connections"
+            assert (await third.receive(timeout=5)).data == 4429
+        async with served.socket(b_token):
+            pass  # another account: welcome
+        await second.close()
+        await asyncio.sleep(0.2)
+        async with served.socket(a_token):
+            pass  # one went away: room again
+
+
 async def test_market_status_and_live_candles(served: Served) -> None:
     _, token = await served.user("charts@example.com")
     watch = served.bus.subscribe(WATCH)

@@ -14,7 +14,8 @@ Protocol (the UI's ``web/src/live/stream.ts``)::
                      {"type":"candle","topic":"candles:<feed>:<SYMBOL>","data":{t,o,h,l,c,v}}
                      {"type":"ping"} · {"type":"reconnect"} · {"type":"error","code":…,"message":…}
     close codes      4401 token missing/invalid/expired (refresh, reconnect) · 4403 forbidden ·
-                     1013 too slow (reconnect and reload) · 1012 server restarting
+                     1013 too slow (reconnect and reload) · 1012 server restarting ·
+                     4429 too many open sockets of the account (reconnect later)
 
 The token may also come with the handshake (subprotocols ``["bearer", token]`` or
 ``?access_token=``). It is checked at the start, the socket is closed with 4401 when it expires,
@@ -82,12 +83,15 @@ GOODBYE_S = 1.0  #: the most a closing handshake may take before the connection 
 #: Frames a client may send before its auth frame (subscribes it wants applied at once); more is
 #: refused: an unauthenticated socket must not make the server buffer without bound.
 MAX_PENDING = 8
+#: Open sockets one account may have on one API process (each is bounded; their number too).
+MAX_SOCKETS_PER_USER = 20
 #: Largest frame the server reads (given to uvicorn): a client's frames are a few topics.
 MAX_FRAME_BYTES = 64 * 1024
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_SLOW = 1013
+CLOSE_TOO_MANY = 4429
 CLOSE_RESTART = 1012
 
 _SYMBOL = re.compile(r"^[A-Za-z0-9@_.\-/]{1,64}$")
@@ -421,6 +425,14 @@ async def stream(websocket: WebSocket) -> None:
         await _refuse(websocket, CLOSE_TOO_SLOW, "rate_limited", exc.message)
         return
     hub = await get_hub(websocket.app)
+    if len(hub.by_user.get(auth.user.id, ())) >= MAX_SOCKETS_PER_USER:
+        await _refuse(
+            websocket,
+            CLOSE_TOO_MANY,
+            "too_many_connections",
+            f"at most {MAX_SOCKETS_PER_USER} live connections per account; close another tab",
+        )
+        return
     conn = StreamConnection(auth.user.id, (auth.session_id, auth.claims.token_version))
     hub.add(conn)
     websocket.state.user_id = auth.user.id
