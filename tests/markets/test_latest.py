@@ -93,3 +93,25 @@ async def test_each_feed_has_its_own_hash_and_a_failed_write_is_retried(redis_ur
         )
     finally:
         await writer.close()
+
+
+async def test_prices_are_written_again_now_and_then_and_expire_without_a_writer(
+    redis_url: str,
+) -> None:
+    """A stopped collector's prices must not be served as live for ever (each feed's hash
+    expires), and a Redis that lost its data gets quiet symbols back at the next full write."""
+    prices = LatestPrices()
+    writer = LatestPriceWriter(prices, redis_url, rewrite_every_s=10.0)
+    key = hash_key("gate", "spot")
+    try:
+        await writer.redis.delete(key)
+        prices.set(("gate", "spot", "BTC_USDT"), 1.5, BASE_MS)
+        assert await writer.write_once() == 1
+        assert 0 < await writer.redis.ttl(key) <= 30
+        await writer.redis.delete(key)  # Redis restarted empty
+        assert await writer.write_once() == 0  # nothing changed since: not yet
+        writer._next_rewrite = 0.0  # the periodic full write is due
+        assert await writer.write_once() == 1
+        assert await writer.redis.hget(key, "BTC_USDT") == f"1.5 {BASE_MS}".encode()
+    finally:
+        await writer.close()

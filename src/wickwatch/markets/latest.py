@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 import redis.asyncio as aioredis
 
@@ -55,12 +56,24 @@ def _client(url: str) -> aioredis.Redis:
 class LatestPriceWriter:
     """Copies a collector's :class:`LatestPrices` to Redis every ``interval_s``."""
 
-    def __init__(self, prices: LatestPrices, url: str, *, interval_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        prices: LatestPrices,
+        url: str,
+        *,
+        interval_s: float = 1.0,
+        rewrite_every_s: float = 60.0,
+    ) -> None:
         self.prices = prices
         self.interval_s = interval_s
+        #: Every price is written again this often, and a feed's hash expires after three
+        #: times as long without a write: a stopped collector's prices are not served as live
+        #: for ever, and a Redis that lost its data gets the quiet symbols back.
+        self.rewrite_every_s = rewrite_every_s
         self.redis = _client(url)
         self.written = 0
         self._sent: dict[Key, int] = {}  #: ts_ms written per symbol
+        self._next_rewrite = time.monotonic() + rewrite_every_s
 
     async def write_once(self) -> int:
         """Write the prices that changed since the last write; returns how many.
@@ -68,9 +81,13 @@ class LatestPriceWriter:
         One ``HSET`` per feed, each its own round trip: the event loop runs between them
         instead of waiting while one pipeline of every symbol (10,000 arguments at 5,000
         symbols) is encoded."""
+        if time.monotonic() >= self._next_rewrite:
+            self._next_rewrite = time.monotonic() + self.rewrite_every_s
+            self._sent.clear()
         changed: dict[tuple[str, str], dict[str, str]] = {}
         stamps: dict[tuple[str, str], list[tuple[Key, int]]] = {}
         sent = self._sent
+        ttl_s = max(1, int(3 * self.rewrite_every_s))
         for key, (price, ts_ms) in self.prices.items():
             if sent.get(key) != ts_ms:
                 feed = (key[0], key[1])
@@ -82,8 +99,11 @@ class LatestPriceWriter:
                 stamps[feed].append((key, ts_ms))
         written = 0
         for feed, mapping in changed.items():
-            async with asyncio.timeout(OP_TIMEOUT_S):
-                await self.redis.hset(hash_key(*feed), mapping=mapping)  # type: ignore[arg-type]
+            name = hash_key(*feed)
+            async with asyncio.timeout(OP_TIMEOUT_S), self.redis.pipeline() as pipe:
+                pipe.hset(name, mapping=mapping)  # type: ignore[arg-type]
+                pipe.expire(name, ttl_s)
+                await pipe.execute()
             sent.update(stamps[feed])
             written += len(mapping)
             self.written += len(mapping)
