@@ -3,7 +3,8 @@
 Embedded, the API reads the collector's own :class:`~wickwatch.detection.LatestPrices` (same
 process). Distributed, each collector writes the last close of its symbols to Redis about once
 a second (:class:`LatestPriceWriter`: one hash per feed, ``wickwatch:prices:binance_spot``, field
-= symbol, value = ``"<price> <ts_ms>"``, only what changed since the last write), and every API
+= symbol, value = ``"<price> <ts_ms>"``, only what changed since the last write, everything
+once a minute; a hash expires three minutes after its last write), and every API
 process reads them through :class:`RedisLatestPrices` — a ``LatestPrices`` whose table is a
 mirror of the symbols the API was asked about, refreshed every second, with :meth:`fetch`
 reading Redis directly for a symbol not mirrored yet. A Redis that is away only makes prices
