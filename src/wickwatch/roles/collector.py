@@ -42,7 +42,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.admin.repository import AdminRepository
 from wickwatch.alerts.events import WATCH, candle_event, candle_key
@@ -191,12 +191,7 @@ class Collector:
         )
         self.feeds: dict[str, Feed] = {}
         #: PostgreSQL: a feed is collected by one collector at a time (roles/lease.py)
-        engine = sessionmaker.kw.get("bind")
-        self.leases = (
-            AdvisoryLeases(engine)
-            if not settings.is_sqlite and isinstance(engine, AsyncEngine)
-            else None
-        )
+        self.leases = AdvisoryLeases.for_database(settings, sessionmaker)
         self._shared = SharedLimits()
         self._tasks: list[asyncio.Task[None]] = []
         self._graceful: list[asyncio.Task[None]] = []

@@ -24,7 +24,9 @@ import logging
 import zlib
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from wickwatch.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,8 @@ log = logging.getLogger(__name__)
 LOCK_CLASS = 0x7777
 
 
-def feed_key(name: str) -> int:
-    """The second key of ``name``'s lock: a signed 32-bit CRC of the feed's name."""
+def lock_key(name: str) -> int:
+    """The second key of ``name``'s lock: a signed 32-bit CRC of the name."""
     value = zlib.crc32(name.encode())
     return value - (1 << 32) if value >= 1 << 31 else value
 
@@ -41,6 +43,16 @@ def feed_key(name: str) -> int:
 class AdvisoryLeases:
     """What this process may run alone: feeds, the bot (PostgreSQL advisory locks on one
     connection)."""
+
+    @classmethod
+    def for_database(
+        cls, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> AdvisoryLeases | None:
+        """Leases on ``sessionmaker``'s PostgreSQL engine; None on SQLite (one process)."""
+        engine = sessionmaker.kw.get("bind")
+        if settings.is_sqlite or not isinstance(engine, AsyncEngine):
+            return None
+        return cls(engine)
 
     def __init__(self, engine: AsyncEngine, *, retry_s: float = 5.0, check_s: float = 10.0) -> None:
         self.engine = engine
@@ -59,7 +71,7 @@ class AdvisoryLeases:
         async with self._lock:
             connection = await self._conn()
             got = await connection.scalar(
-                text("SELECT pg_try_advisory_lock(:c, :k)"), {"c": LOCK_CLASS, "k": feed_key(name)}
+                text("SELECT pg_try_advisory_lock(:c, :k)"), {"c": LOCK_CLASS, "k": lock_key(name)}
             )
             await connection.commit()  # session-level lock: kept after the transaction
         if got:
@@ -107,7 +119,7 @@ class AdvisoryLeases:
                 log.warning("feed locks could not be checked (%s)", exc)
                 continue
             for name in sorted(self.held):
-                if feed_key(name) & 0xFFFFFFFF in mine:
+                if lock_key(name) & 0xFFFFFFFF in mine:
                     continue
                 try:
                     again = await self._try(name)

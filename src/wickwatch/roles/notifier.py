@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.bus import ALERTS, Bus, BusError
 from wickwatch.config import Settings
@@ -70,11 +70,8 @@ class NotifierRole:
         self._listen: asyncio.Task[None] | None = None
         self._bot_start: asyncio.Task[None] | None = None
         #: PostgreSQL: one process polls for the bot at a time (roles/lease.py)
-        engine = sessionmaker.kw.get("bind")
         self._leases = (
-            AdvisoryLeases(engine)
-            if self.bot is not None and not settings.is_sqlite and isinstance(engine, AsyncEngine)
-            else None
+            AdvisoryLeases.for_database(settings, sessionmaker) if self.bot is not None else None
         )
 
     @property

@@ -292,17 +292,19 @@ async def dry_run(
     database connection while it waits, and a few users' clicks would empty the pool for
     everybody. One run per user at a time."""
     slots = _slots(app)
-    running: set[int | None] | None = getattr(app.state, "dry_run_users", None)
+    running: set[int] | None = getattr(app.state, "dry_run_users", None)
     if running is None:
         running = app.state.dry_run_users = set()
-    if slots.locked() or (user_id is not None and user_id in running):
+    if slots.locked() or user_id in running:
         raise RateLimited("a dry run is already running; try again in a few seconds", retry_after=5)
-    running.add(user_id)
+    if user_id is not None:
+        running.add(user_id)
     try:
         async with slots:
             replay, start, truncated = await _replay(session, request, now_ms, max_rows)
     finally:
-        running.discard(user_id)
+        if user_id is not None:
+            running.discard(user_id)
     return replay.result(
         hours=request.hours,
         from_ms=start,
