@@ -6,9 +6,12 @@ On the trade frames of a Binance recording held in memory (``str``, as aiohttp h
 frame to a connector), side by side in one run:
 
 * ``orjson.loads`` of every frame, and msgspec typed decoding of the same frames into a Struct of
-  the trade fields (the baselines);
+  the trade fields (the baselines), declared in the documentation's order and in the order the
+  frames carry them (msgspec finds each key at once then: faster; the goal's ratio is taken
+  against the faster of the two);
 * ours, fast path: ``BinanceFuturesParser.feed_frame`` → ``CandleBuilder.add_raw`` (no ``Trade``
-  objects), with candles closed as the replay closes them (``close_due`` whenever
+  objects), the parser given a listing as a live connector gives it (and without one, as the
+  replay runs it), with candles closed as the replay closes them (``close_due`` whenever
   ``next_due_ms`` is reached) and flushed at the end;
 * ours, normalised path: ``parse_frame`` → ``Trade`` list → ``add_frame``, closed the same way;
 * a breakdown: each half alone, the parser's checked path (what every frame took before the fast
@@ -45,7 +48,7 @@ from wickwatch.market.connectors.binance import BinanceFutures
 from wickwatch.market.connectors.feed import Feed
 from wickwatch.market.connectors.status import FeedStatus
 from wickwatch.market.recording import open_recording
-from wickwatch.market.types import BUY, Trade
+from wickwatch.market.types import BUY, FUTURES, Instrument, Trade
 from wickwatch.market.venues import binance
 from wickwatch.market.venues.binance import BinanceFuturesParser
 
@@ -68,6 +71,37 @@ class TradeFields(msgspec.Struct, gc=False):
 
 class Combined(msgspec.Struct, gc=False):
     data: TradeFields
+
+
+class TradeFieldsInFrameOrder(msgspec.Struct, gc=False, kw_only=True):
+    """The same fields declared in the order USD-M sends them: msgspec's fastest typed decode."""
+
+    e: str
+    T: int
+    s: str
+    t: int
+    p: float
+    q: float
+    X: str = "MARKET"
+    m: bool
+
+
+class CombinedInFrameOrder(msgspec.Struct, gc=False):
+    data: TradeFieldsInFrameOrder
+
+
+#: about the size of Binance's USD-M perpetual listing (the recording's symbols among them)
+LISTED_SYMBOLS = 600
+
+
+def listed_parser(frames: list[tuple[int, str]]) -> BinanceFuturesParser:
+    """The parser as a live connector has it: given the venue's listing (the recording's symbols
+    and synthetic others, :data:`LISTED_SYMBOLS` in all)."""
+    seen = {binance.fast_decoder(FUTURES)(f).data.s for _, f in frames}
+    names = sorted(seen) + [f"SYN{i}USDT" for i in range(LISTED_SYMBOLS - len(seen))]
+    return BinanceFuturesParser(
+        Instrument("binance", FUTURES, n, n[:-4], "USDT", True, "0.1") for n in names
+    )
 
 
 def load_trade_frames(path: Path) -> list[tuple[int, str]]:
@@ -97,9 +131,11 @@ class _NoSink:
 
 def cases(frames: list[tuple[int, str]]) -> dict[str, Callable[[], object]]:
     texts = [f for _, f in frames]
-    parser = BinanceFuturesParser()
+    parser = listed_parser(frames)
+    unlisted = BinanceFuturesParser()  # the replay's: no listing, symbols decoded as new strings
     loads = orjson.loads
     typed = msgspec.json.Decoder(Combined, strict=False).decode
+    typed_in_order = msgspec.json.Decoder(CombinedInFrameOrder, strict=False).decode
 
     def run_orjson() -> None:
         for f in texts:
@@ -108,6 +144,20 @@ def cases(frames: list[tuple[int, str]]) -> dict[str, Callable[[], object]]:
     def run_msgspec() -> None:
         for f in texts:
             typed(f)
+
+    def run_msgspec_in_order() -> None:
+        for f in texts:
+            typed_in_order(f)
+
+    def run_fast_unlisted() -> None:
+        b = CandleBuilder()
+        feed = unlisted.feed_frame
+        close_due = b.close_due
+        for r, f in frames:
+            if r >= b.next_due_ms:
+                close_due(r)
+            feed(f, r, b)
+        b.flush()
 
     def run_fast() -> None:
         b = CandleBuilder()
@@ -154,7 +204,7 @@ def cases(frames: list[tuple[int, str]]) -> dict[str, Callable[[], object]]:
 
     fields = []
     for r, f in frames:
-        ev = binance._DECODE_FAST(f).data
+        ev = parser._decode_fast(f).data
         fields.append((ev.s, ev.T, ev.p, ev.q, not ev.m, r, ev.id))
     venue = parser.venue
 
@@ -178,7 +228,7 @@ def cases(frames: list[tuple[int, str]]) -> dict[str, Callable[[], object]]:
         for r, f in frames:
             parse(f, r)
 
-    decode = binance._DECODE_FAST
+    decode = parser._decode_fast
 
     def run_inline_floor() -> None:
         # Not the builder: its per-trade update written straight into the loop for one symbol
@@ -210,7 +260,9 @@ def cases(frames: list[tuple[int, str]]) -> dict[str, Callable[[], object]]:
     return {
         "orjson.loads": run_orjson,
         "msgspec typed": run_msgspec,
+        "msgspec typed, fields in frame order": run_msgspec_in_order,
         "ours, fast path (feed_frame -> add_raw)": run_fast,
+        "  fast path, symbols not listed (replay)": run_fast_unlisted,
         "ours, normalised (parse_frame -> add_frame)": run_normalised,
         "  live: feed_frame -> Feed.add_raw -> add_raw": run_live,
         "  fast path, parser half (no-op sink)": run_feed_no_builder,
@@ -249,7 +301,8 @@ def main() -> None:
 
     times = measure(cases(frames), args.repeat)
     best = {name: min(ts) for name, ts in times.items()}
-    base = best["msgspec typed"]
+    # The goal is judged against the faster of the two msgspec declarations (the stricter).
+    base = min(best["msgspec typed"], best["msgspec typed, fields in frame order"])
     print(
         f"\n{'case':46} {'frames/s':>10} {'trades/s':>10} {'ns/frame':>8} "
         f"{'vs typed':>8} {'noise':>6}"
@@ -264,7 +317,9 @@ def main() -> None:
     normalised = best["ours, normalised (parse_frame -> add_frame)"]
     print(
         f"\nours, fast path: {n / fast:,.0f} frames/s, {n_trades / fast:,.0f} trades/s = "
-        f"{base / fast:.0%} of msgspec typed (goal >= 50%); normalised path {base / normalised:.0%}"
+        f"{base / fast:.0%} of msgspec typed, the faster declaration (goal >= 50%); "
+        f"{best['msgspec typed'] / fast:.0%} of the fields in documentation order; "
+        f"normalised path {base / normalised:.0%}"
     )
     print("(noise: median round vs best round of the same case)")
 
@@ -280,7 +335,7 @@ def dedup_micro(frames: list[tuple[int, str]], rounds: int) -> None:
     (``int_ids``), and the status counters (``FeedStatus.record_trade``)."""
     trades = []
     for _r, f in frames:
-        ev = binance._DECODE_FAST(f).data
+        ev = binance.fast_decoder(FUTURES)(f).data
         trades.append((ev.id, ev.T))
     horizon = 15_000  # FeedConfig.dedup_horizon_ms
 

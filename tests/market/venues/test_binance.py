@@ -6,14 +6,15 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.market.venues._recordings import cryptofeed_frames, hftbacktest_frames
 from wickwatch.market.candles import CandleBuilder
-from wickwatch.market.types import Candle, Instrument, MalformedFrame, Trade
-from wickwatch.market.venues import VenueParser, parser_class
+from wickwatch.market.types import FUTURES, SPOT, Candle, Instrument, MalformedFrame, Trade
+from wickwatch.market.venues import VenueParser, binance, parser_class
 from wickwatch.market.venues.binance import BinanceFuturesParser, BinanceSpotParser
 
 RECV = 1_700_000_000_123
@@ -249,7 +250,9 @@ def _fast(p: VenueParser, b: CandleBuilder, frame: bytes | str, recv: int) -> No
 
 
 def _build(
-    cls: type[VenueParser], frames: list[tuple[int, bytes | str]], feed: Feed | list[Feed]
+    cls: Callable[[], VenueParser],
+    frames: list[tuple[int, bytes | str]],
+    feed: Feed | list[Feed],
 ) -> tuple[list[Candle], dict[tuple[str, str, str], int]]:
     """Candles of a replay-like run: close_due before every frame, flush at the end."""
     feeds = feed if isinstance(feed, list) else [feed]
@@ -292,8 +295,62 @@ def test_fast_path_gives_identical_candles_on_real_recordings(realdata_dir: Path
         assert _build(cls, frames, _normalised) == reference
         assert _build(cls, frames, _fast) == reference
         assert _build(cls, frames, [_fast, _normalised]) == reference
+        # As a live connector runs it: with a listing (symbols decoded as the listed strings),
+        # which here leaves every other symbol of the recording out (those take the checked
+        # path, as a symbol listed after the last refresh does).
+        symbols = sorted({t.symbol for r, f in frames for t in parser.parse_frame(f, r) or []})
+        listing = [_instrument(cls.market, s) for s in symbols[::2]]
+        assert _build(lambda: cls(listing), frames, _fast) == reference  # noqa: B023
         totals.append((len(reference[0]), sum(c.trades for c in reference[0])))
     assert totals == [(344, 21313), (344, 21313), (345, 9757), (2, 2), (54, 91)]
+
+
+def _instrument(market: str, symbol: str) -> Instrument:
+    return Instrument("binance", market, symbol, symbol[:-4], symbol[-4:], True, "0.01")
+
+
+@pytest.mark.parametrize("cls", [BinanceSpotParser, BinanceFuturesParser])
+def test_listed_symbols_are_handed_over_as_the_listed_strings(cls: type[VenueParser]) -> None:
+    """With a listing, the fast path hands the builder one string object per listed symbol
+    (its hash is cached: no new string per frame); a symbol listed later takes the checked
+    path until the next listing refresh, with the same values."""
+    parser = cls([_instrument(cls.market, "BTCUSDT")])
+    unlisted = cls()
+    assert isinstance(parser, BinanceSpotParser | BinanceFuturesParser)
+    assert isinstance(unlisted, BinanceSpotParser | BinanceFuturesParser)
+    frame = USDM_FIRST.decode()
+    sink = _Sink()
+    parser.feed_frame(frame, RECV, sink)
+    parser.feed_frame(frame, RECV, sink)
+    assert sink.calls[0][1] == "BTCUSDT"
+    assert sink.calls[0][1] is sink.calls[1][1]
+    unlisted.feed_frame(frame, RECV, sink)
+    unlisted.feed_frame(frame, RECV, sink)
+    assert sink.calls[2] == sink.calls[0]
+    assert sink.calls[2][1] is not sink.calls[3][1]  # a new string per frame
+    other = frame.replace("BTCUSDT", "ETHUSDT")
+    with pytest.raises(msgspec.ValidationError):
+        parser._decode_fast(other)
+    parser.feed_frame(other, RECV, sink)
+    assert sink.calls[4][1:] == ("ETHUSDT", *sink.calls[0][2:])
+    parser.set_instruments([_instrument(cls.market, s) for s in ("BTCUSDT", "ETHUSDT")])
+    assert parser._decode_fast(other).data.s == "ETHUSDT"
+
+
+@pytest.mark.parametrize("market", [SPOT, FUTURES])
+@pytest.mark.parametrize("tag", ["trade", "aggTrade"])
+def test_fast_decoder_reads_the_fields_in_any_order(market: str, tag: str) -> None:
+    """The fields are declared in the order Binance sends them (speed only): any order of the
+    keys decodes to the same values."""
+    event = {"e": tag, "E": 1, "s": "BTCUSDT", "p": "61800.30", "q": "0.006", "T": 17, "m": True}
+    event["t" if tag == "trade" else "a"] = 42
+    decode = binance.fast_decoder(market, ["BTCUSDT"])
+    got = set()
+    for keys in (sorted(event), sorted(event, reverse=True), list(event)):
+        frame = json.dumps({"stream": "btcusdt@x", "data": {k: event[k] for k in keys}})
+        ev = decode(frame).data
+        got.add((ev.s, ev.id, ev.p, ev.q, ev.T, ev.m))
+    assert got == {("BTCUSDT", 42, 61800.30, 0.006, 17, True)}
 
 
 class _Sink:
