@@ -97,6 +97,12 @@ class Settings(BaseSettings):
         "development", description="`production` refuses to start without a secret key."
     )
     data_dir: Path = Field(Path("data"), description="Where the embedded mode keeps its files.")
+    alert_spill_dir: Path | None = Field(
+        None,
+        description="Local directory where a collector keeps the alerts it could not store "
+        "while the database is away (written first when a collector starts). "
+        "Default: `alert-spill` in the data directory.",
+    )
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL; `sqlite:///…` or `postgresql://…` "

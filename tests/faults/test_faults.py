@@ -7,7 +7,9 @@ something on the way, and checks what the users receive: every alert stored and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -222,6 +224,47 @@ async def test_postgres_outage_loses_no_alert_and_the_api_answers_503(
         await _assert_delivered_once(rig, before | during | after)
         assert collector.alive and notifier.alive and api.alive
         assert collector.starts == notifier.starts == api.starts == 1
+
+
+async def test_a_collector_killed_during_a_postgres_outage_loses_no_alert(
+    tmp_path: Path,
+    fault_database_url: str,
+    private_redis: PrivateRedis,
+    private_postgres: PrivatePostgres,
+) -> None:
+    """What the collector detected while nothing could be stored is in its local spill when
+    it dies; the collector started after the outage stores and the notifier sends it, once."""
+    async with fault_rig(tmp_path, fault_database_url, private_redis, users=2) as rig:
+        collector = rig.role("collector", "collector")
+        rig.role("notifier", "notifier")
+        await rig.wait_live()
+        before = await _wicks(rig, 1)
+        await _assert_delivered_once(rig, before)
+
+        await asyncio.to_thread(private_postgres.stop)
+        try:
+            during = await _wicks(rig, 2, gap_s=1.0)
+            spill_dir = tmp_path / "data" / "alert-spill"
+
+            async def spilled() -> bool:
+                return _spilled_alerts(spill_dir) >= 2 * len(during)  # 2 users
+
+            await rig.until(spilled, "the outage's alerts in the local spill", 60)
+            await collector.kill9()
+        finally:
+            await asyncio.to_thread(private_postgres.start)
+        collector.start()
+        await _assert_delivered_once(rig, before | during)
+        assert _spilled_alerts(spill_dir) == 0
+        assert collector.starts == 2
+
+
+def _spilled_alerts(directory: Path) -> int:
+    total = 0
+    for path in directory.glob("spill-*.sqlite3"):
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            total += db.execute("SELECT count(*) FROM items WHERE kind = 'alert'").fetchone()[0]
+    return total
 
 
 async def test_restarting_a_collector_makes_no_duplicate_alert(

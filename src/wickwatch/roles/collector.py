@@ -69,10 +69,10 @@ from wickwatch.roles.persist import (
     AlertWriter,
     MinuteWriter,
     StatsWriter,
-    WriterItem,
 )
 from wickwatch.roles.pricebands import BandState, PriceBandDraft, PriceBandSync
 from wickwatch.roles.spikes import SpikeWriter
+from wickwatch.roles.spill import AlertSpill, WriterItem
 from wickwatch.roles.usersync import SettingsSync
 from wickwatch.storage.types import utcnow
 
@@ -158,7 +158,11 @@ class Collector:
         self.detector = Detector(history=self.history)
         self.builder = CandleBuilder(on_gap=self._on_gap)
         self.alert_writer = AlertWriter(
-            sessionmaker, bus, history=self.history, on_committed=on_alerts
+            sessionmaker,
+            bus,
+            history=self.history,
+            on_committed=on_alerts,
+            spill=AlertSpill(settings.alert_spill_dir or settings.data_dir / "alert-spill"),
         )
         self.minute_writer = MinuteWriter(sessionmaker, interval_s=minute_flush_s)
         self.stats_writer = StatsWriter(sessionmaker, bus)
@@ -210,6 +214,9 @@ class Collector:
     async def start(self) -> None:
         """Load users and spike history, start the feeds (their instrument lists load in the
         background) and the loops. Returns at once; :meth:`wait_live` waits for the feeds."""
+        # What a collector that died during a database outage left: stored first, so that the
+        # spike history, the cooldowns and the price bands below start from it.
+        await self.alert_writer.recover()
         await self.history.load(self.sessionmaker)
         users = await self.sync.load_all()
         # Alerts already sent (before a restart, or by another collector) keep their

@@ -51,6 +51,10 @@ class DbSpikeHistory:
     def pending(self) -> int:
         return len(self._pending)
 
+    def pending_records(self) -> list[tuple[SeriesKey, int]]:
+        """The records not yet written, left in place (the alert spill copies them)."""
+        return list(self._pending)
+
     def take(self) -> list[tuple[SeriesKey, int]]:
         """The records not yet written (the caller writes them with :meth:`add_to`)."""
         taken, self._pending = self._pending, []

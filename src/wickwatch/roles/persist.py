@@ -34,13 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.alerts.events import alert_event
 from wickwatch.bus import ALERTS, STATUS, Bus
-from wickwatch.detection import AlertDraft
 from wickwatch.market.connectors import FeedStatusSnapshot
 from wickwatch.market.types import Candle
 from wickwatch.notify.repository import create_alerts_with_deliveries
 from wickwatch.ops.metrics import ALERT_RECORD_SECONDS
 from wickwatch.roles.history import DbSpikeHistory
 from wickwatch.roles.pricebands import BandState, PriceBandDraft, save_band_state
+from wickwatch.roles.spill import AlertSpill, WriterItem
 from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import (
     Alert,
@@ -56,8 +56,6 @@ from wickwatch.storage.types import utcnow
 log = logging.getLogger(__name__)
 
 AlertsCallback = Callable[[list[dict[str, Any]]], object]
-#: What the alert writer stores: spike drafts, price-band crossings and re-arms.
-WriterItem = AlertDraft | PriceBandDraft | BandState
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -173,6 +171,8 @@ class AlertWriter(_Batcher):
         max_batch: int = 500,
         max_queue: int = 100_000,
         on_committed: Sequence[AlertsCallback] = (),
+        spill: AlertSpill | None = None,
+        spill_every_s: float = 0.2,
     ) -> None:
         super().__init__()
         self.sessionmaker = sessionmaker
@@ -182,6 +182,14 @@ class AlertWriter(_Batcher):
         self.max_queue = max_queue
         self.on_committed = list(on_committed)
         self.queue: deque[WriterItem] = deque()
+        #: the local copy of the queue while the database fails (roles/spill.py)
+        self.spill = spill
+        self.spill_every_s = spill_every_s
+        self._in_flight: list[WriterItem] = []  #: the batch being written (out of the queue)
+        self._in_flight_records: list[Any] = []
+        self._failing = False  #: the last write failed; cleared when everything is written
+        self._spill_due = asyncio.Event()
+        self._spill_write = asyncio.Lock()
         self.written = 0  #: alerts committed
         self.dropped = 0  #: drafts dropped because the queue was full (database away for long)
         self.skipped = 0  #: drafts of users that no longer exist
@@ -198,23 +206,62 @@ class AlertWriter(_Batcher):
                     log.error("alert queue full: %d alerts dropped so far", self.dropped)
             queue.append(draft)
         self._wake.set()
+        if self._failing:
+            self._spill_due.set()
 
     def _has_work(self) -> bool:
         return bool(self.queue) or bool(self.history and self.history.pending)
 
+    async def recover(self) -> int:
+        """At start, before detection: take the spill's slot and write what a stopped
+        collector left in the spill (retrying while the database is away). Returns how many
+        items were left."""
+        if self.spill is None:
+            return 0
+        items, records = await asyncio.to_thread(self.spill.open)
+        self.queue.extendleft(reversed(items))
+        if self.history is not None:
+            self.history.put_back(records)
+        if items or records:
+            self._failing = True  # the file holds them until they are committed
+            while self._has_work() and not self._stopping:
+                await self._write_retrying()
+            await self._sync_spill()
+        return len(items)
+
     async def run(self) -> None:
-        await self.run_every(None)
+        spiller = asyncio.create_task(self._spill_loop(), name="alert writer spill")
+        try:
+            await self.run_every(None)
+        finally:
+            spiller.cancel()
+            await asyncio.gather(spiller, return_exceptions=True)
+
+    async def flush(self, timeout_s: float) -> bool:
+        written = await super().flush(timeout_s)
+        if self.spill is not None:
+            await self._sync_spill()  # what could not be written survives the stop
+            self.spill.close()
+        return written
 
     async def _write_once(self) -> None:
         batch = take_batch(self.queue, self.max_batch)
         records = self.history.take() if self.history is not None else []
+        self._in_flight, self._in_flight_records = batch, records
         try:
             alerts = await self._transaction(batch, records)
         except BaseException:
             put_back(self.queue, batch)
             if self.history is not None:
                 self.history.put_back(records)
+            if self.spill is not None:
+                self._failing = True
+                self._spill_due.set()
             raise
+        finally:
+            self._in_flight, self._in_flight_records = [], []
+        if self._failing and self.spill is not None:  # committed: leaves the spill too
+            self._spill_due.set()
         self.written += len(alerts)
         if not alerts:
             return
@@ -234,6 +281,33 @@ class AlertWriter(_Batcher):
             except Exception as exc:  # stored and in the outbox: only the live push is late
                 # (never raised on: the batch is committed, a retry would write it again)
                 log.warning("%d alerts not published on the bus: %s", len(alerts), exc)
+
+    async def _spill_loop(self) -> None:
+        while True:
+            await self._spill_due.wait()
+            self._spill_due.clear()
+            try:
+                await self._sync_spill()
+            except Exception:
+                log.exception("alert spill: could not write the local copy")
+            await asyncio.sleep(self.spill_every_s)  # one write for a burst of changes
+
+    async def _sync_spill(self) -> None:
+        """Mirror what is not committed (the batch in flight, then the queue) into the spill
+        while writes fail or the spill still holds something; empty it once all is written."""
+        spill = self.spill
+        if spill is None or not self._failing:
+            return
+        async with self._spill_write:
+            items = [*self._in_flight, *self.queue]
+            records = [
+                *self._in_flight_records,
+                *(self.history.pending_records() if self.history else []),
+            ]
+            if not items and not records:
+                self._failing = False
+            if items or records or spill.rows:
+                await asyncio.to_thread(spill.write, items, records)
 
     async def _transaction(
         self, items: list[WriterItem], records: list[Any]

@@ -1,0 +1,137 @@
+"""The alert spill: alerts a collector could not store while the database was away survive the
+collector's death and are stored (once) by the next collector that starts on the host."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.roles.kit import add_user, count, eventually, spike_rules
+from tests.roles.test_dedup import draft
+from wickwatch.roles.history import DbSpikeHistory
+from wickwatch.roles.persist import AlertWriter
+from wickwatch.roles.pricebands import BandRow, BandState
+from wickwatch.roles.spill import AlertSpill
+from wickwatch.storage.models import Alert, AlertDelivery, SpikeRecord
+
+BAND = BandRow(
+    id=7, user_id=1, coin="BTC", exchange="binance", market="spot", symbol="BTCUSDT",
+    min_price=Decimal("60000.5"), max_price=None, hysteresis_pct=0.5,
+)  # fmt: skip
+
+
+def test_a_slot_keeps_every_kind_of_item_in_order_and_a_dead_slot_is_adopted(
+    tmp_path: Path,
+) -> None:
+    first, second = AlertSpill(tmp_path), AlertSpill(tmp_path)
+    assert first.open() == ([], []) and second.open() == ([], [])
+    assert first.path != second.path  # a live collector's slot is never shared
+    items = [draft(1), BandState(BAND, "below"), draft(2, symbol="ÉTHUSDT", volume_usd=None)]
+    records = [((1, "Ряд", "binance", "spot", "BTCUSDT"), 1_767_225_600_000)]
+    first.write(items, records)
+    second.write([draft(3)], [])
+    first.close()  # what the kernel does when the collector dies (the flock goes)
+
+    third = AlertSpill(tmp_path)
+    got_items, got_records = third.open()
+    assert got_items == items and got_records == records  # the dead slot's, adopted
+    assert third.path == first.path
+    second.close()
+    fourth = AlertSpill(tmp_path)
+    assert fourth.open() == ([draft(3)], [])
+    # adopted rows move into the adopter's own slot; the dead slot's file is gone
+    assert sorted(p.name for p in tmp_path.glob("spill-*.sqlite3")) == [
+        "spill-0.sqlite3",
+        "spill-1.sqlite3",
+    ]
+    third.close()
+    fourth.close()
+
+
+async def _failing(*_: Any) -> Any:
+    raise ConnectionError("database away")
+
+
+async def test_alerts_held_during_an_outage_survive_the_collectors_death(
+    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    user = await add_user(sessionmaker, "spill@example.com", spike_rules(), telegram_chat=9)
+    history = DbSpikeHistory()
+    dying = AlertWriter(sessionmaker, None, history=history, spill=AlertSpill(tmp_path))
+    assert await dying.recover() == 0
+    dying._transaction = _failing  # type: ignore[method-assign]  # the database is away
+    runner = asyncio.create_task(dying.run())
+    drafts = [draft(user, ts_ms=1_767_225_600_000 + 1000 * n) for n in range(3)]
+    dying.put(drafts[:2])
+    history.record((user, "thresholds", "binance", "futures", "BTCUSDT"), drafts[0].ts_ms)
+    spill = dying.spill
+    assert spill is not None
+    await eventually(lambda: _now(spill.rows == 3), what="the two alerts and a record spilled")
+    dying.put(drafts[2:])  # detected later in the outage
+    await eventually(lambda: _now(spill.rows == 4), what="the third alert spilled")
+    runner.cancel()  # killed: no flush, no clean close of anything but the lock
+    await asyncio.gather(runner, return_exceptions=True)
+    spill.close()
+    assert await count(sessionmaker, Alert) == 0
+
+    successor = AlertWriter(
+        sessionmaker, None, history=DbSpikeHistory(), spill=AlertSpill(tmp_path)
+    )
+    assert await successor.recover() == 3
+    async with sessionmaker() as session:
+        stored = (await session.scalars(select(Alert.ts_ms).order_by(Alert.ts_ms))).all()
+    assert stored == [d.ts_ms for d in drafts]
+    assert await count(sessionmaker, AlertDelivery) == 3
+    assert await count(sessionmaker, SpikeRecord) == 1
+    assert successor.spill is not None and successor.spill.rows == 0  # emptied once stored
+    assert await successor.flush(5.0)
+
+    again = AlertWriter(sessionmaker, None, spill=AlertSpill(tmp_path))
+    assert await again.recover() == 0
+    await again.flush(5.0)
+
+
+async def test_an_alert_committed_just_before_the_crash_is_not_stored_twice(
+    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """The spill is rewritten after each commit; a crash in between leaves committed alerts in
+    it, which the next start recognises by their unique key."""
+    user = await add_user(sessionmaker, "twice-spill@example.com", spike_rules(), telegram_chat=9)
+    writer = AlertWriter(sessionmaker, None)
+    writer.put([draft(user)])
+    assert await writer.flush(5.0)
+    left = AlertSpill(tmp_path)
+    left.open()
+    left.write([draft(user), draft(user, symbol="ETHUSDT")], [])
+    left.close()
+
+    successor = AlertWriter(sessionmaker, None, spill=AlertSpill(tmp_path))
+    assert await successor.recover() == 2
+    assert successor.duplicates == 1 and successor.written == 1
+    assert await count(sessionmaker, Alert) == 2
+    assert await count(sessionmaker, AlertDelivery) == 2
+    await successor.flush(5.0)
+
+
+async def test_a_stop_during_an_outage_leaves_the_queue_in_the_spill(
+    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    user = await add_user(sessionmaker, "stop-spill@example.com", spike_rules(), telegram_chat=9)
+    writer = AlertWriter(sessionmaker, None, spill=AlertSpill(tmp_path))
+    await writer.recover()
+    writer._transaction = _failing  # type: ignore[method-assign]
+    writer.put([draft(user)])
+    assert not await writer.flush(0.5)  # the time-limited flush gives up...
+    successor = AlertWriter(sessionmaker, None, spill=AlertSpill(tmp_path))
+    assert await successor.recover() == 1  # ...and the next start stores what it left
+    assert await count(sessionmaker, Alert) == 1
+    await successor.flush(5.0)
+
+
+async def _now(value: bool) -> bool:
+    return value
