@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.roles.kit import role_settings
+from tests.roles.kit import quiet_market, role_settings
+from wickwatch.market.connectors.feed import FeedConfig
+from wickwatch.market.simulators import BinanceSimulator
 from wickwatch.notify.standin import TelegramStandIn
 from wickwatch.roles.collector import Collector
 from wickwatch.roles.lease import AdvisoryLeases
@@ -92,3 +94,60 @@ async def test_one_notifier_at_a_time_polls_for_the_bot(
             assert second.bot is not None
         finally:
             await second.stop(2.0)
+
+
+async def test_a_collector_that_lost_its_feed_to_another_stops_it_and_waits(
+    database_url: str, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """The database dropped the first collector's lock connection and the waiting second one
+    took the feed: the first stops collecting it (two would store every minute twice) and
+    waits to take it back; only the collector that runs a feed reports its status."""
+    if database_url.startswith("sqlite"):  # one process: no leases, every feed is its own
+        embedded = Collector(role_settings(database_url, tmp_path), sessionmaker, None)
+        assert embedded.leases is None and embedded._runs("binance_spot")
+        return
+    async with BinanceSimulator("spot", quiet_market(seed=5)) as sim:
+
+        def collector(name: str) -> Collector:
+            c = Collector(
+                role_settings(database_url, tmp_path / name),
+                sessionmaker,
+                None,
+                markets=["binance_spot"],
+                endpoints={"binance_spot": sim.endpoints},
+                feed_config=FeedConfig(status_window_s=5),
+            )
+            assert c.leases is not None
+            c.leases.retry_s, c.leases.check_s = 0.05, 0.2
+            return c
+
+        first, second = collector("first"), collector("second")
+        await first.start()
+        try:
+            assert await first.wait_live(15.0)
+            await second.start()
+            try:
+                await asyncio.sleep(0.5)
+                assert [(s.exchange, s.market) for s in first.snapshots()] == [("binance", "spot")]
+                assert second.snapshots() == []  # waiting: not its status to write
+                async with sessionmaker() as session:  # the database drops the first's lock
+                    await session.execute(
+                        text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE "
+                             "locktype = 'advisory' AND classid = 30583 AND granted")
+                    )  # fmt: skip
+                    await session.commit()
+                assert await second.wait_live(15.0)  # the second took it over...
+                for _ in range(100):  # ...and the first, at its next check, lets go
+                    if first.snapshots() == []:
+                        break
+                    await asyncio.sleep(0.05)
+                assert first.snapshots() == []
+                assert first.feeds["binance_spot"].state.value in ("new", "stopped")
+                assert [(s.exchange, s.market) for s in second.snapshots()] == [("binance", "spot")]
+            finally:
+                await second.stop()
+            # the second stopped: the first takes the feed back
+            assert await first.wait_live(15.0)
+            assert [(s.exchange, s.market) for s in first.snapshots()] == [("binance", "spot")]
+        finally:
+            await first.stop()

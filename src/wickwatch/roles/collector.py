@@ -232,18 +232,7 @@ class Collector:
             ", ".join(self.markets) or "none",
         )
         for name in self.markets:
-            exchange, market = split_market(name)
-            feed = Feed(
-                CONNECTORS[(exchange, market)],
-                self.builder,
-                endpoints=self.endpoints.get(name),
-                config=self.feed_config,
-                shared=self._shared,
-            )
-            self.feeds[name] = feed
-            self._feed_starts[name] = asyncio.create_task(
-                self._start_feed(feed), name=f"{name}.start"
-            )
+            self._new_feed(name)
         spawn = self._spawn
         spawn(self._tick_loop(), "collector.ticker")
         spawn(self._status_loop(), "collector.status", graceful=True)
@@ -256,7 +245,7 @@ class Collector:
         if self.price_writer is not None:
             spawn(self.price_writer.run(), "collector.latest_prices")
         if self.leases is not None:
-            spawn(self.leases.watch(), "collector.feed_leases")
+            spawn(self.leases.watch(self._feed_lost), "collector.feed_leases")
         if self.bus is not None:
             spawn(self._watch_loop(), "collector.watch")
             spawn(self._publish_loop(), "collector.candles")
@@ -273,6 +262,33 @@ class Collector:
     def _task_done(task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.error("collector task %s died", task.get_name(), exc_info=task.exception())
+
+    def _new_feed(self, name: str) -> None:
+        """Make the feed ``name`` and start it (once its lock is ours, on PostgreSQL)."""
+        exchange, market = split_market(name)
+        feed = Feed(
+            CONNECTORS[(exchange, market)],
+            self.builder,
+            endpoints=self.endpoints.get(name),
+            config=self.feed_config,
+            shared=self._shared,
+        )
+        self.feeds[name] = feed
+        self._feed_starts[name] = asyncio.create_task(self._start_feed(feed), name=f"{name}.start")
+
+    async def _feed_lost(self, name: str) -> None:
+        """Another collector took the feed's lock while ours was gone with its connection:
+        stop collecting it and wait to take it over again."""
+        feed = self.feeds.get(name)
+        if feed is None or not self._started:
+            return
+        await feed.stop()
+        if self._started:
+            self._new_feed(name)
+
+    def _runs(self, name: str) -> bool:
+        """This collector collects ``name`` now (on PostgreSQL: holds its lock)."""
+        return self.leases is None or name in self.leases.held
 
     async def _start_feed(self, feed: Feed) -> None:
         try:
@@ -539,7 +555,9 @@ class Collector:
             self.detector.set_instruments(feed.instruments.values())
 
     def snapshots(self) -> list[FeedStatusSnapshot]:
-        return [feed.snapshot() for feed in self.feeds.values()]
+        """Status of the feeds this collector runs (a feed another collector holds is that
+        one's to report: a waiting collector's "starting" would overwrite it)."""
+        return [feed.snapshot() for name, feed in self.feeds.items() if self._runs(name)]
 
     def stats(self) -> CollectorStats:
         snaps = self.snapshots()

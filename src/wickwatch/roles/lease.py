@@ -12,9 +12,9 @@ bot, and two notifiers started with the bot would take each other's updates away
 
 The locks live on one dedicated connection. If that connection is lost (the database restarts)
 the locks go with it; the holder notices at its next check (every ``check_s``) and takes them
-again. Should a waiting collector have taken one first, both collect that feed: logged as an
-error for the operator to stop one (not handled further). SQLite (embedded: one process) needs
-none.
+again. Should a waiting collector have taken one first, the former holder is told
+(``on_lost``): it stops its feed and waits to take it back, so the two collect it at the same
+time for at most ``check_s``. SQLite (embedded: one process) needs none.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import zlib
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -95,9 +96,11 @@ class AdvisoryLeases:
                 log.warning("%s: feed lock not taken (%s); trying again", name, exc)
             await asyncio.sleep(self.retry_s)
 
-    async def watch(self) -> None:
+    async def watch(self, on_lost: Callable[[str], Awaitable[None]] | None = None) -> None:
         """Until cancelled: check now and then that the locks are still held (they end with
-        the connection, e.g. when the database restarts) and take lost ones again."""
+        the connection, e.g. when the database restarts) and take lost ones again; a lock
+        another process took meanwhile is no longer held, and ``on_lost`` is awaited with its
+        name (the caller stops what it ran and may :meth:`acquire` it again)."""
         while True:
             await asyncio.sleep(self.check_s)
             if not self.held:
@@ -127,11 +130,17 @@ class AdvisoryLeases:
                     log.warning("%s: feed lock not taken again (%s)", name, exc)
                     continue
                 if not again:
+                    self.held.discard(name)
                     log.error(
                         "%s: lock lost with its database connection and taken by another "
-                        "process: both run it now; stop one of them",
+                        "process; leaving it to that one",
                         name,
                     )
+                    if on_lost is not None:
+                        try:
+                            await on_lost(name)
+                        except Exception:
+                            log.exception("%s: could not hand over", name)
 
     async def _drop_connection(self) -> None:
         """Close the connection for real (a pooled one would keep its session, and the locks,
