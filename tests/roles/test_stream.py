@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -196,6 +197,28 @@ async def test_an_account_has_a_bounded_number_of_open_sockets(
         await asyncio.sleep(0.2)
         async with served.socket(a_token):
             pass  # one went away: room again
+
+
+async def test_an_address_has_a_bounded_number_of_sockets_waiting_to_authenticate(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each socket waits for its auth frame at most AUTH_TIMEOUT_S; one address may keep only
+    a few waiting at once (here 3): one more is closed with 4429; one that authenticated no
+    longer counts."""
+    monkeypatch.setattr(stream, "MAX_UNAUTHENTICATED_PER_ADDRESS", 3)
+    _, token = await served.user("waiting@example.com")
+    async with contextlib.AsyncExitStack() as stack:
+        waiting = [await stack.enter_async_context(served.http.ws_connect(served.ws_url))]
+        waiting += [await stack.enter_async_context(served.http.ws_connect(served.ws_url))]
+        waiting += [await stack.enter_async_context(served.http.ws_connect(served.ws_url))]
+        async with served.http.ws_connect(served.ws_url) as fourth:
+            assert (await receive(fourth))["code"] == "too_many_connections"
+            assert (await fourth.receive(timeout=5)).data == 4429
+        await waiting[0].send_str(orjson.dumps({"type": "auth", "token": token}).decode())
+        assert (await receive(waiting[0]))["type"] == "ready"
+        async with served.http.ws_connect(served.ws_url) as fifth:  # room again
+            await fifth.send_str(orjson.dumps({"type": "auth", "token": token}).decode())
+            assert (await receive(fifth))["type"] == "ready"
 
 
 async def test_market_status_and_live_candles(served: Served) -> None:

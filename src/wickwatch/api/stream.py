@@ -40,7 +40,7 @@ import contextlib
 import logging
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +51,7 @@ from starlette.websockets import WebSocketState
 
 from wickwatch.accounts.auth import WS_SUBPROTOCOL, websocket_token
 from wickwatch.accounts.errors import Forbidden, Unauthorized
+from wickwatch.accounts.ratelimit import address_key
 from wickwatch.accounts.repository import SessionRepository
 from wickwatch.accounts.service import AccountService, Authenticated
 from wickwatch.alerts.events import WATCH, public_alert, watch_event
@@ -85,6 +86,9 @@ GOODBYE_S = 1.0  #: the most a closing handshake may take before the connection 
 MAX_PENDING = 8
 #: Open sockets one account may have on one API process (each is bounded; their number too).
 MAX_SOCKETS_PER_USER = 20
+#: Sockets one client address (an IPv6 /64) may have waiting for their auth frame at once, per
+#: API process: each waits up to AUTH_TIMEOUT_S, so one host cannot hold thousands open.
+MAX_UNAUTHENTICATED_PER_ADDRESS = 16
 #: Largest frame the server reads (given to uvicorn): a client's frames are a few topics.
 MAX_FRAME_BYTES = 64 * 1024
 
@@ -395,34 +399,24 @@ async def stream(websocket: WebSocket) -> None:
     await websocket.accept(subprotocol=WS_SUBPROTOCOL if WS_SUBPROTOCOL in offered else None)
     token = websocket_token(websocket)
     pending: list[dict[str, Any]] = []
+    waiting = _unauthenticated(websocket.app)
+    address = address_key(websocket.client.host if websocket.client else "")
+    if waiting[address] >= MAX_UNAUTHENTICATED_PER_ADDRESS:
+        await _refuse(
+            websocket,
+            CLOSE_TOO_MANY,
+            "too_many_connections",
+            "too many connections from your address are waiting to authenticate",
+        )
+        return
+    waiting[address] += 1
     try:
-        if token is None:
-            async with asyncio.timeout(AUTH_TIMEOUT_S):
-                while token is None:
-                    first = _parse(await _receive_text(websocket))
-                    if first is None:
-                        continue
-                    if first.get("type") == "auth" and isinstance(first.get("token"), str):
-                        token = first["token"]
-                    elif len(pending) < MAX_PENDING:
-                        pending.append(first)  # subscribes sent before the auth frame
-                    else:
-                        raise TimeoutError
-    except TimeoutError:
-        await _refuse(websocket, CLOSE_UNAUTHORIZED, "unauthorized", "send the auth frame first")
-        return
-    except WebSocketDisconnect:
-        return
-    try:
-        auth = await _authenticate(websocket, token)
-    except Unauthorized as exc:
-        await _refuse(websocket, CLOSE_UNAUTHORIZED, "unauthorized", exc.message)
-        return
-    except Forbidden as exc:
-        await _refuse(websocket, CLOSE_FORBIDDEN, "forbidden", exc.message)
-        return
-    except WickwatchError as exc:  # rate limited
-        await _refuse(websocket, CLOSE_TOO_SLOW, "rate_limited", exc.message)
+        auth = await _authenticated(websocket, token, pending)
+    finally:
+        waiting[address] -= 1
+        if not waiting[address]:
+            del waiting[address]
+    if auth is None:
         return
     hub = await get_hub(websocket.app)
     if len(hub.by_user.get(auth.user.id, ())) >= MAX_SOCKETS_PER_USER:
@@ -454,6 +448,48 @@ async def stream(websocket: WebSocket) -> None:
         hub.remove(conn)
         receiver.cancel()
         await asyncio.gather(receiver, return_exceptions=True)
+
+
+async def _authenticated(
+    websocket: WebSocket, token: str | None, pending: list[dict[str, Any]]
+) -> Authenticated | None:
+    """The socket's account, from the handshake's token or the auth frame (frames sent before
+    it go to ``pending``); None once the socket was refused."""
+    try:
+        if token is None:
+            async with asyncio.timeout(AUTH_TIMEOUT_S):
+                while token is None:
+                    first = _parse(await _receive_text(websocket))
+                    if first is None:
+                        continue
+                    if first.get("type") == "auth" and isinstance(first.get("token"), str):
+                        token = first["token"]
+                    elif len(pending) < MAX_PENDING:
+                        pending.append(first)  # subscribes sent before the auth frame
+                    else:
+                        raise TimeoutError
+    except TimeoutError:
+        await _refuse(websocket, CLOSE_UNAUTHORIZED, "unauthorized", "send the auth frame first")
+        return None
+    except WebSocketDisconnect:
+        return None
+    try:
+        return await _authenticate(websocket, token)
+    except Unauthorized as exc:
+        await _refuse(websocket, CLOSE_UNAUTHORIZED, "unauthorized", exc.message)
+    except Forbidden as exc:
+        await _refuse(websocket, CLOSE_FORBIDDEN, "forbidden", exc.message)
+    except WickwatchError as exc:  # rate limited
+        await _refuse(websocket, CLOSE_TOO_SLOW, "rate_limited", exc.message)
+    return None
+
+
+def _unauthenticated(app: Any) -> Counter[str]:
+    """Sockets waiting for their auth frame, per client address, on this process."""
+    waiting: Counter[str] | None = getattr(app.state, "stream_unauthenticated", None)
+    if waiting is None:
+        waiting = app.state.stream_unauthenticated = Counter()
+    return waiting
 
 
 async def _receive_text(websocket: WebSocket) -> str | None:
