@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
 
 import aiohttp
 import pytest
@@ -229,6 +231,69 @@ async def test_info_weights_follow_the_docs() -> None:
     finally:
         await sim.stop()
     assert sim.served == {"meta": 1, "recentTrades": 1}
+
+
+async def test_a_new_listing_never_opens_more_connections_than_allowed() -> None:
+    """A market may use 2 connections here (Hyperliquid: 2 × 250 subscriptions per market, the
+    two markets within the 1000 per IP): a listing that needs a third is logged and left out,
+    as at start, instead of exceeding the per-IP budget."""
+    cfg = replace(
+        scenarios.fast_config(HyperliquidFutures, streams_per_connection=2, max_connections=2),
+        listing_refresh_s=0.3,
+    )
+    sim_cfg = SimConfig(symbols=5, seed=6, trades_per_s=5.0)
+
+    def late_listing(sim: Any) -> None:
+        sim.delist(sim.symbols()[-1])
+
+    async with scenarios.running(
+        HyperliquidSimulator,
+        HyperliquidFutures,
+        "futures",
+        sim_config=sim_cfg,
+        config=cfg,
+        before_start=late_listing,
+    ) as (sim, feed, _sink):
+        assert len(feed.connections) == 2
+        late = sim.symbols()[-1]
+        sim.relist(late)
+        await asyncio.sleep(1.5)  # a few listing refreshes
+        assert len(feed.connections) == 2
+        assert all(late not in s.subscribed for s in sim.sessions)
+
+
+class OneBlockHyperliquid(RoomyHyperliquid):
+    """Every trade of ``recentTrades`` at one time: the fills of one block share it."""
+
+    def history_payload(self, symbol: str, trades: list[Any]) -> Any:
+        rows = super().history_payload(symbol, trades)
+        for row in rows:
+            row["time"] = 1_767_225_600_000
+        return rows
+
+
+async def test_backfill_of_one_block_takes_the_trades_after_the_last_seen() -> None:
+    """``recentTrades`` answers newest first; with every row at one time the order cannot be
+    read from the times: the trades after the last one seen are recovered, not those before."""
+    sim = OneBlockHyperliquid("futures", SimConfig(symbols=2, seed=4, generate=False))
+    await sim.start()
+    try:
+        coin = sim.symbols()[0]
+        await sim.emit_new(coin, 5)
+        tids = [t.trade_id for t in sim.log.all(coin)]  # oldest first
+        log = logging.LoggerAdapter(logging.getLogger(__name__))
+        async with aiohttp.ClientSession() as session:
+            rest = RestClient(
+                session, sim.endpoints.rest_url, WindowLimiter(1200, 60.0), timeout_s=2.0, log=log
+            )
+            venue = HyperliquidFutures(sim.endpoints, HyperliquidFuturesParser(), log)
+            got = await venue.backfill(
+                rest, coin, Since(tids[2], 1_767_225_600_000), Until(None, 1_767_225_600_000)
+            )
+    finally:
+        await sim.stop()
+    assert [t.trade_id for t in got.trades] == tids[3:]
+    assert got.missing is None
 
 
 async def test_rest_rate_limit_marks_gap() -> None:

@@ -33,7 +33,12 @@ CONTRACTS = [
      "order_price_round": "0.1", "mark_price_round": "0.01", "in_delisting": False,
      "status": "trading"},
     {"name": "OLD_USDT", "type": "direct", "quanto_multiplier": "10",
-     "order_price_round": "0.00001", "in_delisting": True},
+     "order_price_round": "0.00001", "in_delisting": True, "position_size": 0},
+    {"name": "GOING_USDT", "type": "direct", "quanto_multiplier": "1",
+     "order_price_round": "0.001", "in_delisting": True, "position_size": 1234,
+     "status": "delisting"},
+    {"name": "GONE_USDT", "type": "direct", "quanto_multiplier": "1",
+     "order_price_round": "0.001", "in_delisting": False, "status": "delisted"},
     {"name": "BTC_USD", "type": "inverse", "quanto_multiplier": "0",
      "order_price_round": "0.5"},
 ]  # fmt: skip
@@ -235,14 +240,22 @@ def test_spot_currency_pairs() -> None:
          "buy_start": 1516378650},
         {"id": "DEAD_USDT", "base": "DEAD", "quote": "USDT", "precision": 6,
          "trade_status": "untradable"},
+        {"id": "LEAVING_USDT", "base": "LEAVING", "quote": "USDT", "precision": 4,
+         "trade_status": "sellable"},
+        {"id": "NEW_USDT", "base": "NEW", "quote": "USDT", "precision": 4,
+         "trade_status": "buyable"},
     ]  # fmt: skip
-    eth, dead = GateSpotParser().parse_instruments(payload)
+    eth, dead, leaving, new = GateSpotParser().parse_instruments(payload)
     assert eth == Instrument("gate", "spot", "ETH_USDT", "ETH", "USDT", True, "0.01")
     assert (dead.trading, dead.tick_size) == (False, "0.000001")
+    # one side open still matches orders: trades print, the pair is collected
+    assert leaving.trading and new.trading
 
 
 def test_futures_contracts() -> None:
-    btc, old = GateFuturesParser().parse_instruments(CONTRACTS)  # inverse skipped
+    btc, old, going, gone = GateFuturesParser().parse_instruments(CONTRACTS)  # inverse skipped
+    # delisting with open positions: they are being closed, trades print; delisted: none
+    assert going.trading and not gone.trading
     assert btc == Instrument(
         "gate", "futures", "BTC_USDT", "BTC", "USDT", True, "0.1", contract_size=0.0001
     )

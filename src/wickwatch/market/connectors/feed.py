@@ -585,7 +585,17 @@ class Feed:
                 if take:
                     conn.add(set(take))
             per = self.limits.streams_per_connection
-            while pending:
+            cap = self.limits.max_connections
+            opened = len(self._conns) - len(self._replacing)  # a rotating pair is one
+            while pending and (cap is None or opened < cap):
                 group, pending = pending[:per], pending[per:]
                 self._open(set(group))
+                opened += 1
+            if pending:  # as at start: the venue's per-IP budget is not exceeded
+                self.log.error(
+                    "%d new streams exceed %d connections; not subscribed: %s",
+                    len(pending),
+                    cap,
+                    pending[:10],
+                )
         self._update_counts()

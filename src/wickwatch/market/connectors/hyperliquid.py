@@ -178,8 +178,12 @@ class _Hyperliquid(VenueConnector):
             items_per_weight=_RECENT_TRADES_PER_WEIGHT,
         )
         rows = self.parser.parse_rest_trades(symbol, payload, now_ms())
-        if len(rows) > 1 and rows[0].ts_ms > rows[-1].ts_ms:
-            rows.reverse()  # newest first → oldest first
+        # Newest first (as Nautilus's Hyperliquid adapter documents the endpoint): made oldest
+        # first. The times decide while they differ; trades of one block share a time, and an
+        # answer of one block is taken as newest first too (slicing it the other way round
+        # would return the trades already seen and drop the new ones).
+        if len(rows) > 1 and rows[0].ts_ms >= rows[-1].ts_ms:
+            rows.reverse()
         if not rows:
             return Backfill([])  # no trade at all
         ids = [t.trade_id for t in rows]

@@ -9,7 +9,8 @@ subscription, ``{"channel": "error", "data": "Invalid subscription {…}"}``, ``
 {…}``; ``{"method": "ping"}`` → ``{"channel": "pong"}``.
 
 Each subscription starts with a snapshot of the latest :attr:`HyperliquidSimulator.recent_size`
-trades, and ``recentTrades`` returns as many (oldest first): a longer gap cannot be recovered.
+trades, and ``recentTrades`` returns as many (newest first, as the real endpoint): a longer gap
+cannot be recovered.
 Trade ids are random (unique, not ordered). ``POST /info`` is served on its own port
 (:attr:`endpoints` ``rest_url``): the generic simulator routes GET only.
 """
@@ -133,8 +134,7 @@ class HyperliquidSimulator(ExchangeSimulator):
             if down is not None:
                 return down
             coin = str(body.get("coin", ""))
-            trades = list(reversed(self.log.latest(coin, self.recent_size)))
-            result = self.history_payload(coin, trades)
+            result = self.history_payload(coin, self.log.latest(coin, self.recent_size))
         else:
             return web.Response(status=422, text="Failed to deserialize the JSON body")
         return web.Response(body=orjson.dumps(result), content_type="application/json")
@@ -180,7 +180,7 @@ class HyperliquidSimulator(ExchangeSimulator):
         return {"tokens": tokens, "universe": universe}
 
     def history_payload(self, symbol: str, trades: list[SimTrade]) -> Any:
-        """``trades`` as ``WsTrade`` rows, oldest first (the shape of ``recentTrades``)."""
+        """``trades`` as ``WsTrade`` rows, in the order given (``recentTrades``: newest first)."""
         return [self._row(t) for t in trades]
 
     def _row(self, t: SimTrade) -> dict[str, Any]:

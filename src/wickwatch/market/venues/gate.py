@@ -184,7 +184,10 @@ class GateSpotParser(_GateParser):
 
     def parse_instruments(self, payload: Any) -> list[Instrument]:
         """``GET /api/v4/spot/currency_pairs`` (official docs sample, trimmed); tick is
-        ``10^-precision``, ``trading`` is ``trade_status == "tradable"``::
+        ``10^-precision``; ``trading`` unless ``trade_status`` is ``untradable`` (Gate's own
+        SDK: "untradable: cannot be bought or sold - buyable: can be bought - sellable: can be
+        sold - tradable: can be bought or sold"; a pair winding down is ``sellable`` and still
+        prints trades)::
 
             [{"id": "ETH_USDT", "base": "ETH", "quote": "USDT", "fee": "0.2",
               "min_base_amount": "0.001", "min_quote_amount": "1.0", "amount_precision": 3,
@@ -204,7 +207,7 @@ class GateSpotParser(_GateParser):
                         symbol=text(row, "id"),
                         base=text(row, "base"),
                         quote=text(row, "quote"),
-                        trading=row.get("trade_status") == "tradable",
+                        trading=row.get("trade_status", "tradable") != "untradable",
                         tick_size=decimals_tick(precision),
                     )
                 )
@@ -322,7 +325,11 @@ class GateFuturesParser(_GateParser):
     def parse_instruments(self, payload: Any) -> list[Instrument]:
         """``GET /api/v4/futures/usdt/contracts`` (official docs sample, trimmed); tick is
         ``order_price_round``, contract size ``quanto_multiplier``; inverse contracts are
-        skipped; ``trading`` is false when ``in_delisting`` or ``status`` is not ``trading``::
+        skipped. ``trading`` unless the contract is delisted: ``status`` ``delisted``, or
+        ``in_delisting`` with no open position (the docs: "``in_delisting=true`` and
+        position_size>0 indicates the contract is in delisting transition period" — it still
+        trades, positions are being closed — "``in_delisting=true`` and position_size=0
+        indicates the contract is delisted")::
 
             [{"name": "BTC_USDT", "type": "direct", "quanto_multiplier": "0.0001",
               "order_price_round": "0.1", "mark_price_round": "0.01",
@@ -337,8 +344,8 @@ class GateFuturesParser(_GateParser):
                 base, _, quote = name.partition("_")
                 if not base or quote not in ("USDT", "USDC"):
                     continue
-                trading = (
-                    not row.get("in_delisting", False) and row.get("status", "trading") == "trading"
+                trading = row.get("status") != "delisted" and not (
+                    row.get("in_delisting") is True and _no_position(row.get("position_size"))
                 )
                 out.append(
                     Instrument(
@@ -357,3 +364,11 @@ class GateFuturesParser(_GateParser):
             except (KeyError, TypeError) as exc:
                 raise malformed("gate contract", row, exc) from None
         return out
+
+
+def _no_position(size: object) -> bool:
+    """``position_size`` (a number or its text) is zero or absent."""
+    try:
+        return float(size) == 0.0 if isinstance(size, int | float | str) else True
+    except ValueError:
+        return True
