@@ -242,3 +242,36 @@ async def test_private_webhook_targets_are_saved_when_the_operator_allows_them(
         "ok": False,
         "detail": "webhook refused: 127.0.0.1 is a loopback address",
     }
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["a\r\nBcc: x@example.com", "Me <me@example.com>\nBcc: x@example.com", "not an address"],
+)
+async def test_an_smtp_from_that_is_not_an_address_is_refused(env: Env, sender: str) -> None:
+    """``from`` becomes the mail's From header: a line break in it would add headers (a Bcc)
+    and make every send fail, so it is refused when saved, naming the field."""
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    smtp = {**EMAIL["config"]["smtp"], "from": sender}  # type: ignore[index]
+    made = await env.client.post(
+        f"{API}/channels",
+        json={**EMAIL, "config": {**EMAIL["config"], "smtp": smtp}},  # type: ignore[dict-item]
+        headers=auth,
+    )
+    assert made.status_code == 422, made.text
+    [detail] = made.json()["error"]["details"]
+    assert detail["field"] == "body.email.config.smtp.from"
+    assert "e-mail address" in detail["reason"]
+
+    mail = (await env.client.post(f"{API}/channels", json=EMAIL, headers=auth)).json()
+    moved = await env.client.patch(
+        f"{API}/channels/{mail['id']}",
+        json={"config": {**EMAIL["config"], "smtp": smtp}},  # type: ignore[dict-item]
+        headers=auth,
+    )
+    assert moved.status_code == 422, moved.text
+    [detail] = moved.json()["error"]["details"]
+    assert detail["field"] == "body.config.smtp.from"
+    kept = (await env.client.get(f"{API}/channels/{mail['id']}", headers=auth)).json()
+    assert kept["config"]["smtp"]["from"] == "Me <me@example.com>"

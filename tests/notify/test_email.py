@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -23,13 +24,20 @@ from wickwatch.notify.email import EmailNotifier, SmtpServer
 class Mailbox:
     messages: list[tuple[Envelope, EmailMessage]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    greylist: set[str] = field(default_factory=set)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    #: the answer to every login instead of checking it (e.g. a 454 temporary failure)
+    login_answer: str | None = None
+    #: hang up on QUIT without answering (after the message was accepted)
+    drop_at_quit: bool = False
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if address in self.refuse:
             return "550 5.1.1 no such user"
+        if address in self.greylist:
+            return "451 4.7.1 Greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -40,12 +48,20 @@ class Mailbox:
         self.messages.append((envelope, message))
         return "250 Message accepted"
 
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.drop_at_quit:
+            assert isinstance(server.transport, asyncio.WriteTransport)
+            server.transport.abort()  # at once, without the 221
+        return "221 Bye"
+
     def authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
     ) -> AuthResult:
         assert isinstance(data, LoginPassword)
         login, password = data.login.decode(), data.password.decode()
         self.logins.append((login, password))
+        if self.login_answer is not None:
+            return AuthResult(success=False, handled=False, message=self.login_answer)
         ok = (login, password) == ("me", "smtp-secret")
         return AuthResult(success=ok, handled=False)
 
@@ -176,6 +192,94 @@ async def test_a_refused_recipient_fails_and_a_wrong_password_too(
     refused, login = await deliveries(sessionmaker)
     assert refused.status == "failed" and "refused the recipient" in (refused.last_error or "")
     assert login.status == "failed" and "SMTP login failed: 535" in (login.last_error or "")
+    assert box.messages == []
+
+
+async def test_a_greylisted_recipient_is_retried(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    """A 4xx answer means "not now": greylisting (451 at RCPT) is retried, not reported as a
+    broken channel (and so is a 454 at login, below)."""
+    box, port = mailbox
+    box.greylist.add("new@example.com")
+    user = await world.user()
+    await world.channel(user, "email", {"address": "new@example.com"})
+    await world.alerts([Draft(user_id=user, destinations=("email",))])
+    await make_dispatcher(sessionmaker, {"email": _notifier(port)}).run_once()
+    [greylisted] = await deliveries(sessionmaker)
+    assert greylisted.status == "pending" and greylisted.attempts == 1
+    assert "451" in (greylisted.last_error or "")
+    assert box.messages == []
+
+
+async def test_a_temporary_login_failure_is_retried(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    box, port = mailbox
+    box.login_answer = "454 4.7.0 Temporary authentication failure"
+    user = await world.user()
+    await _own_smtp_channel(world, user, port, password="smtp-secret")
+    await world.alerts([Draft(user_id=user, destinations=("email",))])
+    await make_dispatcher(
+        sessionmaker, {"email": EmailNotifier(None, allow_private=True)}
+    ).run_once()
+    [login] = await deliveries(sessionmaker)
+    assert login.status == "pending" and login.attempts == 1
+    assert "454" in (login.last_error or "")
+    assert box.messages == []
+
+
+async def test_a_mail_accepted_before_the_connection_drops_is_sent_once(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    """Once the server answered 250 to the message it is delivered: a connection lost at
+    QUIT must not make it a retry (which would send the mail a second time)."""
+    box, port = mailbox
+    box.drop_at_quit = True
+    user = await world.user()
+    await world.channel(user, "email", {"address": "me@example.com"})
+    await world.alerts([Draft(user_id=user, destinations=("email",))])
+    await make_dispatcher(sessionmaker, {"email": _notifier(port)}).run_once()
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "sent" and row.last_error is None
+    assert len(box.messages) == 1
+
+
+async def test_a_from_address_that_breaks_the_headers_fails_clearly(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    """A ``from`` with a line break (stored before it was validated) cannot become a header:
+    a permanent failure that says why, not an exception the dispatcher retries."""
+    box, port = mailbox
+    user = await world.user()
+    await world.channel(
+        user,
+        "email",
+        {
+            "address": "me@example.com",
+            "smtp": {
+                "host": "127.0.0.1",
+                "port": port,
+                "starttls": False,
+                "from": "a@example.com\r\nBcc: x@example.com",
+            },
+        },
+    )
+    await world.alerts([Draft(user_id=user, destinations=("email",))])
+    await make_dispatcher(
+        sessionmaker, {"email": EmailNotifier(None, allow_private=True)}
+    ).run_once()
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "failed" and row.attempts == 1
+    assert "from" in (row.last_error or "") and "line" in (row.last_error or "")
     assert box.messages == []
 
 

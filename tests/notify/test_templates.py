@@ -194,6 +194,20 @@ def test_truncation_counts_emoji_as_two() -> None:
     assert visible_length(cut) == 7
 
 
+def test_truncation_counts_an_astral_character_reference_as_two() -> None:
+    """``&#128512;`` is one emoji, two UTF-16 units for Telegram: counted as one, a cut
+    message could exceed the limit."""
+    text = "&#128512;" * 10
+    cut = truncate_html(text, 7)
+    assert cut == "&#128512;" * 3 + "…"
+    assert visible_length(cut) == 7
+    long = "<b>" + "ab &#x1F600; &amp; " * 1000 + "</b>"
+    for limit in (TEXT_LIMIT, 100, 8):
+        cut = truncate_html(long, limit)
+        assert visible_length(cut) <= limit
+        assert telegram_html_problem(cut) is None, cut
+
+
 def test_render_alert_forms() -> None:
     rendered = render_alert(ALERT, "<b>{symbol}</b> {delta_formatted}", "UTC", "en", alert_id=7)
     assert rendered.html == "<b>BTCUSDT</b> +5.25%"

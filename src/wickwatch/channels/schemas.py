@@ -5,6 +5,8 @@ SMTP password, webhook signing key) is write-only: responses show only a masked 
 
 from __future__ import annotations
 
+import email.utils
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -21,6 +23,9 @@ from pydantic import (
 
 Kind = Literal["telegram", "email", "webhook"]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
+#: The address part of an SMTP ``from`` (an internal domain such as ``corp.local`` is fine: the
+#: user's own server decides what it relays).
+_SENDER = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+$")
 #: A Telegram bot token: ``<bot id>:<35 characters>``.
 BOT_TOKEN_PATTERN = r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$"
 
@@ -52,7 +57,29 @@ class SmtpConfig(_Strict):
     port: int = Field(587, ge=1, le=65535)
     username: str | None = Field(None, max_length=320)
     starttls: bool = True
-    from_: str | None = Field(None, alias="from", max_length=320)
+    from_: str | None = Field(
+        None,
+        alias="from",
+        max_length=320,
+        description="Sender: `me@example.com` or `Name <me@example.com>`.",
+        examples=["Alerts <me@example.com>"],
+    )
+
+    @field_validator("from_")
+    @classmethod
+    def _sender(cls, value: str | None) -> str | None:
+        """``from`` becomes the From header: a line break would add headers (a Bcc) and make
+        every send fail, so only a single address, with an optional display name, is taken."""
+        if value is None or not value.strip():
+            return None  # absent: the username or the channel's address sends
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+            raise ValueError("not an e-mail address: it contains a line break or control character")
+        found = email.utils.getaddresses([value])
+        if len(found) != 1 or not _SENDER.match(found[0][1]):
+            raise ValueError(
+                "not an e-mail address: one address, me@example.com or Name <me@example.com>"
+            )
+        return value.strip()
 
 
 class EmailConfig(_Strict):

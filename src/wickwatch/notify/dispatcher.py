@@ -88,12 +88,18 @@ from wickwatch.notify import repository as repo
 from wickwatch.notify.base import Delivery, Notifier, Outcome, SendResult
 from wickwatch.notify.templates import Rendered, render_alert, render_digest
 from wickwatch.ops.metrics import DELIVERIES, DELIVERY_SECONDS
+from wickwatch.ops.redact import url_origin
 from wickwatch.storage.models import Alert
 from wickwatch.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: Shortest wait before a retry, whatever a receiver's ``Retry-After`` says (0 would be a loop).
+MIN_RETRY_S = 1.0
+#: How long after its alert a throttled answer (429) is not counted as a failed attempt.
+THROTTLED_FREE_S = 3600.0
 SecretOpener = Callable[[str], str]
 #: Renders a chart PNG for an alert (None = no chart); called once per alert and shared.
 ChartSource = Callable[[Alert], Awaitable[bytes | None]]
@@ -521,18 +527,27 @@ class Dispatcher:
         if self._stopping:
             await self._hand_back(jobs, at=time.time(), error=None)
             return
-        ready: list[tuple[Job, Rendered]] = []
-        for job in jobs:
-            rendered = await self._render([job])
-            if isinstance(rendered, SendResult):
-                await self._settle_unsent([job], rendered)
-            else:
-                ready.append((job, rendered))
-        begun = await self._mark_sending([job for job, _r in ready])
-        owned = {job.id for job in begun.jobs}
-        for job, rendered in ready:
-            if job.id in owned:
-                self._spawn(self._send_one(job, rendered), f"delivery-{job.id}")
+        spawned: set[int] = set()
+        try:
+            ready: list[tuple[Job, Rendered]] = []
+            for job in jobs:
+                rendered = await self._render([job])
+                if isinstance(rendered, SendResult):
+                    await self._settle_unsent([job], rendered)
+                else:
+                    ready.append((job, rendered))
+            begun = await self._mark_sending([job for job, _r in ready])
+            owned = {job.id for job in begun.jobs}
+            for job, rendered in ready:
+                if job.id in owned:
+                    self._spawn(self._send_one(job, rendered), f"delivery-{job.id}")
+                    spawned.add(job.id)
+        except Exception:
+            # (a database outage longer than _db's retries) the rows not being sent are let
+            # go: their lease ends and another claim retries them, instead of being renewed
+            # for as long as the process lives
+            log.exception("%d deliveries could not be started; let go", len(jobs))
+            self._release([job for job in jobs if job.id not in spawned])
 
     async def _send_one(self, job: Job, rendered: Rendered) -> None:
         try:
@@ -550,67 +565,14 @@ class Dispatcher:
         receiver answered, so request latency never squeezes two messages closer)."""
         try:
             while queue and not self._stopping:
-                head = queue[0]
-                pacing = head.notifier.pacing(head.delivery)
-                assert pacing is not None
-                # An idle chat gets the first alert on its own, in full; what piles up while
-                # the chat has to wait goes out together as one digest.
-                ready_at = self._lane_next.get(name, 0.0)
-                busy = ready_at > time.time()
-                await self._sleep_until(ready_at)
-                fold = busy or pacing.fold_all
-                jobs = self._take(queue, self.config.max_digest if fold else 1)
-                self._release([j for j in jobs if j.lost])
-                jobs = [j for j in jobs if not j.lost]
-                if not jobs:
-                    continue
-                lane_slot = (name, pacing.interval_s, pacing.hold_s)
-                while True:
-                    begun = await self._mark_sending(jobs, pacing.shared, lane=lane_slot)
-                    if begun.busy_until is None:
-                        break
-                    # Another process is sending to this chat: wait for it, folding what
-                    # arrives meanwhile, or give the rows back if it takes too long.
-                    if self._stopping or begun.busy_until - time.time() > self.config.max_hold_s:
-                        await self._hand_back(jobs, at=begun.busy_until, error=None)
-                        jobs = []
-                        break
-                    await asyncio.sleep(min(max(begun.busy_until - time.time(), 0.01), 0.25))
-                    jobs += self._take(queue, self.config.max_digest - len(jobs))
-                if not jobs:
-                    continue
-                jobs, slot, reserved = begun.jobs, begun.at, begun.reserved
-                lane_pace = (name, reserved.get(name, 0))
-                if not jobs:
-                    if reserved:
-                        await self._db(functools.partial(self._settle, pace=lane_pace, at=0.0))
-                    continue
-                await self._sleep_until(slot)
-                # Rendered from exactly the rows this dispatcher now sends: a row another
-                # dispatcher took over meanwhile must not ride along in a digest.
-                rendered = await self._render(jobs)
-                if isinstance(rendered, SendResult):
-                    await self._record(jobs, rendered, pace=(*lane_pace, time.time()))
-                    self._release(jobs)
-                    continue
-                result = await self._call(jobs[0], rendered)
-                # The next message one interval after the receiver answered: request latency
-                # never squeezes two messages closer.
-                self._lane_next[name] = time.time() + pacing.interval_s
-                if result.outcome is Outcome.THROTTLED:
-                    wait = max(result.retry_after or 1.0, 0.0)
-                    self._lane_next[name] = time.time() + wait
-                    await self._db(
-                        functools.partial(self._settle, pace=lane_pace, at=self._lane_next[name])
-                    )
-                    await self._db(functools.partial(self._unsend, jobs=jobs))
-                    if wait > self.config.max_hold_s:
-                        await self._hand_back(jobs, at=time.time() + wait, error=result.error)
-                    else:
-                        queue.extendleft(reversed(jobs))
-                    continue
-                await self._record(jobs, result, pace=(*lane_pace, self._lane_next[name]))
-                self._release(jobs)
+                try:
+                    await self._lane_step(name, queue)
+                except Exception:
+                    # A database outage longer than _db's retries, or a bug: what this turn
+                    # held is let go (its lease ends and another claim retries it) instead of
+                    # being held and renewed for as long as the process lives.
+                    log.exception("chat %s: delivery step failed; its rows are let go", name)
+                    await asyncio.sleep(1.0)
         finally:
             if self._lanes.get(name) is queue:
                 del self._lanes[name]
@@ -618,6 +580,87 @@ class Dispatcher:
                 rest = list(queue)
                 queue.clear()
                 await self._hand_back(rest, at=time.time(), error=None)
+
+    async def _lane_step(self, name: str, queue: deque[Job]) -> None:
+        """One message of a chat's lane (a single alert or a digest); on an error the rows in
+        hand are let go before it is raised."""
+        jobs: list[Job] = []
+        try:
+            await self._lane_message(name, queue, jobs)
+        except Exception:
+            self._release(jobs)
+            raise
+
+    async def _lane_message(self, name: str, queue: deque[Job], jobs: list[Job]) -> None:
+        """:meth:`_lane_step`'s work; ``jobs`` is filled with the rows taken from the queue."""
+        head = queue[0]
+        pacing = head.notifier.pacing(head.delivery)
+        assert pacing is not None
+        # An idle chat gets the first alert on its own, in full; what piles up while
+        # the chat has to wait goes out together as one digest.
+        ready_at = self._lane_next.get(name, 0.0)
+        if ready_at - time.time() > self.config.max_hold_s:
+            # Telegram asked this chat to wait long (retry_after): what waits goes
+            # back to the outbox, due then, instead of being held here meanwhile.
+            rest = list(queue)
+            queue.clear()
+            await self._hand_back(rest, at=ready_at, error=None)
+            return
+        busy = ready_at > time.time()
+        await self._sleep_until(ready_at)
+        fold = busy or pacing.fold_all
+        jobs[:] = self._take(queue, self.config.max_digest if fold else 1)
+        self._release([j for j in jobs if j.lost])
+        jobs[:] = [j for j in jobs if not j.lost]
+        if not jobs:
+            return
+        lane_slot = (name, pacing.interval_s, pacing.hold_s)
+        while True:
+            begun = await self._mark_sending(jobs, pacing.shared, lane=lane_slot)
+            if begun.busy_until is None:
+                break
+            # Another process is sending to this chat: wait for it, folding what
+            # arrives meanwhile, or give the rows back if it takes too long.
+            if self._stopping or begun.busy_until - time.time() > self.config.max_hold_s:
+                await self._hand_back(jobs, at=begun.busy_until, error=None)
+                jobs.clear()
+                break
+            await asyncio.sleep(min(max(begun.busy_until - time.time(), 0.01), 0.25))
+            jobs += self._take(queue, self.config.max_digest - len(jobs))
+        if not jobs:
+            return
+        jobs[:], slot, reserved = begun.jobs, begun.at, begun.reserved
+        lane_pace = (name, reserved.get(name, 0))
+        if not jobs:
+            if reserved:
+                await self._db(functools.partial(self._settle, pace=lane_pace, at=0.0))
+            return
+        await self._sleep_until(slot)
+        # Rendered from exactly the rows this dispatcher now sends: a row another
+        # dispatcher took over meanwhile must not ride along in a digest.
+        rendered = await self._render(jobs)
+        if isinstance(rendered, SendResult):
+            await self._record(jobs, rendered, pace=(*lane_pace, time.time()))
+            self._release(jobs)
+            return
+        result = await self._call(jobs[0], rendered)
+        # The next message one interval after the receiver answered: request latency
+        # never squeezes two messages closer.
+        self._lane_next[name] = time.time() + pacing.interval_s
+        if result.outcome is Outcome.THROTTLED:
+            wait = max(result.retry_after or 1.0, 0.0)
+            self._lane_next[name] = time.time() + wait
+            await self._db(
+                functools.partial(self._settle, pace=lane_pace, at=self._lane_next[name])
+            )
+            await self._db(functools.partial(self._unsend, jobs=jobs))
+            if wait > self.config.max_hold_s:
+                await self._hand_back(jobs, at=time.time() + wait, error=result.error)
+            else:
+                queue.extendleft(reversed(jobs))
+            return
+        await self._record(jobs, result, pace=(*lane_pace, self._lane_next[name]))
+        self._release(jobs)
 
     @staticmethod
     def _take(queue: deque[Job], most: int) -> list[Job]:
@@ -867,17 +910,39 @@ class Dispatcher:
                     gave_up.extend((j, result.error) for j in item.jobs)
                     statuses.append((channel_ids, "failing", result.error))
                     continue
-                # RETRY, or THROTTLED outside a lane (nothing was delivered)
+                # RETRY, or THROTTLED outside a lane (nothing was delivered). A throttled
+                # attempt is not counted while the alert is fresh (the receiver asked to wait,
+                # nothing failed); after THROTTLED_FREE_S it counts like any retry, so a
+                # receiver that answers 429 for ever does not keep the row for ever.
                 throttled = result.outcome is Outcome.THROTTLED
+                free = {
+                    j.id
+                    for j in item.jobs
+                    if (now - j.row.alert.created_at).total_seconds() < THROTTLED_FREE_S
+                }
                 if throttled:
-                    await repo.unsend(session, ids, worker=self.worker_id)
+                    counted = [job_id for job_id in ids if job_id not in free]
+                    await repo.unsend(session, sorted(free), worker=self.worker_id)
+                    await repo.unsend(
+                        session, counted, worker=self.worker_id, take_back_attempt=False
+                    )
                 if result.config_update:
                     for channel_id in channel_ids:
                         await repo.update_channel_config(session, channel_id, result.config_update)
+                # One delay for the item: the alerts of a digest stay one digest when retried
+                # (a delay drawn per row, with its jitter, split them into several messages).
+                delay = (
+                    max(result.retry_after, MIN_RETRY_S)  # "Retry-After: 0" is no hammer
+                    if result.retry_after is not None
+                    else self.backoff(
+                        max(j.attempts - (throttled and j.id in free) for j in item.jobs)
+                    )
+                )
                 failing = False
                 for job in item.jobs:
-                    attempts = job.attempts - throttled
-                    if not throttled and attempts >= self.config.max_attempts:
+                    uncounted = throttled and job.id in free
+                    attempts = job.attempts - uncounted
+                    if not uncounted and attempts >= self.config.max_attempts:
                         error = f"gave up after {attempts} attempts: {result.error}"
                         await repo.mark_final(
                             session,
@@ -889,11 +954,6 @@ class Dispatcher:
                         gave_up.append((job, result.error))
                         failing = True
                         continue
-                    delay = (
-                        result.retry_after
-                        if result.retry_after is not None
-                        else self.backoff(attempts)
-                    )
                     await repo.mark_retry(
                         session,
                         [job.id],
@@ -959,7 +1019,9 @@ class Dispatcher:
                 "delivery %d (%s to %s, user %d) failed after %d attempts: %s",
                 job.id,
                 job.row.channel,
-                job.row.destination,
+                url_origin(job.row.destination)
+                if job.row.channel == "webhook"
+                else job.row.destination,
                 job.row.user_id,
                 job.attempts,
                 error,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import re
 import socket
 from collections.abc import Mapping
@@ -38,6 +39,8 @@ from wickwatch.config import Settings
 from wickwatch.notify.base import Delivery, Notifier, Pacing, SendResult
 from wickwatch.notify.templates import AlertLike, Rendered, html_for_email
 from wickwatch.notify.webhook import BlockedTarget, resolved_problem
+
+log = logging.getLogger(__name__)
 
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
 SUBJECT_PREFIX = "[wickwatch] "
@@ -161,7 +164,12 @@ class EmailNotifier(Notifier):
             return SendResult.failed(
                 "e-mail is not configured on this server (WICKWATCH_SMTP_HOST)"
             )
-        message = build_message(delivery, rendered, sender=server.sender, to=to)
+        try:
+            message = build_message(delivery, rendered, sender=server.sender, to=to)
+        except ValueError as exc:
+            # A header that cannot be written (a line break in the channel's ``from``, stored
+            # before it was validated): the same every time, so not worth a retry.
+            return SendResult.failed(f"cannot write the e-mail (check the `from` address): {exc}")
         sock: socket.socket | None = None
         try:
             if server is not self.server and not self.allow_private:
@@ -185,22 +193,46 @@ class EmailNotifier(Notifier):
                 # connect(), which it never closes (a transport left for the garbage collector).
                 await client.connect()
                 await client.send_message(message)
-                await client.quit()
+                await _quit(client)
             finally:
                 client.close()
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            return SendResult.failed(f"SMTP refused the recipient: {exc}")
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            return SendResult.failed(f"SMTP login failed: {exc.code} {exc.message}")
+            answers = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+            text = f"SMTP refused the recipient: {answers}"
+            # 4xx (greylisting, a full mailbox for now) is worth another try; only a refusal
+            # that is final for every recipient is permanent.
+            if all(_permanent(r.code) for r in exc.recipients):
+                return SendResult.failed(text)
+            return SendResult.retry(text)
         except aiosmtplib.SMTPResponseException as exc:
-            text = f"SMTP {exc.code} {exc.message}"
-            return SendResult.failed(text) if 500 <= exc.code < 600 else SendResult.retry(text)
+            # Also the login (454 = the server's auth backend is briefly down, 535 = wrong).
+            what = (
+                "SMTP login failed"
+                if isinstance(exc, aiosmtplib.SMTPAuthenticationError)
+                else "SMTP"
+            )
+            text = f"{what}: {exc.code} {exc.message}"
+            return SendResult.failed(text) if _permanent(exc.code) else SendResult.retry(text)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             return SendResult.retry(f"SMTP unreachable: {type(exc).__name__}: {exc}")
         finally:
             if sock is not None:
                 sock.close()
         return SendResult.sent(message["Message-ID"])
+
+
+def _permanent(code: int) -> bool:
+    """Whether an SMTP reply code is a final refusal (5xx); 4xx asks to try again later."""
+    return 500 <= code < 600
+
+
+async def _quit(client: aiosmtplib.SMTP) -> None:
+    """QUIT after the server accepted the message: the mail is delivered by then, so a
+    connection lost now is not a failure (a retry would send the mail twice)."""
+    try:
+        await client.quit()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        log.debug("SMTP QUIT after a delivered message failed: %s", type(exc).__name__)
 
 
 async def connect_public(host: str, port: int, timeout_s: float) -> socket.socket:

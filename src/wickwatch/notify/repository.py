@@ -440,10 +440,12 @@ async def mark_final(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def unsend(session: AsyncSession, ids: Sequence[int], *, worker: str) -> int:
-    """``sending`` back to ``claimed`` and the attempt taken back: the receiver answered that
-    it delivered nothing (throttled), so the rows are provably unsent again. The caller
-    commits."""
+async def unsend(
+    session: AsyncSession, ids: Sequence[int], *, worker: str, take_back_attempt: bool = True
+) -> int:
+    """``sending`` back to ``claimed`` and (unless ``take_back_attempt`` is false) the attempt
+    taken back: the receiver answered that it delivered nothing (throttled), so the rows are
+    provably unsent again. The caller commits."""
     if not ids:
         return 0
     result = await session.execute(
@@ -451,7 +453,7 @@ async def unsend(session: AsyncSession, ids: Sequence[int], *, worker: str) -> i
         .where(
             one_of(AD.id, ids, dialect_of(session)), AD.locked_by == worker, AD.status == SENDING
         )
-        .values(status=CLAIMED, attempts=AD.attempts - 1)
+        .values(status=CLAIMED, attempts=AD.attempts - 1 if take_back_attempt else AD.attempts)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -629,7 +629,8 @@ def _units(text: str) -> int:
 
 
 def visible_length(text: str) -> int:
-    """Characters Telegram counts for HTML ``text``: tags dropped, an entity counts as one."""
+    """Characters Telegram counts for HTML ``text`` (UTF-16 units): tags dropped, an entity
+    counted as the character it stands for."""
     total = 0
     pos = 0
     for match in _TOKEN.finditer(text):
@@ -684,12 +685,14 @@ def truncate_html(text: str, limit: int = TEXT_LIMIT) -> str:
                 stack.append(name)
             out.append(token)
             out_len += len(token)
-        else:  # an entity (or a stray < / &, which counts as one character)
-            if used + 1 > budget:
+        else:  # an entity (or a stray < / &, one character), kept whole or dropped
+            # counted as what it stands for: ``&#128512;`` is two UTF-16 units, like the emoji
+            n = _units(html.unescape(token)) if match.group("entity") is not None else 1
+            if used + n > budget:
                 break
             out.append(token)
             out_len += len(token)
-            used += 1
+            used += n
     else:
         add_text(text[pos:])
     result = "".join(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 
 MASK = "***"
 
@@ -29,6 +30,23 @@ def redact(text: str) -> str:
     if "=" in text:
         text = _QUERY_SECRET.sub(r"\1" + MASK, text)
     return text
+
+
+def url_origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``: what a log may say of a webhook address, whose path
+    often is the credential itself (Slack ``/services/T…/B…/secret``, Discord
+    ``/webhooks/<id>/<token>``)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return MASK
+    if not parts.scheme or not host:
+        return MASK
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}{port}/{MASK}"
 
 
 class RedactingFilter(logging.Filter):

@@ -2462,7 +2462,11 @@ export interface components {
         };
         /** SmtpConfig */
         SmtpConfig: {
-            /** From */
+            /**
+             * From
+             * @description Sender: `me@example.com` or `Name <me@example.com>`.
+             * @example Alerts <me@example.com>
+             */
             from?: string | null;
             /** Host */
             host: string;
