@@ -85,14 +85,14 @@ async def throttling_webhook() -> AsyncIterator[tuple[str, list[float]]]:
         return web.Response(status=429, headers={"Retry-After": "0"})
 
     app = web.Application()
-    app.router.add_post("/hook", handle)
+    app.router.add_post("/services/T0001/B0002/{token}", handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        yield f"http://127.0.0.1:{port}/hook", hits
+        yield f"http://127.0.0.1:{port}/services/T0001/B0002/s3cr3t-path-token", hits
     finally:
         await runner.cleanup()
 
@@ -102,7 +102,10 @@ async def test_a_webhook_that_always_throttles_is_neither_hammered_nor_retried_f
     sessionmaker: async_sessionmaker[AsyncSession],
     throttling_webhook: tuple[str, list[float]],
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Also: the give-up is logged with the webhook's origin only (its path is a credential,
+    as Slack's and Discord's are)."""
     url, hits = throttling_webhook
     user = await world.user()
     await world.channel(user, "webhook", {"url": url})
@@ -124,9 +127,12 @@ async def test_a_webhook_that_always_throttles_is_neither_hammered_nor_retried_f
         async def failed() -> bool:
             return [d.status for d in await deliveries(sessionmaker)] == ["failed"]
 
-        await _until(failed, 15, "the delivery given up")
+        with caplog.at_level("ERROR", logger="wickwatch.notify.dispatcher"):
+            await _until(failed, 15, "the delivery given up")
         [row] = await deliveries(sessionmaker)
         assert row.attempts == 3 and "429" in (row.last_error or "")
+        [gave_up] = [r.getMessage() for r in caplog.records if "failed after" in r.getMessage()]
+        assert "http://127.0.0.1:" in gave_up and "s3cr3t" not in gave_up
     finally:
         dispatcher.stop()
         await runner
