@@ -16,8 +16,7 @@ import signal
 import sys
 
 from wickwatch.config import Settings, describe_settings_error, describe_validation_error
-from wickwatch.notify.dispatcher import Dispatcher
-from wickwatch.notify.registry import NOTIFIER_TYPES, build_notifiers
+from wickwatch.notify.registry import NOTIFIER_TYPES
 
 log = logging.getLogger("wickwatch.notify")
 
@@ -25,36 +24,29 @@ log = logging.getLogger("wickwatch.notify")
 async def serve(
     settings: Settings, *, channels: list[str] | None = None, bot: bool = False
 ) -> None:
-    from wickwatch.notify.telegram_bot import TelegramBot
+    """The notifier role (roles/notifier.py) without a bus: it polls the outbox. With ``bot``
+    the service bot's polling takes the same lock as ``wickwatch notifier`` (PostgreSQL: one
+    process polls for the bot at a time)."""
     from wickwatch.ops.logging import ErrorLogWriter, configure_logging
+    from wickwatch.roles.notifier import NotifierRole
     from wickwatch.storage import create_engine, create_sessionmaker
 
     error_log = configure_logging(settings.log_level, settings.log_format)
     engine = create_engine(settings.effective_database_url, echo=settings.database_echo)
     writer = asyncio.create_task(ErrorLogWriter(error_log, engine).run(), name="error-log")
     sessionmaker = create_sessionmaker(engine)
-    notifiers = build_notifiers(settings, channels)
-    dispatcher = Dispatcher.from_settings(settings, sessionmaker, notifiers)
+    role = NotifierRole(settings, sessionmaker, None, bot=bot, channels=channels)
+    if bot and role.bot is None:
+        log.error("--bot needs WICKWATCH_TELEGRAM_BOT_TOKEN")
+    stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, dispatcher.stop)
-    service_bot: TelegramBot | None = None
+        loop.add_signal_handler(sig, stopping.set)
     try:
-        if bot:
-            token = settings.telegram_bot_token
-            if token is None or not token.get_secret_value():
-                log.error("--bot needs WICKWATCH_TELEGRAM_BOT_TOKEN")
-            else:
-                service_bot = TelegramBot(
-                    token.get_secret_value(), sessionmaker, api_url=settings.telegram_api_url
-                )
-                await service_bot.start()
-        await dispatcher.run()
+        await role.start()
+        await stopping.wait()
     finally:
-        if service_bot is not None:
-            await service_bot.stop()
-        for notifier in notifiers.values():
-            await notifier.aclose()
+        await role.stop()
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await writer
