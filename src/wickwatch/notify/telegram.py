@@ -61,9 +61,6 @@ PRIVATE_INTERVAL_S = 1.0 + PACING_MARGIN_S  #: one message per second per privat
 GROUP_INTERVAL_S = 3.0 + PACING_MARGIN_S  #: 20 messages per minute per group / channel
 BOT_INTERVAL_S = 1 / 28  #: 30 messages per second per bot, with a margin for network jitter
 REQUEST_TIMEOUT_S = 15.0
-#: How long a chat stays reserved for a request in flight (longer requests are rare; a chat of a
-#: dispatcher that died mid-request is free again after this).
-LANE_HOLD_S = 5.0
 _MAX_BOTS = 1000
 
 
@@ -155,7 +152,11 @@ class TelegramNotifier(Notifier):
             lane=f"tg:{owner}:{chat}",
             interval_s=interval,
             shared=((f"tgbot:{owner}", BOT_INTERVAL_S),),
-            hold_s=min(self.timeout_s, LANE_HOLD_S),
+            # The chat stays reserved for as long as a request may take: a slow answer must
+            # not let another dispatcher send to the chat meanwhile (a second message inside
+            # the chat's interval is a 429, and repeated ones lengthen Telegram's flood wait).
+            # A chat of a dispatcher that died mid-request is free again after this.
+            hold_s=self.timeout_s + PACING_MARGIN_S,
         )
 
     async def pace_bot(self, token: str) -> None:
