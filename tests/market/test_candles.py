@@ -841,3 +841,110 @@ def test_an_unfinished_slice_iteration_leaves_the_next_call_looking() -> None:
     next(slices)
     del slices  # abandoned (e.g. the candle loop failed on the first slice)
     assert [c.exchange for c in b.close_due(T0 + 1_250)] == ["okx", "okx"]
+
+
+# --- a held symbol (its connection dropped) while the rest of its venue goes on ---------------
+
+M0 = T0 - T0 % 60_000  # a whole minute
+
+
+def _venue_goes_on(
+    b: CandleBuilder, minutes: MinuteAggregator, start: int, end: int, *, held: bool = True
+) -> None:
+    """BTC trades every 100 ms from ``start`` to ``end`` (ms after M0); the ticker closes due
+    seconds and minutes as the collector does."""
+    for ms in range(start, end, 100):
+        b.add(trade(M0 + ms, recv=M0 + ms))
+        b.close_due(M0 + ms)
+        before = b.closed_before("binance", "futures")
+        if before is not None:
+            hold = b.held("binance", "futures") if held else None
+            minutes.close_through("binance", "futures", before, hold)
+
+
+def test_a_gap_of_a_held_symbol_is_kept_after_the_venue_closed_past_it() -> None:
+    """ETH's connection drops, BTC goes on and closes seconds past the outage; the backfill
+    fails: the gap is reported after the watermark passed it, and the ETH candles then made
+    inside it (its buffered live trades) are incomplete — they must never fire an alert."""
+    out: list[Candle] = []
+    b = CandleBuilder(on_candle=out.append)
+    minutes = MinuteAggregator(start_ms=M0 - 60_000)
+    b.add(trade(M0 + 100, symbol="ETHUSDT", recv=M0 + 100))
+    b.hold("binance", "futures", "ETHUSDT", M0 + 100)
+    _venue_goes_on(b, minutes, 200, 8_000)
+    b.mark_gap("binance", "futures", "ETHUSDT", M0 + 100, M0 + 3_401)  # backfill failed
+    for ms in (3_400, 3_900, 4_500):  # the buffered live trades
+        b.add(trade(M0 + ms, symbol="ETHUSDT", recv=M0 + 8_000))
+    b.release("binance", "futures", "ETHUSDT")
+    b.close_due(M0 + 8_000)
+    eth = [(c.ts_ms - M0, c.trades, c.complete) for c in out if c.symbol == "ETHUSDT"]
+    assert eth == [(0, 1, False), (3_000, 2, False), (4_000, 1, True)]
+
+
+@pytest.mark.parametrize("told", [True, False])
+def test_the_minutes_of_a_held_symbol_wait_for_its_recovered_seconds(told: bool) -> None:
+    """ETH is held from second 5 while BTC closes the minute: ETH's minute stays open until
+    its recovered seconds are in (told the holds, as the collector does); without them the
+    minute went out early, and again with the recovered seconds (stored merged, incomplete)."""
+    stored: list[Candle] = []
+    b = CandleBuilder()
+    minutes = MinuteAggregator(stored.append, start_ms=M0 - 60_000)
+    b.on_candle = minutes.add
+    for s in range(6):  # ETH trades, its seconds 0-4 close (its minute is open) ...
+        b.add(trade(M0 + s * 1000 + 50, symbol="ETHUSDT", recv=M0 + s * 1000 + 50))
+        _venue_goes_on(b, minutes, s * 1000 + 100, s * 1000 + 1000, held=told)
+    b.hold("binance", "futures", "ETHUSDT", M0 + 5_050)  # ... and its connection drops
+    _venue_goes_on(b, minutes, 6_000, 70_000, held=told)
+    for s in range(6, 60):  # the backfill recovers one ETH trade a second
+        b.add(trade(M0 + s * 1000 + 50, symbol="ETHUSDT", recv=M0 + 70_000))
+    b.release("binance", "futures", "ETHUSDT")
+    _venue_goes_on(b, minutes, 70_000, 125_000, held=told)
+    eth = [(c.ts_ms - M0, c.trades, c.complete) for c in stored if c.symbol == "ETHUSDT"]
+    if told:
+        assert eth == [(0, 60, True)]
+    else:  # the minute went out with seconds 0-4, then again with the rest
+        assert [n for t, n, _complete in eth if t == 0] == [5, 55]
+
+
+def test_a_trade_recovered_for_a_second_closed_before_the_drop_was_seen_is_a_gap() -> None:
+    """A stall found by the ping timeout: ETH's last second closed before its hold began. The
+    trade the backfill recovers for it is late (that candle went out without it): the second
+    is reported as a gap, so its minute is incomplete, instead of being silently short."""
+    gaps: list[Gap] = []
+    stored: list[Candle] = []
+    minutes = MinuteAggregator(stored.append, start_ms=M0 - 60_000)
+
+    def on_gap(g: Gap) -> None:
+        gaps.append(g)
+        minutes.mark_gap(g.exchange, g.market, g.symbol, g.from_ms, g.to_ms)
+
+    b = CandleBuilder(on_candle=minutes.add, on_gap=on_gap)
+    b.add(trade(M0 + 100, symbol="ETHUSDT", recv=M0 + 100))
+    _venue_goes_on(b, minutes, 200, 6_000)
+    b.hold("binance", "futures", "ETHUSDT", M0 + 100)  # the drop is noticed now
+    for ms in (400, 900, 2_500):  # recovered over REST: 400 and 900 belong to closed second 0
+        b.add(trade(M0 + ms, symbol="ETHUSDT", recv=M0 + 6_000))
+    b.release("binance", "futures", "ETHUSDT")
+    _venue_goes_on(b, minutes, 6_000, 65_000)
+    assert [(g.symbol, g.from_ms - M0, g.to_ms - M0) for g in gaps] == [("ETHUSDT", 0, 1_000)]
+    assert b.late_total == 2
+    eth = [(c.ts_ms - M0, c.complete) for c in stored if c.symbol == "ETHUSDT"]
+    assert eth == [(0, False)]
+
+
+def test_receive_times_and_closing_ignore_a_wall_clock_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The connectors stamp receive times and the collector closes seconds on a clock that a
+    wall-clock step (NTP, a resumed VM) does not move: a step forward closed seconds early and
+    the next seconds' trades were dropped as late."""
+    import time
+
+    from wickwatch.market.connectors import _connection
+    from wickwatch.roles import collector
+
+    before = (_connection.now_ms(), collector.now_ms())
+    real = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real() + 5_000_000_000)  # +5 s
+    after = (_connection.now_ms(), collector.now_ms())
+    assert all(0 <= b - a < 1_000 for a, b in zip(before, after, strict=True))

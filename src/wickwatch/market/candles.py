@@ -14,8 +14,10 @@ Clock
     time) are one sample, the frame's freshest: a subscribe snapshot of minutes-old trades is one
     fresh sample, not fifty stale ones. The estimate is the **k-th largest**
     sample of a window of ``offset_window_ms`` of local time (a low quantile of the latency, not
-    its minimum): ``k`` is 3, or 1/64 of the previous window's samples (at most 64), so one trade
-    with a wildly wrong timestamp — or up to ``k - 1`` of them per window — never moves the clock.
+    its minimum): ``k`` is 2, or 1/64 of the previous window's samples (at most 64), so one trade
+    with a wildly wrong timestamp — or up to ``k - 1`` of them per window — never moves the clock
+    (on a quiet venue two such frames in one window do: a trade-off against start-up, where a
+    larger ``k`` keeps the clock behind for longer).
     A window with fewer than ``k`` samples is carried into the next one (a quiet venue collects
     ``k`` samples over several windows); the estimate is the newest full window's, raised as soon
     as the current window holds ``k`` samples above it, so it follows drift and clock steps
@@ -69,7 +71,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -671,6 +673,10 @@ class CandleBuilder:
             if held is None or bts < held:
                 self.late_total += 1
                 v.late[sym] = v.late.get(sym, 0) + 1
+                if held is not None:
+                    # A recovered trade of a second that closed before the drop was noticed
+                    # (a stall found by the ping timeout): that candle went out without it.
+                    self._recovered_too_late(v, sym, bts)
                 return
         if acc is None:
             acc = v.cur[sym] = _Acc(sym)
@@ -698,6 +704,14 @@ class CandleBuilder:
                     acc.complete = False
                     break
         self._schedule(v, acc, bts)
+
+    def _recovered_too_late(self, v: _Venue, sym: str, bts: int) -> None:
+        """Report the second ``bts`` of a held symbol as a gap (once per second): its candle
+        closed before the trade was recovered, so it and its minute lack it."""
+        for g in reversed(v.gaps):
+            if g.symbol == sym and g.overlaps(bts, SECOND_MS):
+                return
+        self.mark_gap(v.exchange, v.market, sym, bts, bts + SECOND_MS)
 
     def _schedule(self, v: _Venue, acc: _Acc, bts: int) -> None:
         slot = v.wheel.get(bts)
@@ -767,7 +781,12 @@ class CandleBuilder:
             if mark > start_mark:
                 v.watermark = mark
                 if v.gaps:
-                    v.gaps = [g for g in v.gaps if g.to_ms > mark]
+                    held = v.held
+                    v.gaps = [
+                        g
+                        for g in v.gaps
+                        if g.to_ms > mark or (held and (g.symbol is None or g.symbol in held))
+                    ]
         next_check = _NEVER
         for v in self._venue_list:
             if v.heap and v.off_est != _NO_OFFSET:
@@ -882,7 +901,9 @@ class CandleBuilder:
                     if acc.complete:
                         marked += 1
                     acc.complete = False
-        if to_ms > v.watermark:
+        if to_ms > v.watermark or (v.held and (symbol is None or symbol in v.held)):
+            # kept while candles may still be made inside it: seconds not closed yet, or a
+            # held symbol's (its deferred and backfilled seconds come after the watermark)
             v.gaps.append(gap)
         return marked
 
@@ -901,8 +922,15 @@ class CandleBuilder:
         first = from_ms - from_ms % SECOND_MS
         cur = v.cur.get(symbol)
         if cur is not None and cur.last_closed >= first:
-            first = cur.last_closed + SECOND_MS  # never a second candle for a closed second
+            # Never a second candle for a closed second: a recovered trade for it is late, and
+            # its second is then a gap (see _add_slow).
+            first = cur.last_closed + SECOND_MS
         v.held[symbol] = min(first, v.held.get(symbol, first))
+
+    def held(self, exchange: str, market: str) -> Mapping[str, int]:
+        """The venue's held symbols and the first second each keeps open (see :meth:`hold`)."""
+        v = self._venues.get((exchange, market))
+        return v.held if v is not None else {}
 
     def release(self, exchange: str, market: str, symbol: str) -> None:
         """End :meth:`hold`: the waiting candles close at the next :meth:`close_due` (report
@@ -1028,20 +1056,36 @@ class MinuteAggregator:
         self._emit(out)
         return out
 
-    def close_through(self, exchange: str, market: str, closed_before_ms: int) -> list[Candle]:
-        """Close the venue's minutes that end at or before ``closed_before_ms`` (exchange ms).
+    def close_through(
+        self,
+        exchange: str,
+        market: str,
+        closed_before_ms: int,
+        held: Mapping[str, int] | None = None,
+    ) -> list[Candle]:
+        """Close the venue's minutes that end at or before ``closed_before_ms`` (exchange ms),
+        except those of ``held`` symbols (:meth:`CandleBuilder.held`: symbol → first second
+        still to come) that its seconds still to come fall into.
 
-        Also forgets the venue's gaps that end before every minute still open and before the
-        minute of ``closed_before_ms``: no minute created from now on can overlap them (seconds
-        arrive in time order per venue), so the gap list stays as short as the outages pending.
+        Also forgets the venue's gaps that end before every minute still open, before the
+        minute of ``closed_before_ms`` and before the minute of every held symbol's next
+        second: no minute created from now on can overlap them (seconds arrive in time order
+        per symbol), so the gap list stays as short as the outages pending.
         """
         venue = self._open.get((exchange, market))
         out: list[Candle] = []
         horizon = closed_before_ms - closed_before_ms % MINUTE_MS
+        if held:
+            for first in held.values():
+                if first - first % MINUTE_MS < horizon:
+                    horizon = first - first % MINUTE_MS
         if venue:
             done = []
             for sym, acc in venue.items():
-                if acc.ts + MINUTE_MS <= closed_before_ms:
+                waiting = held.get(sym) if held else None
+                if acc.ts + MINUTE_MS <= closed_before_ms and (
+                    waiting is None or acc.ts + MINUTE_MS <= waiting
+                ):
                     done.append(sym)
                 elif acc.ts < horizon:
                     horizon = acc.ts

@@ -49,7 +49,7 @@ from wickwatch.alerts.events import WATCH, candle_event, candle_key
 from wickwatch.bus import CANDLES, Bus, BusError
 from wickwatch.config import Settings
 from wickwatch.detection import AlertDraft, Detector, LatestPrices, PriceBandMonitor
-from wickwatch.market.candles import CandleBuilder, Gap, MinuteAggregator
+from wickwatch.market.candles import CandleBuilder, Gap, MinuteAggregator, monotonic_epoch_ms
 from wickwatch.market.connectors import (
     CONNECTORS,
     Endpoints,
@@ -85,8 +85,11 @@ _RECENT_MIN_MS = 120_000
 
 
 def now_ms() -> int:
-    """Wall-clock ms: the clock the connectors stamp ``Trade.recv_ms`` with."""
-    return time.time_ns() // 1_000_000
+    """The clock the connectors stamp ``Trade.recv_ms`` with: epoch ms advanced by the
+    monotonic clock, so a wall-clock step (NTP, a resumed VM) moves neither the candles'
+    closing nor the exchange clock estimate (a forward step closed seconds early and dropped
+    the next seconds' trades as late)."""
+    return monotonic_epoch_ms()
 
 
 def split_market(name: str) -> tuple[str, str]:
@@ -427,7 +430,8 @@ class Collector:
             for exchange, market in self.builder.venues():
                 closed_before = self.builder.closed_before(exchange, market)
                 if closed_before is not None:
-                    self.minutes.close_through(exchange, market, closed_before)
+                    held = self.builder.held(exchange, market)
+                    self.minutes.close_through(exchange, market, closed_before, held)
             if self._watched:
                 for key in [k for k, until in self._watched.items() if until < mono]:
                     del self._watched[key]

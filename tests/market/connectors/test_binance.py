@@ -69,3 +69,23 @@ def test_streams_go_to_the_endpoint_that_carries_agg_trades(market: str) -> None
         assert live.netloc == "fstream.binance.com"
         assert live.path == "/market/stream"
     assert VENUES[market].limits.streams_per_connection <= sim.limits.streams_per_connection
+
+
+async def test_a_feed_stopped_while_recovering_releases_its_symbols_with_a_gap() -> None:
+    """The feed stops (the collector hands it over, or stops) while a connection is down: the
+    symbols it held for the backfill are released with their gap reported, instead of their
+    candles waiting for ever in the builder."""
+    cfg = scenarios.slow_reconnect(BinanceFutures, delay_s=30.0)  # no reconnect in this test
+    async with scenarios.running(BinanceSimulator, BinanceFutures, "futures", config=cfg) as (
+        sim,
+        feed,
+        sink,
+    ):
+        await scenarios.eventually(lambda: len(sink.trades) >= 10)
+        await sim.drop_all()
+        await scenarios.eventually(lambda: bool(sink.builder.held("binance", "futures")))
+        held = set(sink.builder.held("binance", "futures"))
+        await feed.stop()
+        assert sink.builder.held("binance", "futures") == {}
+        assert held <= {symbol for symbol, _from, _to in sink.gaps}
+        assert {g.reason for g in feed.status.gap_log} == {"feed stopped"}

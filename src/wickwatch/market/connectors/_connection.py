@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from wickwatch.market.candles import monotonic_epoch_ms
 from wickwatch.market.connectors._pacing import Backoff, WindowLimiter
 from wickwatch.market.connectors._state import ConnState, check_conn_move
 from wickwatch.market.connectors.base import (
@@ -37,7 +38,8 @@ _req_ids = itertools.count(1)
 
 
 def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+    """Receive times: epoch ms that never step (see :func:`monotonic_epoch_ms`)."""
+    return monotonic_epoch_ms()
 
 
 class _Closed(Exception):

@@ -236,6 +236,7 @@ class Feed:
                 await task
         self._tasks.clear()
         await asyncio.gather(*(conn.stop() for conn in self._conns), return_exceptions=True)
+        self._abandon_recoveries()
         self.status.running = False
         self._update_counts()
         if self._own_session and self._session is not None:
@@ -424,6 +425,34 @@ class Feed:
                 add(trade)
         self.status.record_trades(trades)
 
+    def _abandon_recoveries(self) -> None:
+        """At stop: the symbols still recovering will not be backfilled by this feed. Their
+        gap is reported and the sink's hold released, so their waiting candles close
+        (incomplete) instead of waiting for ever (a collector that hands a feed over, or
+        stops, while a connection is down)."""
+        exchange, market = self.venue.exchange, self.venue.market
+        end = self._exchange_now()
+        for symbol, track in self._tracks.items():
+            if not track.recovering:
+                continue
+            since = track.since
+            if since is not None and since.ts_ms < end:
+                self.sink.mark_gap(exchange, market, symbol, since.ts_ms, end + 1)
+                self.status.record_gap(GapRecord(symbol, since.ts_ms, end, "feed stopped"))
+            track.end_recovery()
+            self._released(symbol)
+
+    def _exchange_now(self) -> int:
+        """The venue's clock now, as the sink estimates it from the trades (exchange time,
+        which gaps and backfill bounds are in); the local clock before any trade."""
+        local = now_ms()
+        clock = getattr(self.sink, "exchange_now_ms", None)
+        if clock is not None:
+            estimate = clock(self.venue.exchange, self.venue.market, local)
+            if estimate is not None:
+                return int(estimate)
+        return local
+
     def _released(self, symbol: str) -> None:
         if self._release is not None:
             self._release(self.venue.exchange, self.venue.market, symbol)
@@ -471,7 +500,10 @@ class Feed:
                 continue
             track.job = "running"
             first = track.buffer[0] if track.buffer else None
-            until = Until(first.trade_id if first else None, first.ts_ms if first else now_ms())
+            until = Until(
+                first.trade_id if first else None,
+                first.ts_ms if first else self._exchange_now(),
+            )
             result: Backfill | None = None
             failure = ""
             try:
@@ -499,7 +531,7 @@ class Feed:
         gap: tuple[int, int] | None = None
         if result is None:
             if since is not None:
-                end = buffered[0].ts_ms if buffered else now_ms()
+                end = buffered[0].ts_ms if buffered else self._exchange_now()
                 gap = (since.ts_ms, end)
             recovered: list[Trade] = []
         else:
