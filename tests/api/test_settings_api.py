@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from tests.api.kit import API, Env, bearer
+from wickwatch.usersettings.repository import SettingsRepository
 
 
 async def test_settings_document_round_trip(env: Env) -> None:
@@ -92,3 +97,45 @@ async def test_a_template_telegram_cannot_parse_is_refused_with_the_reason(env: 
     )
     assert good.status_code == 200, good.text
     assert good.json()["document"]["message_template"] == "<b>{symbol}</b> &amp; {delta_formatted}"
+
+
+async def test_two_first_saves_at_once_give_one_412_not_a_500(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tabs save a new account's first document at once: both read "no document yet",
+    the second insert meets the first's row. It is a version conflict (412), not a 500."""
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    assert (await env.client.put(f"{API}/settings", json={}, headers=auth)).status_code == 200
+    real_get = SettingsRepository.get
+
+    async def read_before_the_other_committed(self: SettingsRepository, user_id: int) -> Any:
+        monkeypatch.setattr(SettingsRepository, "get", real_get)  # only this read
+        return None
+
+    monkeypatch.setattr(SettingsRepository, "get", read_before_the_other_committed)
+    late = await env.client.put(f"{API}/settings", json={"cooldown_s": 5}, headers=auth)
+    assert late.status_code == 412, late.text
+    current = (await env.client.get(f"{API}/settings", headers=auth)).json()
+    assert current["version"] == 1 and current["document"]["cooldown_s"] == 60
+
+
+async def test_infinite_numbers_and_a_flat_candle_strategy_are_refused(env: Env) -> None:
+    """A number JSON cannot carry back (1e999 reads as infinity) and a strategy whose own delta
+    is below 0.01 % (it fired on every flat candle) are 422s naming the field."""
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    huge = await env.client.put(
+        f"{API}/settings",
+        content=b'{"thresholds": [{"min_volume_usd": 1e999}]}',
+        headers={**auth, "content-type": "application/json"},
+    )
+    assert huge.status_code == 422
+    assert huge.json()["error"]["details"][0]["field"] == "body.thresholds.0.min_volume_usd"
+    flat = {
+        "name": "everything",
+        "use_global_thresholds": False,
+        "conditions": [{"type": "delta", "min_pct": 1e-9}],
+    }
+    tiny = await env.client.put(f"{API}/settings", json={"strategies": [flat]}, headers=auth)
+    assert tiny.status_code == 422 and "0.01" in tiny.text

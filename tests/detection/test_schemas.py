@@ -121,6 +121,34 @@ def test_example_is_valid_and_in_the_json_schema() -> None:
             "binance_spot",
         ),
         ({"colour": "red"}, ("colour",), "Extra"),
+        (  # its alerts and the group's would share one key: one of each pair was dropped
+            {"thresholds": [{"name": "Dumps"}], "strategies": [{"name": "Dumps"}]},
+            (),
+            "strategies[0] has the name of a threshold rule",
+        ),
+        (
+            {"overrides": [{"symbol": "ETH"}], "strategies": [{"name": "override ETH"}]},
+            (),
+            "strategies[0] has the name of a threshold rule",
+        ),
+        (  # 1e999 reads as infinity, which JSON cannot carry back
+            {"thresholds": [{"min_volume_usd": float("inf")}]},
+            ("thresholds", 0, "min_volume_usd"),
+            "finite",
+        ),
+        (  # a smaller own delta fired on every flat candle
+            {
+                "strategies": [
+                    {
+                        "name": "a",
+                        "use_global_thresholds": False,
+                        "conditions": [{"type": "delta", "min_pct": 1e-9}],
+                    }
+                ]
+            },
+            ("strategies", 0),
+            "min_pct >= 0.01",
+        ),
     ],
 )
 def test_validation_errors_name_the_field(

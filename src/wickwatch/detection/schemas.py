@@ -119,8 +119,15 @@ def symbol_ref_tokens(ref: str) -> tuple[str, ...]:
     return (f"b:{coin}", f"p:{coin_name(base)}{quote.upper()}")
 
 
+#: The smallest move a rule may ask for (a smaller one would fire on flat candles).
+MIN_DELTA_PCT = 0.01
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # No infinity or NaN (JSON has neither: stored, such a document could not be sent back).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class MarketSwitch(_Model):
@@ -149,7 +156,10 @@ class Thresholds(_Model):
     """What a window must reach to be a spike (every comparison is ``>=``)."""
 
     min_delta_pct: float = Field(
-        3.0, ge=0.01, le=1000.0, description="Minimum move from the window's open, percent."
+        3.0,
+        ge=MIN_DELTA_PCT,
+        le=1000.0,
+        description="Minimum move from the window's open, percent.",
     )
     min_volume_usd: float = Field(
         0.0, ge=0.0, description="Minimum quote volume of the window, in USD (0 = no minimum)."
@@ -305,11 +315,13 @@ class Strategy(_Model):
     @model_validator(mode="after")
     def _own_needs_delta(self) -> Strategy:
         if not self.use_global_thresholds and not any(
-            isinstance(c, DeltaCondition) and c.min_pct for c in self.conditions
+            isinstance(c, DeltaCondition) and c.min_pct is not None and c.min_pct >= MIN_DELTA_PCT
+            for c in self.conditions
         ):
+            # (as a threshold group's min_delta_pct: a smaller one alerts on flat candles)
             raise ValueError(
                 "conditions: a strategy with its own thresholds (use_global_thresholds=false) "
-                "needs a delta condition with min_pct > 0"
+                f"needs a delta condition with min_pct >= {MIN_DELTA_PCT}"
             )
         return self
 
@@ -422,6 +434,20 @@ class UserSettings(_Model):
                 )
             seen[strategy.name] = i
         return value
+
+    @model_validator(mode="after")
+    def _strategy_names_are_not_rule_labels(self) -> UserSettings:
+        # An alert is one per user × symbol × second × rule label: a strategy named like a
+        # threshold group ("Dumps") or an override would share its key with that rule's alert
+        # of the same spike, and one of the two would not be stored (nor sent).
+        labels = {g.label for g in self.thresholds} | {o.label for o in self.overrides}
+        for i, strategy in enumerate(self.strategies):
+            if strategy.name in labels:
+                raise ValueError(
+                    f"strategies[{i}] has the name of a threshold rule ({strategy.name!r}): "
+                    "the two alerts of one spike would be taken for one; rename either"
+                )
+        return self
 
     @field_validator("timezone")
     @classmethod

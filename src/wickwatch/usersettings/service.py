@@ -8,6 +8,7 @@ import logging
 from datetime import datetime
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from wickwatch.detection.schemas import UserSettings
 from wickwatch.errors import WickwatchError
@@ -57,7 +58,15 @@ class SettingsService:
                 details={"current_version": current},
             )
         if row is None:
-            await self.settings.insert(user.id, stored)
+            try:
+                await self.settings.insert(user.id, stored)
+            except IntegrityError:
+                # another first save of this user won the race (two tabs): same as a version
+                # conflict; the request's transaction is rolled back with the error
+                raise PreconditionFailed(
+                    "the settings changed meanwhile (version 1); reload and try again",
+                    details={"current_version": 1},
+                ) from None
         elif not await self.settings.replace(user.id, stored, current):
             raise PreconditionFailed("the settings changed meanwhile; reload and try again")
         log.info("user %d saved settings version %d", user.id, current + 1)
