@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from wickwatch.detection import UserSettings, default_settings, validate_template
+from wickwatch.detection import Detector, UserSettings, default_settings, validate_template
 from wickwatch.detection.schemas import EXAMPLE
 from wickwatch.detection.symbols import split_symbol
 from wickwatch.notify.templates import PLACEHOLDERS, render_text
@@ -217,3 +217,17 @@ def test_resolver_prefers_instruments() -> None:
     r = SymbolResolver([Instrument("hyperliquid", "spot", "@107", "HYPE", "USDC", True, "0.001")])
     assert r.resolve("hyperliquid", "spot", "@107") == ("HYPE", "USDC")
     assert r.resolve("hyperliquid", "spot", "@108") == ("@108", "")
+
+
+def test_a_document_that_would_compile_to_too_many_rules_is_refused() -> None:
+    """Compiling happens on every collector's event loop: 2,000 overrides copied by many
+    strategies on the global thresholds would stop detection for everyone while it runs."""
+    overrides = [{"symbol": f"C{i}USDT", "min_delta_pct": 2.0} for i in range(2000)]
+    UserSettings.model_validate({"overrides": overrides})  # 48,000 rules: the most allowed
+    strategies = [{"name": f"s{i}"} for i in range(2)]
+    with pytest.raises(ValidationError, match=r"rules \(at most 50,000\)"):
+        UserSettings.model_validate({"overrides": overrides, "strategies": strategies})
+    # the estimate bounds what is compiled: the accepted document stays within it
+    detector = Detector()
+    detector.update_user(1, UserSettings.model_validate({"overrides": overrides}))
+    assert 40_000 <= detector.rule_count <= 50_000

@@ -121,6 +121,8 @@ def symbol_ref_tokens(ref: str) -> tuple[str, ...]:
 
 #: The smallest move a rule may ask for (a smaller one would fire on flat candles).
 MIN_DELTA_PCT = 0.01
+#: Most rules one document may compile to (2,000 overrides alone are 48,000: about 2 s).
+MAX_COMPILED_RULES = 50_000
 
 
 class _Model(BaseModel):
@@ -434,6 +436,25 @@ class UserSettings(_Model):
                 )
             seen[strategy.name] = i
         return value
+
+    @model_validator(mode="after")
+    def _bounded_rules(self) -> UserSettings:
+        # Every collector compiles the document into rules on its event loop: a strategy on
+        # the global thresholds copies every threshold rule (each group once per feed, each
+        # override once per feed and spelling), so 2,000 overrides × 25 such strategies made 1.25 M
+        # rules and stopped detection for everyone for 50 s. An upper bound, refused early.
+        feeds = len(EXCHANGE_MARKETS)
+        threshold_rules = (len(self.thresholds) + 2 * len(self.overrides)) * feeds
+        copies = 1 + sum(1 for s in self.strategies if s.use_global_thresholds)
+        own = sum(1 for s in self.strategies if not s.use_global_thresholds)
+        estimate = threshold_rules * copies + own * feeds
+        if estimate > MAX_COMPILED_RULES:
+            raise ValueError(
+                f"these settings make up to {estimate:,} rules (at most "
+                f"{MAX_COMPILED_RULES:,}): use fewer overrides or threshold groups, or fewer "
+                "strategies that use the global thresholds"
+            )
+        return self
 
     @model_validator(mode="after")
     def _strategy_names_are_not_rule_labels(self) -> UserSettings:
