@@ -171,6 +171,23 @@ def test_lists_take_any_venues_spelling_of_a_symbol() -> None:
     assert not d.on_candle(spike(0, symbol="SOLUSDT"))
 
 
+def test_a_hyperliquid_perpetual_named_as_a_pair_is_the_coin() -> None:
+    """Hyperliquid's perpetuals are bare coins (``BTC``, quoted in USDC): ``BTCUSDC``,
+    ``BTC-USDC`` and ``BTC`` at ``hyperliquid_futures`` all name it (``BTCUSDC`` matched
+    nothing: a blacklist did not block it, a whitelist silenced everything)."""
+    hl = {"exchange": "hyperliquid", "market": "futures"}
+    for ref in (
+        "BTCUSDC@hyperliquid_futures",
+        "BTC-USDC@hyperliquid_futures",
+        "BTC@hyperliquid_futures",
+    ):
+        blocked = detector(settings(blacklist=[ref]))
+        assert not blocked.on_candle(spike(0, symbol="BTC", **hl)), ref
+        assert blocked.on_candle(spike(0, symbol="ETH", **hl)), ref
+        only = detector(settings(whitelist=[ref]))
+        assert only.on_candle(spike(0, symbol="BTC", **hl)), ref
+
+
 def test_a_coin_covers_its_thousand_lines() -> None:
     """``PEPE`` names Binance's ``1000PEPEUSDT``, Bybit's ``SHIB1000USDT`` style and Hyperliquid's
     ``kPEPE`` too, and ``1000PEPE`` names plain PEPE pairs: one coin, priced per thousand."""

@@ -111,6 +111,10 @@ def symbol_ref_tokens(ref: str) -> tuple[str, ...]:
     if at and symbol:
         exchange, _, market = where.partition("_")
         base, quote = split_symbol(exchange, market, symbol)
+        if quote and len(base) > len(quote) and base.upper().endswith(quote.upper()):
+            # a venue whose symbols are bare coins (Hyperliquid perpetuals: BTC) named as a
+            # pair (BTCUSDC@hyperliquid_futures): the coin is what precedes the quote
+            base = base[: -len(quote)]
         return (f"s:{coin_name(base)}{quote}@{where}" if quote else f"s:{symbol}@{where}",)
     coin = coin_name(ref)
     base, quote = split_symbol("", "", ref)
