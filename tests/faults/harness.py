@@ -454,7 +454,9 @@ class Rig:
 
     async def wait_live(self, since: float = 0.0) -> None:
         await self.until(lambda: self.feeds_up(since), "every feed up", timeout_s=120)
-        await asyncio.sleep(2.0)  # a few closed seconds of every symbol before the first wick
+        # a few closed seconds of every symbol before the first wick: a symbol's first candle
+        # is incomplete (subscribed mid-second), and a window holding it never fires
+        await asyncio.sleep(3.0)
 
     def fresh_symbol(self) -> tuple[str, str]:
         """A feed and a symbol no wick was injected into yet (feeds alternate)."""

@@ -948,3 +948,33 @@ def test_receive_times_and_closing_ignore_a_wall_clock_step(
     monkeypatch.setattr(time, "time_ns", lambda: real() + 5_000_000_000)  # +5 s
     after = (_connection.now_ms(), collector.now_ms())
     assert all(0 <= b - a < 1_000 for a, b in zip(before, after, strict=True))
+
+
+def test_with_a_start_edge_a_symbols_first_candle_and_minute_are_incomplete() -> None:
+    """A collector subscribes mid-second and mid-minute: the first candle of each symbol and
+    its minute lack what came before the subscription (they were stored complete); the
+    following seconds are complete."""
+    gaps: list[Gap] = []
+    stored: list[Candle] = []
+    minutes = MinuteAggregator(stored.append)
+
+    def on_gap(g: Gap) -> None:
+        gaps.append(g)
+        minutes.mark_gap(g.exchange, g.market, g.symbol, g.from_ms, g.to_ms)
+
+    out: list[Candle] = []
+
+    def on_candle(c: Candle) -> None:
+        out.append(c)
+        minutes.add(c)
+
+    b = CandleBuilder(on_candle=on_candle, on_gap=on_gap, start_edge=True)
+    for ms in range(20_400, 125_000, 500):  # subscribed 20.4 s into the minute
+        b.add(trade(M0 + ms, recv=M0 + ms))
+        b.close_due(M0 + ms)
+        before = b.closed_before("binance", "futures")
+        if before is not None:
+            minutes.close_through("binance", "futures", before)
+    assert [(g.symbol, g.from_ms, g.to_ms - M0) for g in gaps] == [("BTCUSDT", 0, 20_400)]
+    assert [c.complete for c in out[:3]] == [False, True, True]
+    assert [(c.ts_ms - M0, c.complete) for c in stored] == [(0, False), (60_000, True)]

@@ -238,3 +238,11 @@ def test_digest_lists_each_alert_and_fits_the_limit() -> None:
     assert "и ещё" in big.html
     ranked = [replace(ALERT, symbol=s, delta_pct=d) for s, d in (("A", 1), ("B", 9), ("B", 1))]
     assert render_digest(ranked, "UTC", "en").subject == "3 alerts: B, A"
+
+
+def test_a_placeholder_in_an_unquoted_attribute_is_refused() -> None:
+    """``<a href={link}>``: a Binance spot link holds ``?type=spot``, which breaks an unquoted
+    attribute; the whole message then went out escaped. Refused at save; quoted is fine."""
+    problem = template_problem("<a href={link}>{symbol}</a>")
+    assert problem is not None and "Telegram HTML" in problem
+    assert template_problem('<a href="{link}">{symbol}</a>') is None

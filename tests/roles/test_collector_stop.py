@@ -19,7 +19,9 @@ async def test_a_spike_just_before_the_stop_is_alerted(
 ) -> None:
     users = [{"email": "late-spike@example.com", "rules": spike_rules(), "telegram_chat": CHAT}]
     async with pipeline(database_url, tmp_path, sessionmaker, users=users) as p:
-        await asyncio.sleep(1.5)  # a few closed seconds of every symbol before the wick
+        # a few closed seconds of every symbol before the wick (the first, incomplete one
+        # out of the rules' 2-second windows)
+        await asyncio.sleep(3.0)
         _, symbol = await p.injector.inject("okx_spot")
         await p.collector.stop()  # at once: the wick's second is still open
         assert await count(p.sessionmaker, Alert, Alert.symbol == symbol) == 1

@@ -109,7 +109,9 @@ async def test_an_injected_wick_is_stored_delivered_and_published(
         status = p.bus.subscribe(STATUS)
         await alerts.start()
         await status.start()
-        await asyncio.sleep(1.5)  # a few closed seconds of every symbol before the wick
+        # a few closed seconds of every symbol before the wick (the first, incomplete one
+        # out of the rules' 2-second windows)
+        await asyncio.sleep(3.0)
         _, symbol = await p.injector.inject("binance_futures")
 
         async with asyncio.timeout(10):

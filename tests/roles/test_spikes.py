@@ -318,6 +318,16 @@ async def test_the_ticker_hands_over_a_slice_s_drafts_and_keeps_what_closed_when
     collector = Collector(settings, sessionmaker, None, markets=[])
     uid = await add_user(sessionmaker, "slices@example.com")
     collector.detector.update_user(uid, spike_rules())
+    # two seconds of each symbol before: its first candle is incomplete (the collector does
+    # not know what it missed before), and a window holding it (the rules' 2 s) never fires
+    for n, (exchange, symbol, p) in enumerate(
+        [("binance", "BTCUSDT", 100.0), ("binance", "ETHUSDT", 10.0), ("okx", "BTC-USDT", 100.0)]
+    ):
+        for ago in (1900, 900):
+            t = T0 - ago
+            trade = Trade(exchange, "spot", symbol, p, 1.0, p, BUY, t, t, f"{ago}{n}")
+            collector.builder.add_frame([trade])
+    assert collector.process(T0 + collector.builder.grace_ms) == 6
     ts = T0 + 100
     frames = [
         [Trade("binance", "spot", "BTCUSDT", p, 1.0, p, BUY, ts, ts, "1") for p in (100.0, 103.0)],
@@ -333,9 +343,9 @@ async def test_the_ticker_hands_over_a_slice_s_drafts_and_keeps_what_closed_when
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert collector.candles == 2  # binance's slice, handed on despite the cancellation
+    assert collector.candles == 6 + 2  # binance's slice, handed on despite the cancellation
     assert collector.process(due) == 1  # the rest closes at the next tick
-    assert collector.candles == 3
+    assert collector.candles == 6 + 3
     assert collector.builder.open_candles == 0
 
 

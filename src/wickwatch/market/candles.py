@@ -432,11 +432,16 @@ class CandleBuilder:
         offset_window_ms: int = DEFAULT_OFFSET_WINDOW_MS,
         on_candle: CandleHandler | None = None,
         on_gap: Callable[[Gap], None] | None = None,
+        start_edge: bool = False,
     ) -> None:
         self.grace_ms = grace_ms
         self.offset_window_ms = offset_window_ms
         self.on_candle = on_candle
         self.on_gap = on_gap
+        #: A symbol's first trade here starts at an unknown point of the market (a collector
+        #: subscribes mid-second, mid-minute): its candle is incomplete and everything before
+        #: the trade is reported as a gap of the symbol (its minute is incomplete too).
+        self.start_edge = start_edge
         #: every gap reported, in order (drain it if you keep the builder for days)
         self.gaps: list[Gap] = []
         self.late_total = 0
@@ -678,6 +683,7 @@ class CandleBuilder:
                     # (a stall found by the ping timeout): that candle went out without it.
                     self._recovered_too_late(v, sym, bts)
                 return
+        first = acc is None
         if acc is None:
             acc = v.cur[sym] = _Acc(sym)
         elif acc.ts == _CLOSED:
@@ -703,6 +709,12 @@ class CandleBuilder:
                 if (g.symbol is None or g.symbol == sym) and g.overlaps(bts, SECOND_MS):
                     acc.complete = False
                     break
+        if first and self.start_edge:
+            acc.complete = False
+            gap = Gap(v.exchange, v.market, sym, 0, ts)
+            self.gaps.append(gap)
+            if self.on_gap is not None:
+                self.on_gap(gap)
         self._schedule(v, acc, bts)
 
     def _recovered_too_late(self, v: _Venue, sym: str, bts: int) -> None:

@@ -371,6 +371,10 @@ def telegram_html_problem(text: str) -> str | None:
 _FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
 
 
+#: (as long as the shortest placeholder, {link}: character positions in errors stay right)
+_PROBE = "x y=z?"
+
+
 def template_problem(template: str, *, telegram: bool = True) -> str | None:
     """Why ``template`` cannot be saved, or None: only known placeholders (no format specs or
     attribute access), and — for Telegram — valid Telegram HTML. For the API's 422."""
@@ -388,8 +392,10 @@ def template_problem(template: str, *, telegram: bool = True) -> str | None:
         if spec or conversion:
             return f"placeholder {{{name}}} takes no format spec or conversion"
     if telegram:
-        # Placeholders become escaped text; check the markup around them (positions kept).
-        skeleton = _FIELD.sub(lambda m: "x" * len(m.group(0)), template)
+        # Placeholders become escaped text; check the markup around them with a stand-in
+        # holding what values hold (a space, "=", "?": a link's query), so a placeholder
+        # in an unquoted attribute (<a href={link}>) is refused here, not sent escaped later.
+        skeleton = _FIELD.sub(lambda m: _PROBE.ljust(len(m.group(0)), "x"), template)
         problem = telegram_html_problem(skeleton)
         if problem:
             return f"not valid Telegram HTML: {problem}"

@@ -159,7 +159,7 @@ class Collector:
         self.tick_s = tick_s
         self.history = DbSpikeHistory()
         self.detector = Detector(history=self.history)
-        self.builder = CandleBuilder(on_gap=self._on_gap)
+        self.builder = CandleBuilder(on_gap=self._on_gap, start_edge=True)
         self.alert_writer = AlertWriter(
             sessionmaker,
             bus,
