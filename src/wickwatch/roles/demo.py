@@ -82,7 +82,7 @@ class DemoOptions:
     trades_per_s: float = 1.0  #: average per pair
     wick_prob: float = 0.0001  #: chance of a natural wick per trade
     wick_every_s: float = 20.0  #: injected wicks (0: none)
-    first_wick_s: float = 3.0  #: after the feeds are live
+    first_wick_s: float = 4.0  #: after the feeds are live (a symbol's first candle is incomplete)
     build_web: bool = True
     seed: int = 20_261_122
 
