@@ -149,25 +149,20 @@ def cases(frames: list[tuple[int, str]]) -> dict[str, Callable[[], object]]:
         for f in texts:
             typed_in_order(f)
 
-    def run_fast_unlisted() -> None:
-        b = CandleBuilder()
-        feed = unlisted.feed_frame
-        close_due = b.close_due
-        for r, f in frames:
-            if r >= b.next_due_ms:
-                close_due(r)
-            feed(f, r, b)
-        b.flush()
+    def fast_path(p: BinanceFuturesParser) -> Callable[[], None]:
+        def run() -> None:
+            b = CandleBuilder()
+            feed = p.feed_frame
+            close_due = b.close_due
+            for r, f in frames:
+                if r >= b.next_due_ms:  # what the replay does; a live timer calls it every ~50 ms
+                    close_due(r)
+                feed(f, r, b)
+            b.flush()
 
-    def run_fast() -> None:
-        b = CandleBuilder()
-        feed = parser.feed_frame
-        close_due = b.close_due
-        for r, f in frames:
-            if r >= b.next_due_ms:  # what the replay does; a live timer calls it every ~50 ms
-                close_due(r)
-            feed(f, r, b)
-        b.flush()
+        return run
+
+    run_fast, run_fast_unlisted = fast_path(parser), fast_path(unlisted)
 
     def run_normalised() -> None:
         b = CandleBuilder()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.notify.standin import TelegramStandIn
@@ -166,3 +168,22 @@ async def deliveries(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Any
 
     async with sessionmaker() as session:
         return list((await session.scalars(select(AlertDelivery).order_by(AlertDelivery.id))).all())
+
+
+@asynccontextmanager
+async def loopback_http(
+    path: str, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> AsyncIterator[str]:
+    """An HTTP server on 127.0.0.1 answering ``POST path`` with ``handler`` (a webhook
+    receiver); yields the URL of ``path``."""
+    app = web.Application()
+    app.router.add_post(path, handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}{path}"
+    finally:
+        await runner.cleanup()

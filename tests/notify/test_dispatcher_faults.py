@@ -14,7 +14,14 @@ from aiohttp import web
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.notify.conftest import SERVICE_TOKEN, Draft, World, deliveries, make_dispatcher
+from tests.notify.conftest import (
+    SERVICE_TOKEN,
+    Draft,
+    World,
+    deliveries,
+    loopback_http,
+    make_dispatcher,
+)
 from tests.notify.test_email import Mailbox, _notifier, mailbox  # noqa: F401 - the fixture
 from tests.notify.test_email_digest import _end_the_period
 from wickwatch.notify import dispatcher as dispatcher_module
@@ -84,17 +91,8 @@ async def throttling_webhook() -> AsyncIterator[tuple[str, list[float]]]:
         hits.append(time.monotonic())
         return web.Response(status=429, headers={"Retry-After": "0"})
 
-    app = web.Application()
-    app.router.add_post("/services/T0001/B0002/{token}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}/services/T0001/B0002/s3cr3t-path-token", hits
-    finally:
-        await runner.cleanup()
+    async with loopback_http("/services/T0001/B0002/{token}", handle) as url:
+        yield url.replace("{token}", "s3cr3t-path-token"), hits
 
 
 async def test_a_webhook_that_always_throttles_is_neither_hammered_nor_retried_for_ever(

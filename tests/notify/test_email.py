@@ -99,16 +99,21 @@ def _notifier(port: int) -> EmailNotifier:
     )
 
 
-async def _own_smtp_channel(world: World, user: int, port: int, *, password: str) -> int:
-    """An e-mail channel to me@example.com through the user's own server (on loopback)."""
+async def _own_smtp_channel(
+    world: World, user: int, port: int, *, password: str | None, sender: str | None = None
+) -> int:
+    """An e-mail channel to me@example.com through the user's own server (on loopback), with
+    a login when ``password`` is given, sent as ``sender`` when given."""
+    smtp: dict[str, object] = {"host": "127.0.0.1", "port": port, "starttls": False}
+    if password is not None:
+        smtp["username"] = "me"
+    if sender is not None:
+        smtp["from"] = sender
     channel: int = await world.channel(
         user,
         "email",
-        {
-            "address": "me@example.com",
-            "smtp": {"host": "127.0.0.1", "port": port, "username": "me", "starttls": False},
-        },
-        secret_ciphertext=f"enc:{password}",
+        {"address": "me@example.com", "smtp": smtp},
+        secret_ciphertext=f"enc:{password}" if password is not None else None,
     )
     return channel
 
@@ -153,21 +158,7 @@ async def test_the_users_own_server_with_login(
 ) -> None:
     box, port = mailbox
     user = await world.user()
-    await world.channel(
-        user,
-        "email",
-        {
-            "address": "me@example.com",
-            "smtp": {
-                "host": "127.0.0.1",
-                "port": port,
-                "username": "me",
-                "starttls": False,
-                "from": "me@example.com",
-            },
-        },
-        secret_ciphertext="enc:smtp-secret",
-    )
+    await _own_smtp_channel(world, user, port, password="smtp-secret", sender="me@example.com")
     await world.alerts([Draft(user_id=user, destinations=("email",))])
     await make_dispatcher(
         sessionmaker, {"email": EmailNotifier(None, allow_private=True)}
@@ -204,14 +195,23 @@ async def test_a_greylisted_recipient_is_retried(
     broken channel (and so is a 454 at login, below)."""
     box, port = mailbox
     box.greylist.add("new@example.com")
-    user = await world.user()
-    await world.channel(user, "email", {"address": "new@example.com"})
-    await world.alerts([Draft(user_id=user, destinations=("email",))])
-    await make_dispatcher(sessionmaker, {"email": _notifier(port)}).run_once()
-    [greylisted] = await deliveries(sessionmaker)
+    greylisted = await _one_alert_sent(world, sessionmaker, port, "new@example.com")
     assert greylisted.status == "pending" and greylisted.attempts == 1
     assert "451" in (greylisted.last_error or "")
     assert box.messages == []
+
+
+async def _one_alert_sent(
+    world: World, sessionmaker: async_sessionmaker[AsyncSession], port: int, address: str
+) -> Any:
+    """One alert to a new user's e-mail channel ``address`` through the server at ``port``,
+    one dispatcher pass; the delivery row after it."""
+    user = await world.user()
+    await world.channel(user, "email", {"address": address})
+    await world.alerts([Draft(user_id=user, destinations=("email",))])
+    await make_dispatcher(sessionmaker, {"email": _notifier(port)}).run_once()
+    [row] = await deliveries(sessionmaker)
+    return row
 
 
 async def test_a_temporary_login_failure_is_retried(
@@ -242,11 +242,7 @@ async def test_a_mail_accepted_before_the_connection_drops_is_sent_once(
     QUIT must not make it a retry (which would send the mail a second time)."""
     box, port = mailbox
     box.drop_at_quit = True
-    user = await world.user()
-    await world.channel(user, "email", {"address": "me@example.com"})
-    await world.alerts([Draft(user_id=user, destinations=("email",))])
-    await make_dispatcher(sessionmaker, {"email": _notifier(port)}).run_once()
-    [row] = await deliveries(sessionmaker)
+    row = await _one_alert_sent(world, sessionmaker, port, "me@example.com")
     assert row.status == "sent" and row.last_error is None
     assert len(box.messages) == 1
 
@@ -260,18 +256,8 @@ async def test_a_from_address_that_breaks_the_headers_fails_clearly(
     a permanent failure that says why, not an exception the dispatcher retries."""
     box, port = mailbox
     user = await world.user()
-    await world.channel(
-        user,
-        "email",
-        {
-            "address": "me@example.com",
-            "smtp": {
-                "host": "127.0.0.1",
-                "port": port,
-                "starttls": False,
-                "from": "a@example.com\r\nBcc: x@example.com",
-            },
-        },
+    await _own_smtp_channel(
+        world, user, port, password=None, sender="a@example.com\r\nBcc: x@example.com"
     )
     await world.alerts([Draft(user_id=user, destinations=("email",))])
     await make_dispatcher(

@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.abc import ResolveResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.notify.conftest import Draft, World, deliveries, make_dispatcher
+from tests.notify.conftest import Draft, World, deliveries, loopback_http, make_dispatcher
 from wickwatch.notify.base import Delivery, Outcome
 from wickwatch.notify.templates import render_alert
 from wickwatch.notify.webhook import (
@@ -78,17 +78,10 @@ class Receiver:
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
-    app = web.Application()
     recv = Receiver()
-    app.router.add_post("/hook", recv.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    recv.url = f"http://127.0.0.1:{port}/hook"
-    yield recv
-    await runner.cleanup()
+    async with loopback_http("/hook", recv.handle) as url:
+        recv.url = url
+        yield recv
 
 
 @pytest.fixture
@@ -418,20 +411,12 @@ async def test_an_endless_answer_is_not_read_into_memory() -> None:
                 written += len(chunk)
         return response
 
-    app = web.Application()
-    app.router.add_post("/hook", endless)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     notifier = WebhookNotifier(allow_private=True, timeout_s=20)
-    delivery = _direct(f"http://127.0.0.1:{port}/hook")
     alert = Draft(user_id=1)
     try:
-        result = await notifier.send(delivery, alert, render_alert(alert, None))
+        async with loopback_http("/hook", endless) as url:
+            result = await notifier.send(_direct(url), alert, render_alert(alert, None))
     finally:
         await notifier.aclose()
-        await runner.cleanup()
     assert result.outcome is Outcome.SENT, result
     assert written < 64 * MAX_ANSWER_BYTES  # the server stopped when we hung up, far from 1 GiB
