@@ -978,3 +978,24 @@ def test_with_a_start_edge_a_symbols_first_candle_and_minute_are_incomplete() ->
     assert [(g.symbol, g.from_ms, g.to_ms - M0) for g in gaps] == [("BTCUSDT", 0, 20_400)]
     assert [c.complete for c in out[:3]] == [False, True, True]
     assert [(c.ts_ms - M0, c.complete) for c in stored] == [(0, False), (60_000, True)]
+
+
+def test_after_a_restart_of_the_venue_each_symbols_next_candle_starts_after_a_gap() -> None:
+    """Another collector had the feed for a while (its lock was lost and taken back): what
+    came meanwhile is not here. Each symbol's first candle after it is incomplete and the
+    interruption is reported as its gap (its minute is incomplete too)."""
+    gaps: list[Gap] = []
+    out: list[Candle] = []
+    b = CandleBuilder(on_candle=out.append, on_gap=gaps.append)
+    for ms in range(100, 3_000, 500):
+        b.add(trade(M0 + ms, recv=M0 + ms))
+        b.close_due(M0 + ms)
+    b.restart("binance", "futures", M0 + 3_000)
+    for ms in range(20_300, 23_000, 500):
+        b.add(trade(M0 + ms, recv=M0 + ms))
+        b.close_due(M0 + ms)
+    b.flush()
+    assert [(g.from_ms - M0, g.to_ms - M0) for g in gaps] == [(3_000, 20_300)]
+    after = [c.complete for c in out if c.ts_ms >= M0 + 20_000]
+    assert after == [False, True, True]
+    assert all(c.complete for c in out if c.ts_ms < M0 + 3_000)

@@ -377,6 +377,7 @@ class _Venue:
         "off_prev",
         "off_recv",
         "others",
+        "unseen",
         "watermark",
         "wheel",
         "window_end",
@@ -389,6 +390,8 @@ class _Venue:
         self.cur: dict[str, _Acc] = {}
         #: older seconds still open while a newer one started (rare: inside the grace period)
         self.others: dict[tuple[str, int], _Acc] = {}
+        #: symbols whose next trade starts after an interruption (:meth:`CandleBuilder.restart`)
+        self.unseen: dict[str, int] = {}
         self.wheel: dict[int, list[_Acc]] = {}
         self.heap: list[int] = []
         #: every second starting before this is closed
@@ -684,6 +687,9 @@ class CandleBuilder:
                     self._recovered_too_late(v, sym, bts)
                 return
         first = acc is None
+        since = 0
+        if v.unseen and sym in v.unseen:
+            first, since = True, v.unseen.pop(sym)
         if acc is None:
             acc = v.cur[sym] = _Acc(sym)
         elif acc.ts == _CLOSED:
@@ -709,9 +715,9 @@ class CandleBuilder:
                 if (g.symbol is None or g.symbol == sym) and g.overlaps(bts, SECOND_MS):
                     acc.complete = False
                     break
-        if first and self.start_edge:
+        if first and (self.start_edge or since):
             acc.complete = False
-            gap = Gap(v.exchange, v.market, sym, 0, ts)
+            gap = Gap(v.exchange, v.market, sym, since, ts)
             self.gaps.append(gap)
             if self.on_gap is not None:
                 self.on_gap(gap)
@@ -938,6 +944,14 @@ class CandleBuilder:
             # its second is then a gap (see _add_slow).
             first = cur.last_closed + SECOND_MS
         v.held[symbol] = min(first, v.held.get(symbol, first))
+
+    def restart(self, exchange: str, market: str, from_ms: int) -> None:
+        """The venue's feed stopped at ``from_ms`` (exchange ms) and will start again (another
+        collector had it for a while): each symbol's next trade starts after a gap, as at a
+        start edge — its candle incomplete, ``[from_ms, trade)`` reported as a gap."""
+        v = self._venue(exchange, market)
+        for sym in v.cur:
+            v.unseen[sym] = from_ms
 
     def held(self, exchange: str, market: str) -> Mapping[str, int]:
         """The venue's held symbols and the first second each keeps open (see :meth:`hold`)."""

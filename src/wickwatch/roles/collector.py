@@ -286,6 +286,10 @@ class Collector:
         if feed is None or not self._started:
             return
         await feed.stop()
+        exchange, market = split_market(name)
+        stopped = self.builder.exchange_now_ms(exchange, market, now_ms())
+        if stopped is not None:  # until ours runs it again, the other collector has its trades
+            self.builder.restart(exchange, market, int(stopped))
         if self._started:
             self._new_feed(name)
 
