@@ -144,6 +144,52 @@ async def test_a_failing_telegram_channel_is_ok_false_without_the_token(
     assert OWN_TOKEN.split(":")[1] not in caplog.text
 
 
+async def test_telegram_tests_in_a_row_keep_the_chats_one_message_a_second(
+    make_env: EnvFactory, standin: TelegramStandIn
+) -> None:
+    """Two presses of "send test" for one private chat: the second waits for the chat's next
+    send slot (the one the dispatchers share) instead of breaking Telegram's flood limit."""
+    env = await make_env(telegram_api_url=standin.url)
+    auth = await _user(env)
+    channel = await _channel(
+        env,
+        auth,
+        {"kind": "telegram", "name": "Mine", "config": {"chat_id": 5151}, "secret": OWN_TOKEN},
+    )
+
+    assert await _test(env, auth, channel) == {"ok": True, "detail": None}
+    assert await _test(env, auth, channel) == {"ok": True, "detail": None}
+
+    first, second = standin.messages()
+    assert second.at - first.at >= 0.95
+    assert standin.violations == []
+
+
+async def test_a_flood_wait_answered_to_a_test_holds_the_chat(
+    make_env: EnvFactory, standin: TelegramStandIn
+) -> None:
+    """Telegram answers a test with 429 retry_after 30: the next test (and every dispatcher,
+    through the same slot) keeps off the chat until then, instead of lengthening the ban."""
+    env = await make_env(telegram_api_url=standin.url)
+    auth = await _user(env)
+    channel = await _channel(
+        env,
+        auth,
+        {"kind": "telegram", "name": "Mine", "config": {"chat_id": 5151}, "secret": OWN_TOKEN},
+    )
+    standin.fail_next(retry_after=30)
+
+    throttled = await _test(env, auth, channel)
+    assert throttled["ok"] is False and "retry after 30 s" in throttled["detail"]
+    calls = len(standin.calls_to("sendMessage"))
+
+    again = await _test(env, auth, channel)
+    assert again["ok"] is False
+    assert again["detail"].startswith("alerts are being sent to this chat (retry after ")
+    assert 25 <= float(again["detail"].rsplit("after ", 1)[1].split()[0]) <= 30
+    assert len(standin.calls_to("sendMessage")) == calls  # nothing sent into the flood wait
+
+
 async def test_email_test_goes_through_smtp(
     make_env: EnvFactory,
     mailbox: tuple[Mailbox, int],  # noqa: F811

@@ -201,7 +201,8 @@ class ChannelService:
         )
 
     async def send_test(self, user: User, channel_id: int) -> ChannelTestResult:
-        """Send a test message through the channel's real plugin now (not via the outbox)."""
+        """Send a test message through the channel's real plugin now (not via the outbox), in
+        the channel's turn among the alerts being sent (Telegram's per-chat limits)."""
         from wickwatch.notify.probe import send_test
 
         channel = await self.get(user, channel_id)
@@ -226,6 +227,7 @@ class ChannelService:
             config=dict(channel.config or {}),
             secret=secret,
             locale=user.locale or "en",
+            session=self.channels.session,
         )
         log.info(
             "user %d tested %s channel %d: ok=%s", user.id, channel.kind, channel.id, result.ok

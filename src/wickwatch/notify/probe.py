@@ -4,6 +4,12 @@ The user presses the button to learn whether the channel works, so the answer is
 own verdict — ``ok`` or a short human-readable reason (bad token, SMTP refused, webhook 500) —
 never an exception, and never a secret: the channel's secret and the operator's credentials are
 masked out of every reason before it leaves.
+
+Given a database session, a test takes its turn like an alert: it waits for the chat's and the
+bot's send slots that every dispatcher shares (a test pressed just after an alert, or twice in a
+row, would otherwise break Telegram's one-message-a-second per chat and earn the bot a flood
+wait), and a ``retry_after`` it is answered with holds the dispatchers off the chat too. A chat
+busy for longer than :data:`MAX_TURN_WAIT_S` is not waited for: the user is told when to try.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import math
 import time
 import uuid
 from collections.abc import Mapping
@@ -18,8 +25,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from wickwatch.config import Settings
-from wickwatch.notify.base import Delivery, Notifier, Outcome
+from wickwatch.notify import repository as repo
+from wickwatch.notify.base import Delivery, Notifier, Outcome, Pacing, SendResult
 from wickwatch.notify.templates import Rendered, alert_payload, html_to_text
 from wickwatch.storage.models import Alert
 
@@ -28,6 +38,8 @@ log = logging.getLogger(__name__)
 #: Longest a test may take (the slowest plugin times out after 20 s).
 TEST_TIMEOUT_S = 30.0
 MASK = "••••"
+#: Longest a test waits for its chat's turn (alerts being sent to it, a flood wait).
+MAX_TURN_WAIT_S = 5.0
 
 TEXTS = {
     "en": (
@@ -103,9 +115,11 @@ async def send_test(
     secret: str | None,
     locale: str = "en",
     notifier: Notifier | None = None,
+    session: AsyncSession | None = None,
 ) -> ProbeResult:
     """Send a test message through the channel now; ``notifier`` defaults to the plugin built from
-    ``settings`` (closed afterwards)."""
+    ``settings`` (closed afterwards). With ``session`` the send takes the channel's turn in the
+    send slots the dispatchers share (committed at once: no connection is held while sending)."""
     from wickwatch.notify.registry import NOTIFIER_TYPES
 
     own = notifier is None
@@ -128,9 +142,15 @@ async def send_test(
         locale=locale,
     )
     hidden = _secrets(settings, secret)
+    pacing = notifier.pacing(delivery) if session is not None else None
+    if pacing is not None and pacing.fold_all:
+        pacing = None  # a digest lane orders digests, not single messages
     try:
         async with asyncio.timeout(TEST_TIMEOUT_S):
-            result = await notifier.send(delivery, sample_alert(), probe_message(locale))
+            if session is None or pacing is None:
+                result = await notifier.send(delivery, sample_alert(), probe_message(locale))
+            else:
+                result = await _send_in_turn(session, pacing, notifier, delivery, locale)
     except TimeoutError:
         return ProbeResult(False, f"no answer within {TEST_TIMEOUT_S:g} s")
     except Exception as exc:  # a plugin bug: the user still gets an answer
@@ -148,3 +168,54 @@ async def send_test(
     if result.outcome is Outcome.THROTTLED and result.retry_after is not None:
         reason += f" (retry after {result.retry_after:g} s)"
     return ProbeResult(False, scrub(reason, hidden)[:500])
+
+
+async def _send_in_turn(
+    session: AsyncSession, pacing: Pacing, notifier: Notifier, delivery: Delivery, locale: str
+) -> SendResult:
+    """Take the lane like the dispatcher does (:func:`repository.acquire_slot`, the shared bot
+    slots after it), send, and settle the lane one interval after the answer — or after the
+    receiver's ``retry_after``. Throttled, without sending, when the lane stays busy longer than
+    the wait allowed."""
+    give_up_at = time.time() + MAX_TURN_WAIT_S
+    while True:
+        now_ms = int(time.time() * 1000)
+        busy = await repo.acquire_slot(
+            session, pacing.lane, interval_s=pacing.interval_s, hold_s=pacing.hold_s, now_ms=now_ms
+        )
+        if busy is None:
+            break
+        await session.commit()
+        if busy / 1000 > give_up_at:
+            wait = math.ceil(busy / 1000 - time.time())
+            return SendResult.throttled(wait, "alerts are being sent to this chat")
+        await asyncio.sleep(min(max(busy / 1000 - time.time(), 0.01), 0.25))
+    reserved_ms = now_ms + repo.slot_span_ms(pacing.interval_s, pacing.hold_s)
+    at_ms = now_ms
+    for key, interval in pacing.shared:
+        at_ms = await repo.reserve_slot(
+            session, key, interval_s=interval, now_ms=at_ms, commit=False
+        )
+    await session.commit()
+    next_at = time.time() + pacing.interval_s
+    try:
+        delay = at_ms / 1000 - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        result = await notifier.send(delivery, sample_alert(), probe_message(locale))
+        next_at = time.time() + pacing.interval_s
+        if result.outcome is Outcome.THROTTLED:
+            next_at = time.time() + max(result.retry_after or 1.0, pacing.interval_s)
+        return result
+    finally:
+        # Shielded: a test cancelled by its timeout still hands the lane back (it would
+        # otherwise stay held for the whole hold, delaying the chat's alerts).
+        await asyncio.shield(_settle(session, pacing.lane, reserved_ms, next_at))
+
+
+async def _settle(session: AsyncSession, lane: str, reserved_ms: int, next_at: float) -> None:
+    try:
+        await repo.settle_slot(session, lane, reserved_ms=reserved_ms, next_ms=int(next_at * 1000))
+    except Exception as exc:  # the hold runs out by itself
+        log.warning("the test could not hand its chat's send slot back: %s", type(exc).__name__)
+        await session.rollback()
