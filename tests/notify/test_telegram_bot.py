@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -270,6 +270,29 @@ async def _store_settings(
     async with sessionmaker() as session:
         await SettingsRepository(session).insert(user, document.model_dump(mode="json"))
         await session.commit()
+
+
+async def test_mute_times_are_in_the_accounts_timezone(
+    bot: TelegramBot,
+    standin: TelegramStandIn,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A Moscow trader muting a coin reads when it ends on Moscow's clock, not UTC's."""
+    user = await world.user("dana@example.com")
+    await _say(standin, 780, f"/start {await _code(world, user)}")
+    await _store_settings(sessionmaker, user, UserSettings(timezone="Europe/Moscow"))
+
+    reply = await _say(standin, 780, "/mute ETH 3h")
+    [channel] = await _channels(sessionmaker)
+    until = datetime.fromisoformat(channel.config["mutes"]["ETH"])
+    moscow = until.astimezone(timezone(timedelta(hours=3)))
+    assert reply.text == f"🔇 ETH muted until {moscow:%Y-%m-%d %H:%M} MSK."
+
+    listed = await _say(standin, 780, "/mute")
+    assert listed.text == f"Muted: ETH → {moscow:%Y-%m-%d %H:%M} MSK"
+    status = await _say(standin, 780, "/status")
+    assert status.text is not None and f"ETH → {moscow:%Y-%m-%d %H:%M} MSK" in status.text
 
 
 async def test_status_says_what_is_watched_and_the_last_alerts(

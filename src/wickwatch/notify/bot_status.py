@@ -176,6 +176,13 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def local_time(when: datetime, timezone: str) -> str:
+    """``2026-12-07 15:30 MSK``: a time shown to the chat in the account's timezone, with the
+    zone's name (or offset) so that nobody has to guess."""
+    local = when.astimezone(_zone(timezone))
+    return f"{local:%Y-%m-%d %H:%M} {local:%Z}"
+
+
 def alert_line(alert: Alert, timezone: str, lang: str) -> str:
     """``🟢 BTCUSDT Binance Futures +5.25% up · 01-02 03:04:05`` (HTML), time in ``timezone``."""
     values = {k: escape(v) for k, v in placeholder_values(alert, timezone, lang).items()}

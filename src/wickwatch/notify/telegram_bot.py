@@ -80,7 +80,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "admins_only": "Only the chat's administrators can do this.",
         "stopped": "⏸ Alerts paused in this chat. /resume to continue.",
         "resumed": "▶️ Alerts resumed in this chat.",
-        "muted": "🔇 {symbol} muted until {until} UTC.",
+        "muted": "🔇 {symbol} muted until {until}.",
         "unmuted": "🔔 {symbol} unmuted.",
         "not_muted": "{symbol} was not muted.",
         "mute_usage": "Usage: /mute SYMBOL 1h (30m, 2h, 1d; at most 30d). /unmute SYMBOL",
@@ -106,7 +106,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "admins_only": "Это могут делать только администраторы чата.",
         "stopped": "⏸ Сигналы в этом чате приостановлены. /resume — возобновить.",
         "resumed": "▶️ Сигналы в этом чате возобновлены.",
-        "muted": "🔇 {symbol} заглушён до {until} UTC.",
+        "muted": "🔇 {symbol} заглушён до {until}.",
         "unmuted": "🔔 {symbol} снова присылается.",
         "not_muted": "{symbol} не был заглушён.",
         "mute_usage": "Формат: /mute SYMBOL 1h (30m, 2h, 1d; не больше 30d). /unmute SYMBOL",
@@ -297,7 +297,10 @@ class BotCommands:
                     _t(
                         message,
                         "mutes",
-                        list=", ".join(f"{k} → {v:%H:%M}" for k, v in mutes.items()),
+                        list=", ".join(
+                            f"{k} → {bot_status.local_time(v, settings.timezone)}"
+                            for k, v in mutes.items()
+                        ),
                     )
                     if mutes
                     else _t(message, "no_mutes")
@@ -335,6 +338,9 @@ class BotCommands:
             if not channels:
                 await self._reply(message, _t(message, "unlinked"))
                 return
+            # Times are shown in the timezone of the account the chat belongs to (the first
+            # one when several accounts share a group).
+            timezone = (await bot_status.user_settings(session, channels[0].user_id)).timezone
             if not args:
                 mutes: dict[str, datetime] = {}
                 for channel in channels:
@@ -343,7 +349,9 @@ class BotCommands:
                     _t(
                         message,
                         "mutes",
-                        list=", ".join(f"{k} → {v:%Y-%m-%d %H:%M}" for k, v in mutes.items()),
+                        list=", ".join(
+                            f"{k} → {bot_status.local_time(v, timezone)}" for k, v in mutes.items()
+                        ),
                     )
                     if mutes
                     else _t(message, "no_mutes")
@@ -364,7 +372,9 @@ class BotCommands:
             await session.commit()
         await self._reply(
             message,
-            escape(_t(message, "muted", symbol=symbol, until=f"{until:%Y-%m-%d %H:%M}")),
+            escape(
+                _t(message, "muted", symbol=symbol, until=bot_status.local_time(until, timezone))
+            ),
         )
 
     async def unmute(self, message: Message, command: CommandObject) -> None:
