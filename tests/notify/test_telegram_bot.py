@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.notify.conftest import SERVICE_TOKEN, Draft, World, deliveries, make_dispatcher
 from wickwatch.detection.schemas import Strategy, ThresholdGroup, UserSettings
-from wickwatch.notify.repository import create_link_code, purge_link_codes
+from wickwatch.notify.repository import chat_channels, create_link_code, purge_link_codes
 from wickwatch.notify.standin import Call, TelegramStandIn
 from wickwatch.notify.telegram import TelegramNotifier
 from wickwatch.notify.telegram_bot import TelegramBot, parse_duration
@@ -438,3 +438,28 @@ async def test_expired_link_codes_are_purged(
         await session.commit()
         left = await session.scalar(select(func.count()).select_from(TelegramLinkCode))
     assert left == 1
+
+
+async def test_a_chats_channels_are_found_by_its_id_alone(
+    world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The bot's commands act on the channels of the chat they came from: the id stored as a
+    number or as text, never a chat whose id merely shares digits, another kind or an own bot."""
+    user = await world.user()
+    configs: list[tuple[str, dict[str, object]]] = [
+        ("telegram", {"chat_id": 5551, "bot": "service"}),
+        ("telegram", {"chat_id": "5551"}),
+        ("telegram", {"chat_id": 55510, "bot": "service"}),
+        ("telegram", {"chat_id": 555, "bot": "service"}),
+        ("telegram", {"chat_id": -5551, "bot": "service"}),
+        ("telegram", {"chat_id": 5551, "bot": "own"}),
+        ("webhook", {"chat_id": 5551, "url": "https://example.com/hook"}),
+    ]
+    async with sessionmaker() as session:
+        for kind, config in configs:
+            session.add(Channel(user_id=user, kind=kind, name=kind, config=config))
+        await session.commit()
+        found = await chat_channels(session, 5551)
+        assert sorted(str(c.config["chat_id"]) for c in found) == ["5551", "5551"]
+        assert [c.config["chat_id"] for c in await chat_channels(session, -5551)] == [-5551]
+        assert await chat_channels(session, 42) == []

@@ -17,7 +17,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -751,8 +763,15 @@ async def redeem_link_code(
 
 
 async def chat_channels(session: AsyncSession, chat_id: int) -> list[Channel]:
-    """Every service-bot Telegram channel (of any user) that delivers to ``chat_id``."""
-    rows = await session.scalars(select(Channel).where(Channel.kind == "telegram"))
+    """Every service-bot Telegram channel (of any user) that delivers to ``chat_id``.
+
+    Filtered by the chat in SQL (the id as text: stored as a JSON number or string): anybody can
+    message the bot, and loading every user's Telegram channel per command would let a chatty
+    group slow the whole bot down."""
+    chat = cast(Channel.config["chat_id"].as_string(), String)
+    rows = await session.scalars(
+        select(Channel).where(Channel.kind == "telegram", chat == str(chat_id))
+    )
     return [
         c
         for c in rows
