@@ -2,7 +2,11 @@
 with its receive time, to a recording (:class:`~wickwatch.market.recording.RecordingWriter`).
 
 The recording replays through the same parsers (``wickwatch replay``), so a capture of a real
-session is test input for parsers, candles and detection.
+session is test input for parsers, candles and detection. The feed's recovery after a dropped
+connection is recorded with the frames (which symbols waited, the trades recovered over REST,
+what could not be recovered: :data:`~wickwatch.market.recording.FEED_EVENTS`), so that the replay
+of a session with outages builds the candles the live feed built — complete where the backfill
+filled the outage, incomplete where it could not.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
+import msgspec
 import typer
 
 from wickwatch.market.connectors import Endpoints, Feed, FeedConfig, connector_class
@@ -28,15 +33,28 @@ class RecordSummary:
     connections: int = 0
 
 
-class _CountingSink:
-    def __init__(self, summary: RecordSummary) -> None:
+class _RecordingSink:
+    """Counts the trades and writes the feed's recovery steps as event lines."""
+
+    def __init__(self, summary: RecordSummary, writer: RecordingWriter) -> None:
         self.summary = summary
+        self.writer = writer
 
     def add(self, trade: Trade) -> None:
         self.summary.trades += 1
 
+    def hold(self, exchange: str, market: str, symbol: str, from_ms: int) -> None:
+        self.writer.event("hold", {"symbol": symbol, "from_ms": from_ms}, time.time_ns())
+
+    def release(self, exchange: str, market: str, symbol: str) -> None:
+        self.writer.event("release", {"symbol": symbol}, time.time_ns())
+
     def mark_gap(self, exchange: str, market: str, symbol: str, from_ms: int, to_ms: int) -> None:
-        return None
+        data = {"symbol": symbol, "from_ms": from_ms, "to_ms": to_ms}
+        self.writer.event("gap", data, time.time_ns())
+
+    def recovered(self, trades: list[Trade]) -> None:
+        self.writer.event("trades", msgspec.to_builtins(trades), time.time_ns())
 
 
 async def record_frames(
@@ -57,17 +75,22 @@ async def record_frames(
     async with RecordingWriter(out, exchange, market, meta=meta) as writer:
 
         def tap(conn_id: str, kind: str, data: str | bytes, ts_ms: int) -> None:
+            conn = int(conn_id.rsplit(".", 1)[-1])
             if kind == "received":
-                writer.write(data, time.time_ns(), conn=int(conn_id.rsplit(".", 1)[-1]))
+                writer.write(data, time.time_ns(), conn=conn)
                 summary.frames += 1
+            elif kind in ("connect", "closed"):  # what happened to the connection, for readers
+                writer.event(kind, str(data), time.time_ns(), conn=conn)
 
+        sink = _RecordingSink(summary, writer)
         feed = Feed(
             venue,
-            _CountingSink(summary),
+            sink,
             endpoints=endpoints,
             config=config,
             tap=tap,
             symbols=symbols,
+            on_backfill=sink.recovered,
         )
         await feed.start()
         summary.connections = len(feed.connections)

@@ -12,10 +12,24 @@ Our format (``*.jsonl.gz``): gzip, one JSON object per line. The first line is t
 ``conn`` (optional, int or text) names the connection the frame came from, so that frames of
 parallel or successive connections of one venue can be told apart. A binary frame that is not
 UTF-8 is stored as ``"frame_b64"`` instead of ``"frame"``. Optional event lines record what
-happened around the frames (like cryptofeed's connect / sent lines); readers skip them::
+happened around the frames (like cryptofeed's connect / sent lines); iterating a recording skips
+them::
 
     {"recv_ns": 1723161255030000000, "event": "connect", "data": "wss://...", "conn": 1}
     {"recv_ns": 1723161255031000000, "event": "sent", "data": "{\"method\":\"SUBSCRIBE\"...}"}
+
+The feed's recovery after a dropped connection is recorded too (:data:`FEED_EVENTS`), so that a
+replay builds what the live feed built — :meth:`Recording.with_events` yields these as
+:class:`FeedEvent`::
+
+    {"recv_ns": …, "event": "hold", "data": {"symbol": "BTC-USDT", "from_ms": 1723161255000}}
+    {"recv_ns": …, "event": "trades", "data": [{"exchange": "okx", …, "trade_id": "42"}, …]}
+    {"recv_ns": …, "event": "gap", "data": {"symbol": "BTC-USDT", "from_ms": …, "to_ms": …}}
+    {"recv_ns": …, "event": "release", "data": {"symbol": "BTC-USDT"}}
+
+``hold``: the symbol's seconds from ``from_ms`` (exchange ms) wait for its recovery; ``trades``:
+trades recovered over REST (they are in no frame); ``gap``: ``[from_ms, to_ms)`` could not be
+recovered; ``release``: the recovery is over.
  The writer gzip-flushes (``Z_SYNC_FLUSH``) on every
 flush, so a recording cut short by a crash is readable up to its last flush.
 
@@ -47,16 +61,19 @@ import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final
+from typing import IO, Any, Final, cast
 
 import orjson
 
 from wickwatch.market.types import FUTURES, SPOT
 
 __all__ = [
+    "FEED_EVENTS",
     "FORMAT_VERSION",
+    "FeedEvent",
     "Recording",
     "RecordingFormatError",
     "RecordingWriter",
@@ -71,6 +88,18 @@ WICKWATCH: Final = "wickwatch"
 HFTBACKTEST: Final = "hftbacktest"
 CRYPTOFEED: Final = "cryptofeed"
 FREQTRADE: Final = "freqtrade"
+
+#: Event kinds that change what a replay builds (see the module docstring).
+FEED_EVENTS: Final = frozenset({"hold", "release", "gap", "trades"})
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """A recorded step of the feed's recovery (``kind`` one of :data:`FEED_EVENTS`)."""
+
+    kind: str
+    data: Any
+
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _HFT_LINE = re.compile(rb"^\d{16,20} [{\[]")
@@ -187,9 +216,10 @@ class RecordingWriter:
         self._append(orjson.dumps(record) + b"\n")
         self.frames += 1
 
-    def event(self, kind: str, data: str, recv_ns: int, conn: int | str | None = None) -> None:
-        """Buffer an event line (``connect`` with the URL, ``sent`` with the frame, ``closed``
-        with the reason); readers skip these, they document the session."""
+    def event(self, kind: str, data: Any, recv_ns: int, conn: int | str | None = None) -> None:
+        """Buffer an event line: ``connect`` with the URL, ``sent`` with the frame, ``closed``
+        with the reason (they document the session), or one of :data:`FEED_EVENTS` with its
+        JSON data (a replay acts on these)."""
         if self._closed:
             raise RuntimeError(f"recording {self.path} is closed")
         record: dict[str, Any] = {"recv_ns": recv_ns, "event": kind, "data": data}
@@ -419,12 +449,22 @@ class Recording:
 
     def __iter__(self) -> Iterator[tuple[int, str | bytes]]:
         if self.format == WICKWATCH:
-            return self._iter_wickwatch()
+            # without events, only frames come out
+            return cast(Iterator[tuple[int, str | bytes]], self._iter_wickwatch())
         if self.format == HFTBACKTEST:
             return self._iter_hftbacktest()
         return self._iter_cryptofeed()
 
-    def _iter_wickwatch(self) -> Iterator[tuple[int, str | bytes]]:
+    def with_events(self) -> Iterator[tuple[int, str | bytes | FeedEvent]]:
+        """Like iterating, with the recorded :data:`FEED_EVENTS` in their place (only our own
+        format has them)."""
+        if self.format == WICKWATCH:
+            return self._iter_wickwatch(events=True)
+        return iter(self)
+
+    def _iter_wickwatch(
+        self, events: bool = False
+    ) -> Iterator[tuple[int, str | bytes | FeedEvent]]:
         loads = orjson.loads
         with self._lines() as lines:
             next(lines, None)
@@ -436,6 +476,8 @@ class Recording:
                     frame: str | bytes | None = rec.get("frame")
                     if frame is None:
                         if "event" in rec:
+                            if events and rec["event"] in FEED_EVENTS:
+                                yield rec["recv_ns"], FeedEvent(rec["event"], rec["data"])
                             continue
                         frame = base64.b64decode(rec["frame_b64"])
                     yield rec["recv_ns"], frame

@@ -13,6 +13,12 @@ file; they never stop a replay.
 De-duplication mirrors the live feed (``market.connectors``): per symbol, a trade whose id was
 seen within the last ``dedup_horizon_ms`` of exchange time, or that is older than that behind the
 newest trade of the symbol, is dropped (subscribe snapshots, overlapping connections).
+
+A recording of ``wickwatch record`` also holds the live feed's recovery after a dropped
+connection (:data:`~wickwatch.market.recording.FEED_EVENTS`); they are applied at their place in
+time, as the feed applied them: a recovering symbol's seconds wait (``hold``), the trades
+recovered over REST go in (``trades``, de-duplicated like the frames' ones), what could not be
+recovered marks its candles incomplete (``gap``), and the seconds close (``release``).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
+
 from wickwatch.market.candles import (
     DEFAULT_GRACE_MS,
     CandleBuilder,
@@ -35,7 +43,12 @@ from wickwatch.market.candles import (
     MinuteAggregator,
     RawTradeSink,
 )
-from wickwatch.market.recording import Recording, RecordingFormatError, open_recording
+from wickwatch.market.recording import (
+    FeedEvent,
+    Recording,
+    RecordingFormatError,
+    open_recording,
+)
 from wickwatch.market.types import Candle, MalformedFrame, Trade
 from wickwatch.market.venues.base import VenueParser, parser_class
 
@@ -216,6 +229,9 @@ class ReplayStats:
     candles: int = 0
     late: int = 0  #: trades for a second already closed
     malformed: int = 0
+    #: trades the recording's live feed recovered over REST (``trades`` events; not in
+    #: ``trades``, which counts the frames' ones)
+    recovered: int = 0
     elapsed_s: float = 0.0
     first_recv_ns: int | None = None
     last_recv_ns: int | None = None
@@ -226,9 +242,10 @@ class ReplayStats:
         return self.frames / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
     def summary(self) -> str:
+        recovered = f", {self.recovered} recovered" if self.recovered else ""
         return (
             f"{self.files} file(s): {self.frames} frames, {self.trades} trades "
-            f"({self.duplicates} duplicate, {self.late} late), {self.candles} candles, "
+            f"({self.duplicates} duplicate, {self.late} late{recovered}), {self.candles} candles, "
             f"{self.malformed} malformed frames in {self.elapsed_s:.2f} s "
             f"({self.frames_per_s:,.0f} frames/s)"
         )
@@ -322,19 +339,64 @@ class Replay:
         return sum(r.size for r in self.recordings)
 
     def _frames(self) -> Iterator[tuple[int, int, str | bytes]]:
-        """(recv_ns, file index, frame) of every file, merged by receive time."""
+        """(recv_ns, file index, frame) of every file, merged by receive time; the recorded
+        feed events are applied on the way (:meth:`_feed_event`)."""
+        feed_event = self._feed_event
         if len(self.recordings) == 1:
-            for ns, frame in self.recordings[0]:
-                yield ns, 0, frame
+            for ns, frame in self.recordings[0].with_events():
+                if frame.__class__ is FeedEvent:
+                    feed_event(ns, 0, frame)
+                    continue
+                yield ns, 0, frame  # type: ignore[misc]
             return
 
-        def tagged(i: int, rec: Recording) -> Iterator[tuple[int, int, int, str | bytes]]:
-            for seq, (ns, frame) in enumerate(rec):
+        def tagged(
+            i: int, rec: Recording
+        ) -> Iterator[tuple[int, int, int, str | bytes | FeedEvent]]:
+            for seq, (ns, frame) in enumerate(rec.with_events()):
                 yield ns, i, seq, frame
 
         streams = [tagged(i, r) for i, r in enumerate(self.recordings)]
         for ns, i, _seq, frame in heapq.merge(*streams):
-            yield ns, i, frame
+            if frame.__class__ is FeedEvent:
+                feed_event(ns, i, frame)
+                continue
+            yield ns, i, frame  # type: ignore[misc]
+
+    def _feed_event(self, recv_ns: int, i: int, event: FeedEvent) -> None:
+        """Apply one recorded step of the live feed's recovery, after closing what was due
+        before it (as the live candle loop had)."""
+        exchange, market = self.recordings[i].exchange, self.recordings[i].market
+        builder = self.builder
+        recv_ms = recv_ns // 1_000_000
+        if recv_ms >= builder.next_due_ms and builder.close_due(recv_ms) and self.minutes:
+            self._close_minutes()
+        data = event.data
+        try:
+            if event.kind == "trades":
+                trades = msgspec.convert(data, list[Trade])
+                self.stats.recovered += len(trades)
+                if self.dedup is not None:
+                    trades = self.dedup.filter(trades)
+                builder.add_frame(trades)
+            elif event.kind == "hold":
+                builder.hold(exchange, market, data["symbol"], int(data["from_ms"]))
+            elif event.kind == "release":
+                builder.release(exchange, market, data["symbol"])
+            elif event.kind == "gap":
+                symbol, from_ms, to_ms = data["symbol"], int(data["from_ms"]), int(data["to_ms"])
+                builder.mark_gap(exchange, market, symbol, from_ms, to_ms)
+                if self.minutes is not None:
+                    self.minutes.mark_gap(exchange, market, symbol, from_ms, to_ms)
+        except (msgspec.ValidationError, KeyError, TypeError, ValueError) as exc:
+            self.stats.malformed += 1
+            log.warning(
+                "%s: unreadable %s event at recv_ns %d: %s",
+                self.recordings[i].path.name,
+                event.kind,
+                recv_ns,
+                exc,
+            )
 
     def run(self) -> ReplayStats:
         stats = self.stats
@@ -435,7 +497,7 @@ class Replay:
         stats.elapsed_s = time.perf_counter() - started
         stats.frames = frames
         stats.trades = trades
-        stats.malformed = malformed
+        stats.malformed += malformed
         stats.duplicates = self.dedup.dropped if self.dedup is not None else 0
         stats.candles = builder.candles_closed
         stats.late = builder.late_total
@@ -468,4 +530,5 @@ class Replay:
         for exchange, market in self.builder.venues():
             before = self.builder.closed_before(exchange, market)
             if before is not None:
-                self.minutes.close_through(exchange, market, before)
+                held = self.builder.held(exchange, market)
+                self.minutes.close_through(exchange, market, before, held)

@@ -28,7 +28,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Collection, MutableMapping
+from collections.abc import Callable, Collection, MutableMapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
@@ -70,6 +70,8 @@ class Feed:
     ``config``: tunables. ``shared``: per-IP budgets shared with the other feeds of the process.
     ``tap``: sees every frame (recording). ``symbols``: only these symbols (default: every trading
     instrument). ``session``: an aiohttp session to use (default: the feed's own).
+    ``on_backfill``: sees the trades recovered over REST (new to the feed) just before they are
+    delivered, so that a recording holds them too.
     """
 
     def __init__(
@@ -84,8 +86,10 @@ class Feed:
         symbols: Collection[str] | None = None,
         session: aiohttp.ClientSession | None = None,
         parser: VenueParser | None = None,
+        on_backfill: Callable[[list[Trade]], None] | None = None,
     ) -> None:
         self.name = f"{venue.exchange}_{venue.market}"
+        self._on_backfill = on_backfill
         self.config = config or FeedConfig()
         self.limits: VenueLimits = self.config.limits or venue.limits
         self.log = self.logger(f"{self.name}.feed")
@@ -551,6 +555,8 @@ class Feed:
         backfilled = [t for t in recovered if accept(t)]
         live = [t for t in buffered if accept(t)]
         self.status.backfilled_trades += len(backfilled)
+        if backfilled and self._on_backfill is not None:
+            self._on_backfill(backfilled)
         if backfilled or live:
             self._deliver(backfilled + live)
         self._released(track.symbol)
