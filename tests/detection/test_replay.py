@@ -55,6 +55,11 @@ def test_load_settings_shapes_and_errors(tmp_path: Path) -> None:
     bad.write_text(json.dumps([{}, {"thresholds": [{"window_s": 90}]}]))
     with pytest.raises(ValueError, match=r"user 2: thresholds\.0\.window_s: .*60"):
         load_settings(bad)
+    # saved from GET /api/v1/settings: the document inside is taken
+    saved = tmp_path / "saved.json"
+    answer = {"version": 3, "updated_at": "2026-12-07T12:00:00Z", "document": {"cooldown_s": 7}}
+    saved.write_text(json.dumps(answer))
+    assert load_settings(saved)[1].cooldown_s == 7
 
 
 @pytest.mark.realdata
@@ -83,10 +88,10 @@ def replay(
     files: list[Path],
     settings: SettingsOption = None,
     min_delta: MinDeltaOption = None,
-    min_volume_usd: MinVolumeOption = 0.0,
-    min_wick: MinWickOption = 0.0,
-    window_s: WindowOption = 1,
-    cooldown_s: CooldownOption = 60,
+    min_volume_usd: MinVolumeOption = None,
+    min_wick: MinWickOption = None,
+    window_s: WindowOption = None,
+    cooldown_s: CooldownOption = None,
     alerts_out: AlertsOutOption = None,
     verbose: Annotated[bool, typer.Option()] = False,
 ) -> None:
@@ -163,7 +168,26 @@ def test_cli_settings_and_quick_flags_conflict(tmp_path: Path) -> None:
         open_detection(settings=settings, min_delta=1.0),
     ):
         pass
+    # a quick flag given at its default value is still given (it was ignored silently)
+    result = CliRunner().invoke(
+        app, [str(settings), "--settings", str(settings), "--cooldown-s", "60"]
+    )
+    assert result.exit_code == 2 and "not both" in " ".join(result.output.split())
     bad = tmp_path / "bad.json"
     bad.write_text('{"timezone": "Nowhere/Land"}')
     with pytest.raises(typer.BadParameter, match="user 1: timezone"), open_detection(settings=bad):
         pass
+
+
+@pytest.mark.realdata
+def test_cli_summary_counts_every_repeat_the_cooldown_folded(realdata_dir: Path) -> None:
+    """ "How many alerts would these settings have given me?" comes with how many repeats the
+    cooldown held back — those after the tape's last alert included."""
+    rec = realdata_dir / "hftbacktest" / "usdm" / "btcusdt_20240808.gz"
+    every = ReplayDetection(quick_settings(0.05, cooldown_s=0), keep=True)
+    cooled = ReplayDetection(quick_settings(0.05, cooldown_s=60), keep=True)
+    replay_files([rec], on_candle=[every, cooled], progress=False)
+    assert every.alerts is not None and cooled.alerts is not None
+    assert cooled.count < every.count
+    assert cooled.folded_total() == every.count - cooled.count
+    assert f"{cooled.folded_total()} repeats folded by the cooldown" in cooled.summary()

@@ -20,6 +20,7 @@ from wickwatch.market.commands import replay as replay_command
 from wickwatch.market.recording import RecordingWriter, open_recording
 from wickwatch.market.replay import (
     CSV_HEADER,
+    MAX_PAUSE_S,
     CandleCsvWriter,
     Replay,
     format_decimal,
@@ -376,6 +377,42 @@ def test_paced_replay_sleeps_by_recorded_time(tmp_path: Path) -> None:
     assert sleeps and max(sleeps) == pytest.approx(0.2, abs=0.05)  # 2 s of data at 10x
 
 
+def _steady(path: Path, start_ms: int, first_id: int, seconds: int = 4) -> Path:
+    """A recording whose frames arrive 300 ms into each second: it starts mid-second."""
+    frames = [
+        (
+            (start_ms + 300 + k * 1000) * 10**6,
+            _trade_frame(start_ms + 295 + k * 1000, "100", "1", i),
+        )
+        for k, i in enumerate(range(first_id, first_id + seconds))
+    ]
+    return _recording(path, frames)
+
+
+def test_a_later_file_of_a_venue_marks_its_start_and_the_hole_before_it(tmp_path: Path) -> None:
+    """Two recordings of one venue made a minute apart, replayed together: the later one's
+    first second is partial and the minute in between unknown, so the edges are incomplete
+    exactly as in two separate replays (a partial second must never fire an alert)."""
+    a = _steady(tmp_path / "a.jsonl.gz", T0, 1)
+    b = _steady(tmp_path / "b.jsonl.gz", T0 + 60_000, 100)
+
+    together = {c.ts_ms: c.complete for c in run([a, b])[0]}
+
+    apart = {c.ts_ms: c.complete for c in run([a])[0] + run([b])[0]}
+    assert together == apart
+    assert together[T0 + 60_000] is False and together[T0 + 3_000] is False
+    assert together[T0 + 61_000] is True
+
+
+def test_paced_replay_skips_a_hole_between_files(tmp_path: Path) -> None:
+    a = _steady(tmp_path / "a.jsonl.gz", T0, 1)
+    b = _steady(tmp_path / "b.jsonl.gz", T0 + 86_400_000, 100)  # a day later
+    sleeps: list[float] = []
+    recordings, _ = open_sources([a, b])
+    Replay(recordings, speed=1000.0, sleep=sleeps.append).run()
+    assert sleeps and max(sleeps) <= MAX_PAUSE_S  # not 86 s
+
+
 def test_parse_speed() -> None:
     assert parse_speed("max") is None
     assert parse_speed("1x") == 1.0
@@ -479,3 +516,36 @@ def test_minutes_from_a_real_replay(realdata_dir: Path) -> None:
             == all(c.complete for c in inside)
             == (m is not minutes[0] and m is not minutes[-1])
         )
+
+
+def test_cli_output_that_cannot_be_created_is_a_clear_error(
+    realdata_dir: Path, tmp_path: Path
+) -> None:
+    rec = str(realdata_dir / "cryptofeed/BINANCE_FUTURES.ws.1.0.gz")
+    missing = tmp_path / "no-such-dir"
+    for option in ("--candles-out", "--alerts-out"):
+        args = ["replay", rec, option, str(missing / "out.txt"), "--min-delta", "0.05"]
+        result = CliRunner().invoke(_cli(), args)
+        assert result.exit_code == 2, result.output
+        assert option in result.stderr and "No such file or directory" in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_cli_a_failed_run_leaves_earlier_results_alone(realdata_dir: Path, tmp_path: Path) -> None:
+    """A mistyped flag or a wrong input file must not empty yesterday's output files."""
+    rec = str(realdata_dir / "cryptofeed/BINANCE_FUTURES.ws.1.0.gz")
+    candles, alerts = tmp_path / "candles.csv", tmp_path / "alerts.jsonl"
+    candles.write_text("earlier candles\n")
+    alerts.write_text("earlier alerts\n")
+    not_a_recording = tmp_path / "notes.txt"
+    not_a_recording.write_text("hello\n")
+    outputs = ["--candles-out", str(candles), "--alerts-out", str(alerts)]
+    for args, code in (
+        ([rec, *outputs, "--min-delta", "-1"], 2),
+        ([rec, *outputs, "--min-delta", "0.05", "--window-s", "0"], 2),
+        ([str(not_a_recording), *outputs, "--min-delta", "0.05"], 1),
+    ):
+        result = CliRunner().invoke(_cli(), ["replay", *args])
+        assert result.exit_code == code, result.output
+        assert candles.read_text() == "earlier candles\n"
+        assert alerts.read_text() == "earlier alerts\n"

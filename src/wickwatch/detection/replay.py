@@ -10,7 +10,8 @@ Three levels, from plain to CLI:
   ``--settings FILE`` or ``--min-delta PCT [--min-volume-usd USD] [--min-wick PCT] [--window-s N]
   [--cooldown-s S]``, and ``--alerts-out ALERTS.jsonl``.
 
-Settings file: one user settings document (JSON, user id 1), or a JSON list of documents (user
+Settings file: one user settings document (JSON, user id 1) — also as the settings API returns
+it (``{"version": …, "updated_at": …, "document": {…}}``) —, or a JSON list of documents (user
 ids 1, 2, …), or ``{"users": {"<id>": document, …}}``.
 """
 
@@ -44,8 +45,10 @@ __all__ = [
     "SettingsOption",
     "WindowOption",
     "detect",
+    "detection_users",
     "load_settings",
     "open_detection",
+    "open_output",
     "quick_settings",
 ]
 
@@ -88,6 +91,12 @@ def load_settings(path: str | Path) -> dict[int, UserSettings]:
             docs = {int(uid): doc for uid, doc in raw["users"].items()}
         except ValueError:
             raise ValueError("user ids under 'users' must be integers") from None
+    elif (
+        isinstance(raw, dict)
+        and "document" in raw
+        and set(raw) <= {"version", "updated_at", "document"}
+    ):
+        docs = {1: raw["document"]}  # saved from GET /api/v1/settings
     else:
         docs = {1: raw}
     out: dict[int, UserSettings] = {}
@@ -144,10 +153,14 @@ class ReplayDetection:
         keep: bool = False,
     ) -> None:
         self.detector = detector or Detector()
-        for uid, s in _users(settings).items():
+        users = _users(settings)
+        for uid, s in users.items():
             self.detector.update_user(uid, s)
+        self._user_ids = list(users)
         self.writer = AlertsJsonlWriter(out) if out is not None else None
         self.count = 0
+        #: repeats the cooldown folded into the alerts sent
+        self.folded = 0
         self.by_rule: Counter[str] = Counter()
         #: every draft, when ``keep`` (tests, small replays)
         self.alerts: list[AlertDraft] | None = [] if keep else None
@@ -158,17 +171,26 @@ class ReplayDetection:
             return
         for draft in drafts:
             self.count += 1
+            self.folded += draft.folded_count
             self.by_rule[draft.rule] += 1
             if self.writer is not None:
                 self.writer(draft)
             if self.alerts is not None:
                 self.alerts.append(draft)
 
+    def folded_total(self) -> int:
+        """Every repeat the cooldown folded: those reported by an alert, and those waiting for
+        the next alert of their symbol when the tape ended."""
+        waiting = sum(self.detector.folded_waiting(uid) for uid in self._user_ids)
+        return self.folded + waiting
+
     def summary(self) -> str:
         rules = ", ".join(f"{n} {rule!r}" for rule, n in self.by_rule.most_common(5))
         return (
             f"detection: {self.detector.candles} candles, {self.detector.symbol_count} symbols, "
-            f"{self.count} alerts" + (f" ({rules})" if rules else "")
+            f"{self.count} alerts"
+            + (f" ({rules})" if rules else "")
+            + f", {self.folded_total()} repeats folded by the cooldown"
         )
 
 
@@ -188,18 +210,26 @@ MinDeltaOption = Annotated[
     float | None,
     typer.Option("--min-delta", help="Quick rule for every market: minimum move, percent."),
 ]
+# The quick flags default to None so that one given at its default value still counts as given.
 MinVolumeOption = Annotated[
-    float,
-    typer.Option("--min-volume-usd", help="Quick rule: minimum window volume in USD."),
+    float | None,
+    typer.Option(
+        "--min-volume-usd", help="Quick rule: minimum window volume in USD.", show_default="0"
+    ),
 ]
 MinWickOption = Annotated[
-    float, typer.Option("--min-wick", help="Quick rule: minimum wick share, percent.")
+    float | None,
+    typer.Option("--min-wick", help="Quick rule: minimum wick share, percent.", show_default="0"),
 ]
 WindowOption = Annotated[
-    int, typer.Option("--window-s", help="Quick rule: rolling window, 1-60 seconds.")
+    int | None,
+    typer.Option("--window-s", help="Quick rule: rolling window, 1-60 seconds.", show_default="1"),
 ]
 CooldownOption = Annotated[
-    int, typer.Option("--cooldown-s", help="Quick rule: cooldown per symbol, seconds.")
+    int | None,
+    typer.Option(
+        "--cooldown-s", help="Quick rule: cooldown per symbol, seconds.", show_default="60"
+    ),
 ]
 AlertsOutOption = Annotated[
     Path | None,
@@ -220,26 +250,20 @@ _QUICK_FLAGS = {
 }
 
 
-@contextlib.contextmanager
-def open_detection(
+def detection_users(
     *,
     settings: Path | None = None,
     min_delta: float | None = None,
-    min_volume_usd: float = 0.0,
-    min_wick: float = 0.0,
-    window_s: int = 1,
-    cooldown_s: int = 60,
+    min_volume_usd: float | None = None,
+    min_wick: float | None = None,
+    window_s: int | None = None,
+    cooldown_s: int | None = None,
     alerts_out: Path | None = None,
-) -> Iterator[ReplayDetection | None]:
-    """The detection handler the replay options ask for (None when detection is off); closes
-    the alerts file on exit. Bad options raise :class:`typer.BadParameter` naming the option."""
-    quick_given = (
-        min_delta is not None
-        or min_volume_usd != 0.0
-        or min_wick != 0.0
-        or window_s != 1
-        or cooldown_s != 60
-    )
+) -> Mapping[int, UserSettings] | None:
+    """The users the replay options describe (None when detection is off). Bad options raise
+    :class:`typer.BadParameter` naming the option — before any file is written."""
+    quick = (min_volume_usd, min_wick, window_s, cooldown_s)
+    quick_given = min_delta is not None or any(v is not None for v in quick)
     if settings is not None and quick_given:
         raise typer.BadParameter(
             "give either --settings or the quick rule flags, not both", param_hint="--settings"
@@ -251,27 +275,66 @@ def open_detection(
             raise typer.BadParameter(
                 "alerts need --settings FILE or --min-delta PCT", param_hint="--alerts-out"
             )
-        yield None
-        return
-    users: Mapping[int, UserSettings]
+        return None
     if settings is not None:
         try:
-            users = load_settings(settings)
+            return load_settings(settings)
         except (ValueError, OSError) as exc:
             raise typer.BadParameter(f"{settings}: {exc}", param_hint="--settings") from None
-    else:
-        assert min_delta is not None
-        try:
-            users = {1: quick_settings(min_delta, min_volume_usd, min_wick, window_s, cooldown_s)}
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            flag = _QUICK_FLAGS.get(str(err["loc"][-1]) if err["loc"] else "", "quick rule")
-            raise typer.BadParameter(err["msg"], param_hint=flag) from None
+    assert min_delta is not None
+    try:
+        rule = quick_settings(
+            min_delta,
+            min_volume_usd if min_volume_usd is not None else 0.0,
+            min_wick if min_wick is not None else 0.0,
+            window_s if window_s is not None else 1,
+            cooldown_s if cooldown_s is not None else 60,
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        flag = _QUICK_FLAGS.get(str(err["loc"][-1]) if err["loc"] else "", "quick rule")
+        raise typer.BadParameter(err["msg"], param_hint=flag) from None
+    return {1: rule}
+
+
+def open_output(
+    stack: contextlib.ExitStack, path: Path, option: str, *, newline: str | None = None
+) -> IO[str]:
+    """``path`` opened for writing on ``stack`` (``-``: stdout); a file that cannot be created
+    is a :class:`typer.BadParameter` naming the option, not a traceback."""
+    if str(path) == "-":
+        return sys.stdout
+    try:
+        return stack.enter_context(path.open("w", encoding="utf-8", newline=newline))
+    except OSError as exc:
+        raise typer.BadParameter(f"{path}: {exc.strerror or exc}", param_hint=option) from None
+
+
+@contextlib.contextmanager
+def open_detection(
+    *,
+    settings: Path | None = None,
+    min_delta: float | None = None,
+    min_volume_usd: float | None = None,
+    min_wick: float | None = None,
+    window_s: int | None = None,
+    cooldown_s: int | None = None,
+    alerts_out: Path | None = None,
+) -> Iterator[ReplayDetection | None]:
+    """The detection handler the replay options ask for (None when detection is off); closes
+    the alerts file on exit. Bad options raise :class:`typer.BadParameter` naming the option."""
+    users = detection_users(
+        settings=settings,
+        min_delta=min_delta,
+        min_volume_usd=min_volume_usd,
+        min_wick=min_wick,
+        window_s=window_s,
+        cooldown_s=cooldown_s,
+        alerts_out=alerts_out,
+    )
+    if users is None:
+        yield None
+        return
     with contextlib.ExitStack() as stack:
-        out: IO[str] | None = None
-        if alerts_out is not None:
-            if str(alerts_out) == "-":
-                out = sys.stdout
-            else:
-                out = stack.enter_context(alerts_out.open("w", encoding="utf-8"))
+        out = open_output(stack, alerts_out, "--alerts-out") if alerts_out is not None else None
         yield ReplayDetection(users, out=out)

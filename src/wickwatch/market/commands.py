@@ -9,10 +9,9 @@ new flag (e.g. detection settings) builds its handler and passes it along with t
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -31,11 +30,14 @@ from wickwatch.detection.replay import (
     MinDeltaOption,
     MinVolumeOption,
     MinWickOption,
+    ReplayDetection,
     SettingsOption,
     WindowOption,
-    open_detection,
+    detection_users,
+    open_output,
 )
 from wickwatch.market.candles import CandleHandler
+from wickwatch.market.recording import Recording
 from wickwatch.market.replay import (
     CandleCsvWriter,
     Replay,
@@ -44,7 +46,7 @@ from wickwatch.market.replay import (
     parse_speed,
 )
 
-__all__ = ["replay", "replay_files"]
+__all__ = ["open_recordings", "replay", "replay_files", "replay_recordings"]
 
 
 def replay_files(
@@ -63,6 +65,22 @@ def replay_files(
     :class:`typer.Exit` (code 1) if none is left.
     """
     err = console or Console(stderr=True)
+    recordings = open_recordings(files, exchange=exchange, market=market, console=err)
+    return replay_recordings(
+        recordings, speed=speed, on_candle=on_candle, console=err, progress=progress
+    )
+
+
+def open_recordings(
+    files: Iterable[Path],
+    *,
+    exchange: str | None = None,
+    market: str | None = None,
+    console: Console | None = None,
+) -> list[Recording]:
+    """The recordings among ``files``, the others reported as skipped on ``console``;
+    :class:`typer.Exit` (code 1) if none is left."""
+    err = console or Console(stderr=True)
     recordings, skipped = open_sources(files, exchange, market)
     for reason in skipped:
         err.print(f"[yellow]skipped[/] {reason}", highlight=False, soft_wrap=True)
@@ -74,6 +92,19 @@ def replay_files(
             f"{rec.path.name}: {rec.format} recording, {rec.exchange} {rec.market}",
             highlight=False,
         )
+    return recordings
+
+
+def replay_recordings(
+    recordings: list[Recording],
+    *,
+    speed: float | None = None,
+    on_candle: Iterable[CandleHandler] = (),
+    console: Console | None = None,
+    progress: bool = True,
+) -> ReplayStats:
+    """Replay opened ``recordings`` into ``on_candle`` handlers with a progress bar."""
+    err = console or Console(stderr=True)
     with _progress(err, enabled=progress) as bar:
         run = Replay(recordings, on_candle=on_candle, speed=speed)
         task = bar.add_task("replay", total=run.total_bytes)
@@ -130,48 +161,45 @@ def replay(
     ] = "max",
     settings: SettingsOption = None,
     min_delta: MinDeltaOption = None,
-    min_volume_usd: MinVolumeOption = 0.0,
-    min_wick: MinWickOption = 0.0,
-    window_s: WindowOption = 1,
-    cooldown_s: CooldownOption = 60,
+    min_volume_usd: MinVolumeOption = None,
+    min_wick: MinWickOption = None,
+    window_s: WindowOption = None,
+    cooldown_s: CooldownOption = None,
     alerts_out: AlertsOutOption = None,
 ) -> None:
     """Replay recorded WebSocket frames through the live parsers and candle builder."""
     err = Console(stderr=True)
+    # Every option and input is checked before an output file is created or truncated: a
+    # mistyped flag must not empty yesterday's results.
     try:
         factor = parse_speed(speed)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--speed") from None
+    users = detection_users(
+        settings=settings,
+        min_delta=min_delta,
+        min_volume_usd=min_volume_usd,
+        min_wick=min_wick,
+        window_s=window_s,
+        cooldown_s=cooldown_s,
+        alerts_out=alerts_out,
+    )
+    recordings = open_recordings(files, exchange=exchange, market=market, console=err)
     handlers: list[CandleHandler] = []
+    detection: ReplayDetection | None = None
     with contextlib.ExitStack() as stack:
         if candles_out is not None:
-            out: IO[str]
-            if str(candles_out) == "-":
-                out = sys.stdout
-            else:
-                out = stack.enter_context(candles_out.open("w", encoding="utf-8", newline=""))
-            handlers.append(CandleCsvWriter(out))
-        detection = stack.enter_context(
-            open_detection(
-                settings=settings,
-                min_delta=min_delta,
-                min_volume_usd=min_volume_usd,
-                min_wick=min_wick,
-                window_s=window_s,
-                cooldown_s=cooldown_s,
-                alerts_out=alerts_out,
+            handlers.append(
+                CandleCsvWriter(open_output(stack, candles_out, "--candles-out", newline=""))
             )
-        )
-        if detection is not None:
+        if users is not None:
+            alerts = (
+                open_output(stack, alerts_out, "--alerts-out") if alerts_out is not None else None
+            )
+            detection = ReplayDetection(users, out=alerts)
             handlers.append(detection)
-        stats = replay_files(
-            files,
-            exchange=exchange,
-            market=market,
-            speed=factor,
-            on_candle=handlers,
-            console=err,
-            progress=err.is_terminal,
+        stats = replay_recordings(
+            recordings, speed=factor, on_candle=handlers, console=err, progress=err.is_terminal
         )
     err.print(stats.summary(), highlight=False, soft_wrap=True)
     if detection is not None:

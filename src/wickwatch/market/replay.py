@@ -81,6 +81,9 @@ CSV_HEADER = (
 DEDUP_HORIZON_MS = 15_000
 _FOREVER = 1 << 62
 MALFORMED_SAMPLES = 3
+#: Longest a paced replay waits between two frames: a longer silence of the data (files
+#: recorded days apart) is skipped.
+MAX_PAUSE_S = 5.0
 
 
 def parse_speed(text: str) -> float | None:
@@ -276,12 +279,15 @@ class Replay:
     """One replay run over ``recordings`` (see the module docstring).
 
     ``speed`` None replays as fast as possible; a factor paces frames by their recorded receive
-    times (1.0 = real time). ``on_candle`` handlers get every closed 1-second candle, ``on_minute``
-    handlers every 1-minute candle (built only if given). ``builder`` is exposed for inspection.
+    times (1.0 = real time), skipping silences longer than :data:`MAX_PAUSE_S`. ``on_candle``
+    handlers get every closed 1-second candle, ``on_minute`` handlers every 1-minute candle
+    (built only if given). ``builder`` is exposed for inspection.
 
     ``mark_edges``: a recording starts and ends at arbitrary moments, so the seconds (and
     minutes) that began before its first frame or end after its last one are marked incomplete
-    (as gaps ``[0, start)`` and ``[end, ∞)`` of each venue, in exchange time).
+    (as gaps ``[0, start)`` and ``[end, ∞)`` of each venue, in exchange time). A later file of
+    a venue (recorded at another time, or another connection's) marks its first second, and
+    the hole since the venue's other files stopped, the same way.
     """
 
     def __init__(
@@ -423,12 +429,13 @@ class Replay:
         venue_of = [(r.exchange, r.market) for r in self.recordings]
         file_first = [-1] * n_files  # first / last receive time (ms) of each file
         file_last = [-1] * n_files
-        # Files whose venue still waits for its first trades (they fix the venue clock).
+        # Files still waiting for their first trades (they fix the venue clock) to mark where
+        # their data starts.
         unstarted = [self.mark_edges] * n_files
         frames = trades = malformed = 0
         first_ns: int | None = None
         last_ns = 0
-        started = time.perf_counter()
+        started = paced_from = time.perf_counter()
         for ns, i, frame in self._frames():
             if first_ns is None:
                 first_ns = ns
@@ -436,9 +443,21 @@ class Replay:
             recv_ms = ns // 1_000_000
             if file_first[i] < 0:
                 file_first[i] = recv_ms
+                if unstarted[i]:
+                    # A later file of a venue already being replayed (marked before anything
+                    # closes at its time: the seconds before it may still be open).
+                    prior = [k for k in range(n_files) if venue_of[k] == venue_of[i]]
+                    prior = [k for k in prior if k != i and not unstarted[k]]
+                    if prior:
+                        self._mark_join(venue_of[i], max(file_last[k] for k in prior), recv_ms)
+                        unstarted[i] = False
             file_last[i] = recv_ms
             if speed is not None:
-                delay = started + (ns - first_ns) / 1e9 / speed - time.perf_counter()
+                delay = paced_from + (ns - first_ns) / 1e9 / speed - time.perf_counter()
+                if delay > MAX_PAUSE_S:
+                    # A hole in the data (files recorded far apart): skipped, not slept through.
+                    paced_from -= delay - MAX_PAUSE_S
+                    delay = MAX_PAUSE_S
                 if delay > 0.0005:
                     self._sleep(delay)
             # (next_due_ms: most frames skip the call)
@@ -480,7 +499,8 @@ class Replay:
                     first = min(file_first[k] for k in same if file_first[k] >= 0)
                     self._mark_start(venue_of[i], first)
                     for k in same:
-                        unstarted[k] = False
+                        if file_first[k] >= 0:
+                            unstarted[k] = False
             if on_progress is not None and frames % every == 0:
                 on_progress(self.position())
         if self.mark_edges:
@@ -519,6 +539,19 @@ class Replay:
         start = self.builder.exchange_now_ms(*venue, first_recv_ms)
         if start is not None:
             self._gap(*venue, 0, int(start))
+
+    def _mark_join(self, venue: tuple[str, str], last_recv_ms: int, first_recv_ms: int) -> None:
+        """A file starts while the venue is already being replayed from other files: its
+        first second is partial for its symbols, and when the other files had stopped before
+        it (files recorded at different times), the hole in between is unknown too."""
+        start = self.builder.exchange_now_ms(*venue, first_recv_ms)
+        if start is None:
+            return
+        since = start
+        if last_recv_ms < first_recv_ms:
+            before = self.builder.exchange_now_ms(*venue, last_recv_ms)
+            since = before if before is not None else start
+        self._gap(*venue, int(since), int(start) + 1)
 
     def _gap(self, exchange: str, market: str, from_ms: int, to_ms: int) -> None:
         self.builder.mark_gap(exchange, market, None, from_ms, to_ms)
