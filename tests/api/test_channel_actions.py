@@ -40,6 +40,12 @@ async def _channel(env: Env, auth: dict[str, str], body: dict[str, Any]) -> int:
     return int(made.json()["id"])
 
 
+async def _own_bot_channel(env: Env, auth: dict[str, str]) -> int:
+    """A Telegram channel to private chat 5151 through the user's own bot."""
+    body = {"kind": "telegram", "name": "Mine", "config": {"chat_id": 5151}, "secret": OWN_TOKEN}
+    return await _channel(env, auth, body)
+
+
 async def _mail_channel(
     env: Env, auth: dict[str, str], port: int, address: str = "me@example.com"
 ) -> int:
@@ -103,11 +109,7 @@ async def test_telegram_test_reaches_the_chat_now(
 ) -> None:
     env = await make_env(telegram_api_url=standin.url)
     auth = await _user(env)
-    channel = await _channel(
-        env,
-        auth,
-        {"kind": "telegram", "name": "Mine", "config": {"chat_id": 5151}, "secret": OWN_TOKEN},
-    )
+    channel = await _own_bot_channel(env, auth)
 
     assert await _test(env, auth, channel) == {"ok": True, "detail": None}
 
@@ -132,11 +134,7 @@ async def test_a_failing_telegram_channel_is_ok_false_without_the_token(
     standin.tokens = {SERVICE_TOKEN}  # the user's token is unknown to "Telegram"
     env = await make_env(telegram_api_url=standin.url)
     auth = await _user(env)
-    channel = await _channel(
-        env,
-        auth,
-        {"kind": "telegram", "name": "Mine", "config": {"chat_id": 5151}, "secret": OWN_TOKEN},
-    )
+    channel = await _own_bot_channel(env, auth)
     with caplog.at_level(logging.DEBUG):
         result = await _test(env, auth, channel)
     assert result["ok"] is False
@@ -151,11 +149,7 @@ async def test_telegram_tests_in_a_row_keep_the_chats_one_message_a_second(
     send slot (the one the dispatchers share) instead of breaking Telegram's flood limit."""
     env = await make_env(telegram_api_url=standin.url)
     auth = await _user(env)
-    channel = await _channel(
-        env,
-        auth,
-        {"kind": "telegram", "name": "Mine", "config": {"chat_id": 5151}, "secret": OWN_TOKEN},
-    )
+    channel = await _own_bot_channel(env, auth)
 
     assert await _test(env, auth, channel) == {"ok": True, "detail": None}
     assert await _test(env, auth, channel) == {"ok": True, "detail": None}
@@ -172,11 +166,7 @@ async def test_a_flood_wait_answered_to_a_test_holds_the_chat(
     through the same slot) keeps off the chat until then, instead of lengthening the ban."""
     env = await make_env(telegram_api_url=standin.url)
     auth = await _user(env)
-    channel = await _channel(
-        env,
-        auth,
-        {"kind": "telegram", "name": "Mine", "config": {"chat_id": 5151}, "secret": OWN_TOKEN},
-    )
+    channel = await _own_bot_channel(env, auth)
     standin.fail_next(retry_after=30)
 
     throttled = await _test(env, auth, channel)

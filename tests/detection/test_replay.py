@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
-from typing import Annotated
 
 import orjson
 import pytest
@@ -15,19 +14,13 @@ from typer.testing import CliRunner
 from tests.detection.helpers import candle, flat
 from wickwatch.detection import UserSettings
 from wickwatch.detection.replay import (
-    AlertsOutOption,
-    CooldownOption,
-    MinDeltaOption,
-    MinVolumeOption,
-    MinWickOption,
     ReplayDetection,
-    SettingsOption,
-    WindowOption,
     detect,
+    detection_users,
     load_settings,
-    open_detection,
     quick_settings,
 )
+from wickwatch.market.commands import replay as replay_command
 from wickwatch.market.commands import replay_files
 
 REQUIRED_FIELDS = {"ts_ms", "exchange", "market", "symbol", "direction", "delta_pct", "wick_pct",
@@ -79,35 +72,9 @@ def test_replay_pipeline_with_detection_handler(realdata_dir: Path) -> None:
     assert all(b - a >= 5000 for a, b in itertools.pairwise(ts))
 
 
-# A stand-in for ``wickwatch replay`` wired exactly as described in docs/detection.md.
+# ``wickwatch replay`` itself, as the only command of an app (invoked without its name).
 app = typer.Typer()
-
-
-@app.command()
-def replay(
-    files: list[Path],
-    settings: SettingsOption = None,
-    min_delta: MinDeltaOption = None,
-    min_volume_usd: MinVolumeOption = None,
-    min_wick: MinWickOption = None,
-    window_s: WindowOption = None,
-    cooldown_s: CooldownOption = None,
-    alerts_out: AlertsOutOption = None,
-    verbose: Annotated[bool, typer.Option()] = False,
-) -> None:
-    with open_detection(
-        settings=settings,
-        min_delta=min_delta,
-        min_volume_usd=min_volume_usd,
-        min_wick=min_wick,
-        window_s=window_s,
-        cooldown_s=cooldown_s,
-        alerts_out=alerts_out,
-    ) as detection:
-        handlers = [detection] if detection is not None else []
-        replay_files(files, on_candle=handlers, progress=False)
-    if detection is not None:
-        typer.echo(detection.summary(), err=True)
+app.command()(replay_command)
 
 
 @pytest.mark.realdata
@@ -163,11 +130,8 @@ def test_cli_option_errors(tmp_path: Path, args: list[str], text: str) -> None:
 def test_cli_settings_and_quick_flags_conflict(tmp_path: Path) -> None:
     settings = tmp_path / "s.json"
     settings.write_text("{}")
-    with (
-        pytest.raises(typer.BadParameter, match="not both"),
-        open_detection(settings=settings, min_delta=1.0),
-    ):
-        pass
+    with pytest.raises(typer.BadParameter, match="not both"):
+        detection_users(settings=settings, min_delta=1.0)
     # a quick flag given at its default value is still given (it was ignored silently)
     result = CliRunner().invoke(
         app, [str(settings), "--settings", str(settings), "--cooldown-s", "60"]
@@ -175,8 +139,8 @@ def test_cli_settings_and_quick_flags_conflict(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not both" in " ".join(result.output.split())
     bad = tmp_path / "bad.json"
     bad.write_text('{"timezone": "Nowhere/Land"}')
-    with pytest.raises(typer.BadParameter, match="user 1: timezone"), open_detection(settings=bad):
-        pass
+    with pytest.raises(typer.BadParameter, match="user 1: timezone"):
+        detection_users(settings=bad)
 
 
 @pytest.mark.realdata

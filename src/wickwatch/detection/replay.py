@@ -6,9 +6,9 @@ Three levels, from plain to CLI:
 * :class:`ReplayDetection` — a candle handler for :class:`wickwatch.market.replay.Replay` /
   :func:`wickwatch.market.commands.replay_files` (``on_candle=[..., detection]``) that writes
   each alert as one JSON line;
-* :func:`open_detection` + the ``*Option`` aliases — what ``wickwatch replay`` needs for
-  ``--settings FILE`` or ``--min-delta PCT [--min-volume-usd USD] [--min-wick PCT] [--window-s N]
-  [--cooldown-s S]``, and ``--alerts-out ALERTS.jsonl``.
+* :func:`detection_users`, :func:`open_output` and the ``*Option`` aliases — what ``wickwatch
+  replay`` needs for ``--settings FILE`` or ``--min-delta PCT [--min-volume-usd USD] [--min-wick
+  PCT] [--window-s N] [--cooldown-s S]``, and ``--alerts-out ALERTS.jsonl``.
 
 Settings file: one user settings document (JSON, user id 1) — also as the settings API returns
 it (``{"version": …, "updated_at": …, "document": {…}}``) —, or a JSON list of documents (user
@@ -47,7 +47,6 @@ __all__ = [
     "detect",
     "detection_users",
     "load_settings",
-    "open_detection",
     "open_output",
     "quick_settings",
 ]
@@ -308,33 +307,3 @@ def open_output(
         return stack.enter_context(path.open("w", encoding="utf-8", newline=newline))
     except OSError as exc:
         raise typer.BadParameter(f"{path}: {exc.strerror or exc}", param_hint=option) from None
-
-
-@contextlib.contextmanager
-def open_detection(
-    *,
-    settings: Path | None = None,
-    min_delta: float | None = None,
-    min_volume_usd: float | None = None,
-    min_wick: float | None = None,
-    window_s: int | None = None,
-    cooldown_s: int | None = None,
-    alerts_out: Path | None = None,
-) -> Iterator[ReplayDetection | None]:
-    """The detection handler the replay options ask for (None when detection is off); closes
-    the alerts file on exit. Bad options raise :class:`typer.BadParameter` naming the option."""
-    users = detection_users(
-        settings=settings,
-        min_delta=min_delta,
-        min_volume_usd=min_volume_usd,
-        min_wick=min_wick,
-        window_s=window_s,
-        cooldown_s=cooldown_s,
-        alerts_out=alerts_out,
-    )
-    if users is None:
-        yield None
-        return
-    with contextlib.ExitStack() as stack:
-        out = open_output(stack, alerts_out, "--alerts-out") if alerts_out is not None else None
-        yield ReplayDetection(users, out=out)
