@@ -1,7 +1,7 @@
 // The live layer shared by every page: one StreamClient while signed in, the alert feed it fills
-// (plus the REST history and the gap-fill after reconnects), which alerts the user has seen (kept
-// in step with the server, live/seen.ts), and the optional sound / desktop notification for new
-// alerts.
+// (plus the REST history and the gap-fill after reconnects, alertGap.ts), which alerts the user
+// has seen (kept in step with the server, live/seen.ts), and the optional sound / desktop
+// notification for new alerts.
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
 import { capabilities } from "../api/capabilities";
@@ -12,6 +12,7 @@ import { emptyFeed, feedReducer, lastAlertId, type FeedAction, type FeedState } 
 import { SeenSync } from "../live/seen";
 import { defaultStreamUrl, StreamClient, type StreamState } from "../live/stream";
 import { useI18n } from "../i18n";
+import { fetchAlertsAfter } from "./alertGap";
 import { useAuth } from "./auth";
 import { notifyAlert, type NotifyPrefs, loadNotifyPrefs, saveNotifyPrefs } from "./notify";
 
@@ -62,11 +63,24 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
   const fetchSince = useCallback(async (afterId: number | null) => {
     try {
-      const answer = await api.get<Page<AlertPublic> | AlertPublic[]>(API.alerts, {
-        query: afterId === null ? { limit: 500 } : { after_id: afterId, limit: 1000 },
-      });
+      let alerts: AlertPublic[];
+      if (afterId === null) {
+        alerts = itemsOf(await api.get<Page<AlertPublic> | AlertPublic[]>(API.alerts, { query: { limit: 500 } }));
+      } else {
+        // the whole gap, page after page (newest first), merged into the feed at once
+        const gap = await fetchAlertsAfter(afterId);
+        alerts = gap.alerts;
+        if (!gap.complete) {
+          const oldest = alerts.length ? alerts[alerts.length - 1]!.id : null;
+          console.warn(
+            gap.stopped === "max_pages"
+              ? `wickwatch: more alerts were missed after #${afterId} than the feed keeps; fetched the newest ${alerts.length} (${gap.pages} pages), older ones are not in the feed (see the alert list)`
+              : `wickwatch: the missed alerts after #${afterId} were fetched only down to #${oldest} (${gap.pages} pages); the rest failed`,
+            gap.error ?? "",
+          );
+        }
+      }
       setHistory("available");
-      const alerts = itemsOf(answer);
       if (alerts.length) dispatch({ type: "received", alerts });
     } catch (err) {
       setHistory(err instanceof ApiError && err.notImplemented ? "missing" : "error");

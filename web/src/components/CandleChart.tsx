@@ -1,8 +1,16 @@
-import { CandlestickSeries, createChart, createSeriesMarkers, HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type Time, type UTCTimestamp } from "lightweight-charts";
+import { CandlestickSeries, createChart, createSeriesMarkers, HistogramSeries, LineSeries, TickMarkType, type IChartApi, type ISeriesApi, type Time, type UTCTimestamp } from "lightweight-charts";
 import { useEffect, useRef } from "react";
 import { useI18n } from "../i18n";
 import { DOWN_COLOR, UP_COLOR, type Bar, type SpikeMarker, type VolumeBar } from "../lib/chartData";
-import { formatClock, formatDateTime, formatPrice } from "../lib/format";
+import { formatDateTime, formatPrice, formatTickMark, type TickKind } from "../lib/format";
+
+const TICK_KINDS: Record<TickMarkType, TickKind> = {
+  [TickMarkType.Year]: "year",
+  [TickMarkType.Month]: "month",
+  [TickMarkType.DayOfMonth]: "day",
+  [TickMarkType.Time]: "time",
+  [TickMarkType.TimeWithSeconds]: "seconds",
+};
 
 export interface CandleChartProps {
   bars: Bar[];
@@ -15,14 +23,22 @@ export interface CandleChartProps {
   height?: number;
   /** Show seconds on the time axis (1-second candles). */
   seconds?: boolean;
+  /**
+   * What the bars are of (symbol, timeframe, …): the view is fitted to the data when the chart
+   * first gets bars and when this changes, never on a mere update (live bars), so the trader's
+   * zoom and scroll stay.
+   */
+  seriesKey?: string;
 }
 
 /** A dark candlestick chart (lightweight-charts) that resizes with its box. */
-export function CandleChart({ bars, volume, markers, line, priceLine, timeZone, height = 380, seconds = true }: CandleChartProps) {
+export function CandleChart({ bars, volume, markers, line, priceLine, timeZone, height = 380, seconds = true, seriesKey = "" }: CandleChartProps) {
   const { locale } = useI18n();
   const box = useRef<HTMLDivElement>(null);
   const chartRef = useRef<IChartApi | null>(null);
   const series = useRef<{ candles: ISeriesApi<"Candlestick">; volume: ISeriesApi<"Histogram">; line: ISeriesApi<"Line"> } | null>(null);
+  /** The series the view was last fitted to (null: a new chart, not fitted yet). */
+  const fittedTo = useRef<string | null>(null);
 
   useEffect(() => {
     const el = box.current;
@@ -37,7 +53,8 @@ export function CandleChart({ bars, volume, markers, line, priceLine, timeZone, 
         timeVisible: true,
         secondsVisible: seconds,
         rightOffset: 4,
-        tickMarkFormatter: (t: Time) => formatClock(Number(t) * 1000, locale, timeZone).slice(0, seconds ? 8 : 5),
+        // days, months and years at their starts (1h/4h/1d candles), the clock time between
+        tickMarkFormatter: (t: Time, type: TickMarkType) => formatTickMark(Number(t) * 1000, TICK_KINDS[type] ?? "time", locale, timeZone),
       },
       crosshair: { mode: 0 },
       localization: {
@@ -58,6 +75,7 @@ export function CandleChart({ bars, volume, markers, line, priceLine, timeZone, 
     const ma = chart.addSeries(LineSeries, { color: "#f5a524", lineWidth: 2, lastValueVisible: false, priceLineVisible: false });
     chartRef.current = chart;
     series.current = { candles, volume: vol, line: ma };
+    fittedTo.current = null;
     return () => {
       chart.remove();
       chartRef.current = null;
@@ -73,14 +91,17 @@ export function CandleChart({ bars, volume, markers, line, priceLine, timeZone, 
     s.line.setData((line ?? []).map((p) => ({ ...p, time: p.time as UTCTimestamp })));
     const plugin = createSeriesMarkers(s.candles, (markers ?? []).map((m) => ({ ...m, time: m.time as UTCTimestamp })));
     const pl = priceLine ? s.candles.createPriceLine({ price: priceLine.price, title: priceLine.title, color: "#4c9aff", lineStyle: 2, lineWidth: 1, axisLabelVisible: true }) : null;
-    chartRef.current?.timeScale().fitContent();
+    if (bars.length > 0 && fittedTo.current !== seriesKey) {
+      chartRef.current?.timeScale().fitContent();
+      fittedTo.current = seriesKey;
+    }
     return () => {
       // on unmount the chart effect's cleanup has already removed the chart (and everything on it)
       if (series.current !== s) return;
       plugin.detach();
       if (pl) s.candles.removePriceLine(pl);
     };
-  }, [bars, volume, markers, line, priceLine, locale, timeZone, seconds]);
+  }, [bars, volume, markers, line, priceLine, locale, timeZone, seconds, seriesKey]);
 
   return <div ref={box} className="chart" style={{ height }} data-testid="candle-chart" />;
 }

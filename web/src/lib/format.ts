@@ -97,6 +97,28 @@ export function formatClock(tsMs: number, locale: string, timeZone?: string): st
   return dtf(locale, timeZone, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).format(tsMs);
 }
 
+/** What a time-axis label marks (lightweight-charts' TickMarkType): the start of a year, a month or a day, or a time. */
+export type TickKind = "year" | "month" | "day" | "time" | "seconds";
+
+/**
+ * A label of a chart's time axis in `timeZone`: `2026` at a year's start, `Feb` at a month's,
+ * `15 Jan` / `15 янв.` at a day's, else the clock time (`14:03`, or `14:03:07` for `seconds`).
+ */
+export function formatTickMark(tsMs: number, kind: TickKind, locale: string, timeZone?: string): string {
+  switch (kind) {
+    case "year":
+      return dtf(locale, timeZone, { year: "numeric" }).format(tsMs);
+    case "month":
+      return dtf(locale, timeZone, { month: "short" }).format(tsMs);
+    case "day":
+      return dtf(locale, timeZone, { day: "numeric", month: "short" }).format(tsMs);
+    case "time":
+      return dtf(locale, timeZone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(tsMs);
+    case "seconds":
+      return formatClock(tsMs, locale, timeZone);
+  }
+}
+
 /** The clock time for today's alerts, `21.11 14:03:07` for older ones (in `timeZone`). */
 export function formatFeedTime(tsMs: number, nowMs: number, locale: string, timeZone?: string): string {
   const day = (t: number) => dtf(locale, timeZone, { year: "numeric", month: "2-digit", day: "2-digit" }).format(t);

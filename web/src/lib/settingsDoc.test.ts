@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultSettings, errorsByPath, isDirty, newCondition, newStrategy, newThresholdGroup, normalizeSymbolRef, parseSymbolList, stableStringify, CONDITION_TYPES } from "./settingsDoc";
+import { defaultSettings, errorsByPath, isDirty, newCondition, newOverride, newStrategy, newThresholdGroup, normalizeSymbolRef, parseSymbolList, stableStringify, unshownErrors, CONDITION_TYPES } from "./settingsDoc";
 
 describe("symbol references (schemas.normalize_symbol_ref)", () => {
   it("normalises coins and full symbols", () => {
@@ -56,5 +56,34 @@ describe("document editing", () => {
       timezone: "unknown",
     });
     expect(errorsByPath("nope")).toEqual({});
+  });
+});
+
+describe("refused saves", () => {
+  it("keeps every reason of one path", () => {
+    expect(errorsByPath([{ field: "body", reason: "a" }, { field: "body", reason: "b" }, { field: "body", reason: "b" }])).toEqual({ body: "a; b" });
+  });
+  it("finds the reasons no field shows: the whole document, parts without a place, rows that are gone", () => {
+    const doc = { ...defaultSettings(), overrides: [newOverride("BTC")], strategies: [newStrategy([], "S")] };
+    const errors = errorsByPath([
+      { field: "body", reason: "Value error, these settings make up to 60,000 rules" },
+      { field: "body.timezone", reason: "unknown time zone" },
+      { field: "body.thresholds.0.quote", reason: "bad quote" },
+      { field: "body.overrides.0.min_delta_pct", reason: "too small" },
+      { field: "body.overrides", reason: "overrides[1] duplicates overrides[0] (BTC)" },
+      { field: "body.thresholds.5.quote", reason: "no such row" },
+      { field: "body.strategies.0", reason: "the strategy" },
+      { field: "body.strategies.0.conditions.0.direction", reason: "bad direction" },
+      { field: "body.strategies.0.window_s", reason: "window" },
+      { field: "body.switches.binance", reason: "switch" },
+    ]);
+    expect(unshownErrors(errors, doc)).toEqual([
+      "Value error, these settings make up to 60,000 rules",
+      "overrides[1] duplicates overrides[0] (BTC)",
+      "no such row",
+      "window",
+      "switch",
+    ]);
+    expect(unshownErrors({ timezone: "unknown" }, doc)).toEqual([]);
   });
 });

@@ -132,7 +132,49 @@ export function errorsByPath(details: unknown): Record<string, string> {
   for (const d of details as { field?: unknown; reason?: unknown }[]) {
     if (!d || typeof d.field !== "string") continue;
     const path = d.field.replace(/^body\./, "").replace(/^(document|settings)\./, "");
-    out[path] = String(d.reason ?? "");
+    const reason = String(d.reason ?? "");
+    const known = out[path];
+    out[path] = known === undefined ? reason : known.split("; ").includes(reason) ? known : `${known}; ${reason}`;
   }
   return out;
+}
+
+/** The first index of `path` below `prefix` (`thresholds.3.quote` → 3), or null. */
+function indexUnder(path: string, prefix: string): { index: number; rest: string } | null {
+  const m = new RegExp(`^${prefix.replace(/\./g, "\\.")}\\.(\\d+)(?:\\.(.*))?$`).exec(path);
+  return m ? { index: Number(m[1]), rest: m[2] ?? "" } : null;
+}
+
+/**
+ * Whether the settings editor shows the error of `path` next to what it is about. This mirrors
+ * the sections (General, Thresholds, Lists, Strategies, the template editor): keep them in step.
+ */
+export function isErrorShown(path: string, doc: SettingsDoc): boolean {
+  if (["cooldown_s", "timezone", "message_template", "blacklist", "whitelist", "thresholds", "strategies"].includes(path)) return true;
+  const group = indexUnder(path, "thresholds");
+  if (group) return group.index < (doc.thresholds ?? []).length; // the row is marked
+  const override = indexUnder(path, "overrides");
+  if (override) return override.index < (doc.overrides ?? []).length;
+  const strategy = indexUnder(path, "strategies");
+  if (strategy) {
+    const s = (doc.strategies ?? [])[strategy.index];
+    if (!s) return false;
+    if (["", "name", "conditions"].includes(strategy.rest)) return true;
+    if (strategy.rest === "template") return s.template !== null;
+    const condition = indexUnder(strategy.rest, "conditions");
+    return condition !== null && condition.index < (s.conditions ?? []).length;
+  }
+  return false;
+}
+
+/**
+ * The reasons of a refused save that no field shows: those about the whole document (`body`,
+ * e.g. too many rules, a strategy named like a threshold rule) or about a part without its own
+ * place in the editor. The save bar shows them.
+ */
+export function unshownErrors(errors: Record<string, string>, doc: SettingsDoc): string[] {
+  return Object.entries(errors)
+    .filter(([path]) => !isErrorShown(path, doc))
+    .map(([, reason]) => reason)
+    .filter((reason, i, all) => reason && all.indexOf(reason) === i);
 }

@@ -115,7 +115,8 @@ function PasswordChange() {
       api.clearSession();
       navigate("/login", { replace: true });
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 401 || err.code === "invalid_credentials")) setError(t("account.wrongPassword"));
+      // a wrong current password is a 422 on body.current_password (accounts/service.py)
+      if (err instanceof ApiError && (err.status === 401 || err.code === "invalid_credentials" || (err.status === 422 && "current_password" in err.fieldErrors))) setError(t("account.wrongPassword"));
       else if (err instanceof ApiError && err.status === 422) setError(Object.values(err.fieldErrors).join("; ") || err.message);
       else setError(errorText(t, err));
     }
@@ -125,10 +126,10 @@ function PasswordChange() {
       <h2>{t("account.changePassword")}</h2>
       <p className="muted small">{t("account.changePasswordHint")}</p>
       <form className="form form-inline" onSubmit={submit}>
-        <label>{t("account.currentPassword")}<input type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} /></label>
+        <label>{t("account.currentPassword")}<input type="password" name="current_password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} /></label>
         <label>
           {t("account.newPassword")}
-          <input type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} />
+          <input type="password" name="new_password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} />
           <PasswordMeter password={next} email={user?.email ?? ""} />
         </label>
         <button type="submit" className="btn btn-small" disabled={check.problems.length > 0 || !current}>{t("account.changePassword")}</button>

@@ -2,10 +2,12 @@
 import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { createMemoryRouter, RouterProvider } from "react-router-dom";
 import { afterEach, expect, it, vi } from "vitest";
+import { api } from "../api/client";
 import type { CandlePublic } from "../api/contract";
 import { I18nProvider } from "../i18n";
 import { makeAlert } from "../test/alerts";
 import { json, mockFetch } from "../test/fetch";
+import { signIn } from "../test/session";
 import AlertPage from "./AlertPage";
 
 // the canvas chart needs a real browser: record what it is given instead
@@ -24,6 +26,7 @@ vi.mock("../app/useLiveCandles", () => ({
 
 afterEach(() => {
   cleanup();
+  api.clearSession();
   vi.unstubAllGlobals();
   live.candles = [];
   live.calls = [];
@@ -153,4 +156,17 @@ it("asks a brand-new alert's chart again when its 1-second window was not writte
   await screen.findByTestId("alert-chart-seconds", undefined, { timeout: 4000 });
   expect(screen.getByTestId("candle-chart").getAttribute("data-marker-time")).toBe(String(ts / 1000));
   expect(asked).toBe(2);
+});
+
+it("shows the alert's times in the time zone of the account's settings, as Telegram does", async () => {
+  signIn();
+  mockFetch({
+    "GET /api/v1/settings": json(200, { version: 1, updated_at: null, document: { timezone: "Asia/Tokyo" } }),
+    "GET /api/v1/alerts/42": json(200, { ...ALERT, seen: true, read_at: "2026-01-15T12:30:00Z", deliveries: [] }),
+    "GET /api/v1/alerts/42/candles": json(200, { alert_id: 42, exchange: "okx", market: "spot", symbol: "SOL-USDT", interval_s: 60, candles: [] }),
+  });
+  renderAlert();
+  // 12:26:40 UTC is 21:26:40 in Tokyo
+  await waitFor(() => expect(screen.getByText("Time").nextElementSibling!.textContent).toBe("15/01/2026, 21:26:40"));
+  expect(screen.getByTestId("alert-seen").textContent).toBe("15/01/2026, 21:30:00");
 });

@@ -4,6 +4,7 @@ import { capabilities } from "../api/capabilities";
 import { api } from "../api/client";
 import type { AlertCandles, AlertPublic, DeliveryPublic } from "../api/contract";
 import { API } from "../api/paths";
+import { useAccountTimeZone } from "../app/accountZone";
 import { useLiveCandles } from "../app/useLiveCandles";
 import { CandleChart } from "../components/CandleChart";
 import { ResourceView } from "../components/States";
@@ -18,6 +19,7 @@ export default function AlertPage() {
   const alertId = Number(id);
   const location = useLocation();
   const { t, locale } = useI18n();
+  const timeZone = useAccountTimeZone(); // the settings' zone, as in the Telegram message
   const passed = (location.state as { alert?: AlertPublic } | null)?.alert;
   // the row the feed passed shows at once; the server's copy adds the deliveries
   const rest = useResource<AlertPublic>((signal) => api.get<AlertPublic>(`${API.alerts}/${alertId}`, { signal }), [alertId]);
@@ -45,13 +47,13 @@ export default function AlertPage() {
         <Link to="/live" className="btn btn-ghost btn-small">← {t("alert.back")}</Link>
       </div>
       <ResourceView resource={alert}>
-        {(a) => <AlertDetails key={a.id} alert={a} candles={candles.data} candlesMissing={candles.missing} candlesError={candles.error} reloadCandles={candles.reload} locale={locale} />}
+        {(a) => <AlertDetails key={a.id} alert={a} candles={candles.data} candlesMissing={candles.missing} candlesError={candles.error} reloadCandles={candles.reload} locale={locale} timeZone={timeZone} />}
       </ResourceView>
     </div>
   );
 }
 
-function Deliveries({ deliveries, locale }: { deliveries: DeliveryPublic[]; locale: string }) {
+function Deliveries({ deliveries, locale, timeZone }: { deliveries: DeliveryPublic[]; locale: string; timeZone?: string }) {
   const { t } = useI18n();
   return (
     <section className="panel">
@@ -67,7 +69,7 @@ function Deliveries({ deliveries, locale }: { deliveries: DeliveryPublic[]; loca
                 {d.attempts > 1 && <span className="muted small"> · {t("alert.attempts", { count: d.attempts })}</span>}
                 {d.error && <div className="field-error small">{d.error}</div>}
               </td>
-              <td className="muted">{formatDateTime(d.sent_at, locale)}</td>
+              <td className="muted">{formatDateTime(d.sent_at, locale, timeZone)}</td>
             </tr>
           ))}
         </tbody>
@@ -88,7 +90,7 @@ export const FRESH_MS = 10 * 60_000;
  * window is written a moment after the alert itself. */
 export const SECONDS_RETRY_MS = 2_000;
 
-function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadCandles, locale }: { alert: AlertPublic; candles?: AlertCandles; candlesMissing: boolean; candlesError: unknown; reloadCandles: () => void; locale: string }) {
+function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadCandles, locale, timeZone }: { alert: AlertPublic; timeZone?: string; candles?: AlertCandles; candlesMissing: boolean; candlesError: unknown; reloadCandles: () => void; locale: string }) {
   const { t } = useI18n();
   const seconds = candles?.interval_s === 1 && candles.candles.length > 0;
   const [fresh] = useState(() => Date.now() - a.ts_ms < FRESH_MS);
@@ -134,7 +136,7 @@ function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadC
       </h1>
       <dl className="facts">
         <div><dt>{t("alert.venue")}</dt><dd>{exchangeName(a.exchange)} {t(`market.${a.market === "futures" ? "futures" : "spot"}`)}</dd></div>
-        <div><dt>{t("alert.time")}</dt><dd className="mono">{formatDateTime(a.ts_ms, locale)}</dd></div>
+        <div><dt>{t("alert.time")}</dt><dd className="mono">{formatDateTime(a.ts_ms, locale, timeZone)}</dd></div>
         <div><dt>{t("alert.price")}</dt><dd className="mono">{formatPrice(a.price, locale)}</dd></div>
         <div><dt>{t("alert.wick")}</dt><dd className="mono">{formatPct(a.wick_pct, locale)}</dd></div>
         <div><dt>{t("alert.volume")}</dt><dd className="mono">{formatUsdCompact(a.volume_usd, locale)}</dd></div>
@@ -144,7 +146,7 @@ function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadC
         {a.seen !== undefined && (
           <div>
             <dt>{t("alert.seen")}</dt>
-            <dd data-testid="alert-seen" className={a.seen ? "mono" : "muted"}>{a.seen ? formatDateTime(a.read_at, locale) : t("alert.notSeen")}</dd>
+            <dd data-testid="alert-seen" className={a.seen ? "mono" : "muted"}>{a.seen ? formatDateTime(a.read_at, locale, timeZone) : t("alert.notSeen")}</dd>
           </div>
         )}
       </dl>
@@ -162,12 +164,12 @@ function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadC
             ) : fresh ? null : (
               <p className="muted small" data-testid="alert-chart-minutes">{t("alert.chartMinutesWhy")}</p>
             )}
-            <CandleChart bars={bars} volume={volume} markers={markers} priceLine={priceLine} seconds={seconds} />
+            <CandleChart bars={bars} volume={volume} markers={markers} priceLine={priceLine} seconds={seconds} timeZone={timeZone} seriesKey={`${a.id}/stored/${candles?.interval_s ?? ""}`} />
           </>
         ) : source.mode === "live" ? (
           <>
             <p className="muted small" data-testid="alert-chart-live">{t("alert.chartLive")}</p>
-            <CandleChart bars={bars} volume={volume} markers={markers} priceLine={priceLine} seconds />
+            <CandleChart bars={bars} volume={volume} markers={markers} priceLine={priceLine} seconds timeZone={timeZone} seriesKey={`${a.id}/live`} />
           </>
         ) : candlesMissing && !capabilities.serves(API.stream) ? (
           <div className="state state-unavailable">{t("alert.chartUnavailable")}</div>
@@ -181,7 +183,7 @@ function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadC
           </div>
         )}
       </section>
-      {a.deliveries && a.deliveries.length > 0 && <Deliveries deliveries={a.deliveries} locale={locale} />}
+      {a.deliveries && a.deliveries.length > 0 && <Deliveries deliveries={a.deliveries} locale={locale} timeZone={timeZone} />}
     </>
   );
 }

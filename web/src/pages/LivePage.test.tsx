@@ -1,11 +1,14 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { createMemoryRouter, RouterProvider } from "react-router-dom";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { api } from "../api/client";
 import { LiveContext, type Live } from "../app/live";
 import { I18nProvider } from "../i18n";
 import { emptyFeed, feedReducer } from "../live/feed";
 import { makeAlert } from "../test/alerts";
+import { json, mockFetch } from "../test/fetch";
+import { signIn } from "../test/session";
 import { LivePage } from "./LivePage";
 
 afterEach(cleanup);
@@ -64,4 +67,17 @@ it("filters from the URL and opens an alert", async () => {
 it("says so when the server has neither stream nor history", () => {
   renderLive({ ...live(0), streamState: "unavailable", history: "missing" });
   expect(screen.getByTestId("unavailable")).toBeTruthy();
+});
+
+it("shows the alerts' times in the time zone of the account's settings, as Telegram does", async () => {
+  signIn();
+  mockFetch({ "GET /api/v1/settings": json(200, { version: 1, updated_at: null, document: { timezone: "Asia/Tokyo" } }) });
+  try {
+    renderLive(live(1));
+    // 1_768_480_000_000 is 12:26:40 UTC on 15 Jan 2026 (days ago): 21:26:40 in Tokyo
+    await waitFor(() => expect(screen.getAllByTestId("feed-row")[0]!.querySelector(".c-time")!.textContent).toBe("15/01 21:26:40"));
+  } finally {
+    api.clearSession();
+    vi.unstubAllGlobals();
+  }
 });

@@ -2,6 +2,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import type { AlertPublic } from "../api/contract";
+import { useAccountTimeZone } from "../app/accountZone";
 import { useLive } from "../app/live";
 import { AlertRow, ROW_HEIGHT } from "../components/AlertRow";
 import { FeedFiltersBar } from "../components/FeedFilters";
@@ -13,6 +14,7 @@ import { filterAlerts, filtersActive, filtersFromQuery, filtersToQuery, lastAler
 export function LivePage() {
   const { t, locale } = useI18n();
   const live = useLive();
+  const timeZone = useAccountTimeZone(); // the settings' zone, as in the Telegram messages
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFromQuery(params), [params]);
@@ -121,6 +123,7 @@ export function LivePage() {
                     key={item.key}
                     alert={alert}
                     locale={locale}
+                    timeZone={timeZone}
                     fresh={item.index < 30 && now - alert.ts_ms < 4000}
                     now={dayStart}
                     onOpen={open}

@@ -202,3 +202,104 @@ it("refuses a band whose min is not below its max without asking the server", as
   expect(s.net.sent("PATCH", "/api/v1/price-alerts/7")).toEqual([]);
   expect(form.querySelector(".form-error")!.textContent).toBe(en.price.minBelowMax);
 });
+
+/** A list of alerts answered page by page (`limit`/`offset`, oldest first), as api/pagination.py does. */
+function paged(all: PriceAlertPublic[], routes: Parameters<typeof mockFetch>[0] = {}) {
+  return mockFetch({
+    "GET /api/v1/price-alerts": (call) => {
+      const limit = Math.min(Number(call.query.limit ?? 50), 200);
+      const offset = Number(call.query.offset ?? 0);
+      const shown = call.query.include_deleted === "true" ? all : all.filter((p) => !p.deleted_at);
+      return json(200, { items: shown.slice(offset, offset + limit), total: shown.length, limit, offset });
+    },
+    "GET /api/v1/price-alerts/7/history": json(200, { exchange: "binance", market: "spot", symbol: "BTCUSDT", candles: [], next_cursor: null }),
+    "GET /api/v1/price-alerts/8/history": json(200, { exchange: "okx", market: "futures", symbol: "ETH-USDT-SWAP", candles: [], next_cursor: null }),
+    ...routes,
+  });
+}
+
+const formField = (name: string) => screen.getByTestId("price-alert-form").querySelector(`input[name=${name}]`) as HTMLInputElement;
+const formValues = () => [formField("coin").value, (screen.getByTestId("price-alert-form").querySelector("select") as HTMLSelectElement).value, formField("min").value, formField("max").value];
+const rowOf = (coin: string) => within(screen.getByTestId("price-alerts")).getByText(coin).closest("tr") as HTMLElement;
+
+it("switching the edited alert shows the other alert's values, and Save changes that one with them", async () => {
+  const eth = priceAlert({ id: 8, coin: "ETH", symbol: "ETH-USDT-SWAP", exchange: "okx", market: "futures", min_price: "3000", max_price: "4000" });
+  const net = paged([priceAlert(), eth], {
+    "PATCH /api/v1/price-alerts/8": (call) => json(200, { ...eth, ...(call.body as object) }),
+  });
+  await renderPage();
+  fireEvent.click(within(rowOf("BTC")).getByText("Edit"));
+  expect(formValues()).toEqual(["BTC", "binance_spot", "90000", "110000"]);
+  fireEvent.click(within(rowOf("ETH")).getByText("Edit"));
+  expect(formValues()).toEqual(["ETH", "okx_futures", "3000", "4000"]);
+  fireEvent.change(formField("max"), { target: { value: "4500" } });
+  fireEvent.submit(screen.getByTestId("price-alert-form"));
+  await settle();
+  expect(net.sent("PATCH", "/api/v1/price-alerts/7")).toEqual([]);
+  expect(net.sent("PATCH", "/api/v1/price-alerts/8").map((c) => c.body)).toEqual([{ coin: "ETH", exchange: "okx", market: "futures", min_price: "3000", max_price: "4500" }]);
+});
+
+it("'+ Add' while editing opens an empty form that creates a new alert", async () => {
+  const net = paged([priceAlert()], {
+    "POST /api/v1/price-alerts": (call) => json(201, priceAlert({ id: 9, ...(call.body as object) })),
+  });
+  await renderPage();
+  fireEvent.click(within(rowOf("BTC")).getByText("Edit"));
+  fireEvent.click(screen.getByTestId("add-price-alert"));
+  expect(formValues()).toEqual(["", "binance_spot", "", ""]);
+  fireEvent.change(formField("coin"), { target: { value: "sol" } });
+  fireEvent.change(formField("max"), { target: { value: "300" } });
+  fireEvent.submit(screen.getByTestId("price-alert-form"));
+  await settle();
+  expect(net.sent("PATCH", "/api/v1/price-alerts/7")).toEqual([]);
+  expect(net.sent("POST", "/api/v1/price-alerts").map((c) => c.body)).toEqual([{ coin: "SOL", exchange: "binance", market: "spot", min_price: null, max_price: "300" }]);
+});
+
+it("shows the server's reasons of a refused alert next to the fields they name", async () => {
+  paged([priceAlert()], {
+    "POST /api/v1/price-alerts": json(422, {
+      error: {
+        code: "validation_error",
+        message: "invalid input",
+        details: [
+          { field: "body.coin", reason: "NOSUCHCOIN: no NOSUCHCOINUSDT on binance spot (search the symbol in the markets and give it as symbol)" },
+          { field: "body.max_price", reason: "Input should be less than or equal to 1E+15" },
+        ],
+      },
+    }),
+  });
+  await renderPage();
+  fireEvent.click(screen.getByTestId("add-price-alert"));
+  fireEvent.change(formField("coin"), { target: { value: "nosuchcoin" } });
+  fireEvent.change(formField("max"), { target: { value: "1e16" } });
+  fireEvent.submit(screen.getByTestId("price-alert-form"));
+  await settle();
+  const form = screen.getByTestId("price-alert-form");
+  expect(formField("coin").closest("label")!.querySelector(".field-error")!.textContent).toBe("NOSUCHCOIN: no NOSUCHCOINUSDT on binance spot (search the symbol in the markets and give it as symbol)");
+  expect(formField("max").closest("label")!.querySelector(".field-error")!.textContent).toBe("Input should be less than or equal to 1E+15");
+  expect(form.textContent).not.toContain("invalid input");
+});
+
+it("shows a reason about a field the form has no box for in the form", async () => {
+  paged([priceAlert()], {
+    "PATCH /api/v1/price-alerts/7": json(422, { error: { code: "validation_error", message: "invalid input", details: [{ field: "body.symbol", reason: "no USDT pair of XYZ on okx spot; give the symbol" }] } }),
+  });
+  await renderPage();
+  fireEvent.click(within(rowOf("BTC")).getByText("Edit"));
+  fireEvent.submit(screen.getByTestId("price-alert-form"));
+  await settle();
+  expect(screen.getByTestId("price-alert-form").querySelector(".form-error")!.textContent).toBe("no USDT pair of XYZ on okx spot; give the symbol");
+});
+
+it("lists every alert, following the pages of the list until the total", async () => {
+  const all = Array.from({ length: 230 }, (_, i) => priceAlert({ id: 1000 + i, coin: `C${i}`, deleted_at: i >= 100 ? "2026-01-02T00:00:00Z" : null }));
+  const net = paged(all);
+  await renderPage();
+  expect(screen.getByTestId("price-alerts").querySelectorAll("tbody tr")).toHaveLength(100);
+  fireEvent.click(screen.getByTestId("show-deleted"));
+  await settle();
+  expect(screen.getByTestId("price-alerts").querySelectorAll("tbody tr")).toHaveLength(230);
+  expect(within(screen.getByTestId("price-alerts")).getByText("C229")).toBeTruthy();
+  const lists = net.sent("GET", "/api/v1/price-alerts");
+  expect(lists.every((c) => c.query.limit !== undefined && c.query.offset !== undefined)).toBe(true);
+});

@@ -1,14 +1,16 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { api, ApiError } from "../api/client";
-import { itemsOf, type CandlePublic, type CandleSeries, type Page, type PriceAlertPublic } from "../api/contract";
+import type { CandlePublic, CandleSeries, Page, PriceAlertPublic } from "../api/contract";
 import detection from "../api/detection.json";
 import { PRICE_ALERTS, API } from "../api/paths";
+import { useAccountTimeZone } from "../app/accountZone";
 import { Sparkline } from "../components/BarChart";
 import { CandleChart } from "../components/CandleChart";
 import { errorText, ResourceView } from "../components/States";
 import { useI18n } from "../i18n";
 import { aggregateBars, movingAverage, toBars } from "../lib/chartData";
 import { exchangeMarketShort, formatDateTime, formatPrice } from "../lib/format";
+import { allPages } from "../lib/pages";
 import { useResource } from "../lib/useResource";
 
 /** Timeframe (the server's `tf`: it aggregates the stored minutes) → bucket seconds and how much history to show. */
@@ -46,13 +48,16 @@ function RowSparkline({ id }: { id: number }) {
 
 export default function PriceAlertsPage() {
   const { t, locale } = useI18n();
+  const timeZone = useAccountTimeZone();
   const [showDeleted, setShowDeleted] = useState(false);
   const [editing, setEditing] = useState<PriceAlertPublic | "new" | null>(null);
   const [selected, setSelected] = useState<PriceAlertPublic | null>(null);
   const [note, setNote] = useState<string | null>(null);
-  const list = useResource<PriceAlertPublic[]>(async (signal) => {
-    return itemsOf(await api.get<Page<PriceAlertPublic> | PriceAlertPublic[]>(API.priceAlerts, { signal, query: { include_deleted: showDeleted } }));
-  }, [showDeleted]);
+  // the API pages the list (50 by default, oldest first): load every page so none is hidden
+  const list = useResource<PriceAlertPublic[]>(
+    (signal) => allPages((page) => api.get<Page<PriceAlertPublic> | PriceAlertPublic[]>(API.priceAlerts, { signal, query: { include_deleted: showDeleted, ...page } })),
+    [showDeleted],
+  );
 
   async function act(fn: () => Promise<unknown>) {
     setNote(null);
@@ -72,7 +77,7 @@ export default function PriceAlertsPage() {
         <button type="button" className="btn btn-primary btn-small" onClick={() => setEditing("new")} data-testid="add-price-alert">+ {t("price.add")}</button>
       </div>
       {note && <div className="note" role="status">{note}</div>}
-      {editing && <PriceAlertForm initial={editing === "new" ? null : editing} onDone={() => (setEditing(null), list.reload())} />}
+      {editing && <PriceAlertForm key={editing === "new" ? "new" : editing.id} initial={editing === "new" ? null : editing} onDone={() => (setEditing(null), list.reload())} />}
       <ResourceView resource={list}>
         {(items) =>
           items.length === 0 ? (
@@ -101,7 +106,7 @@ export default function PriceAlertsPage() {
                       <td className="num mono">{formatPrice(p.min_price, locale)}</td>
                       <td className="num mono">{formatPrice(p.max_price, locale)}</td>
                       <td><span className={`status status-${p.state === "inside" ? "active" : "degraded"}`}>{t(`price.states.${p.state === "above" || p.state === "below" ? p.state : "inside"}`)}</span></td>
-                      <td className="muted">{formatDateTime(p.last_triggered_at, locale)}</td>
+                      <td className="muted">{formatDateTime(p.last_triggered_at, locale, timeZone)}</td>
                       <td className="actions" onClick={(e) => e.stopPropagation()}>
                         {p.deleted_at ? (
                           <button type="button" className="btn btn-small" onClick={() => void act(() => api.post(PRICE_ALERTS.restore(p.id)))}>{t("price.restore")}</button>
@@ -120,10 +125,19 @@ export default function PriceAlertsPage() {
           )
         }
       </ResourceView>
-      {selected && <History alert={selected} />}
+      {selected && <History alert={selected} timeZone={timeZone} />}
     </div>
   );
 }
+
+/** Where the form shows a 422 reason about a body field: the box of the field, or the form itself. */
+const FORM_FIELD: Record<string, "coin" | "feed" | "min" | "max"> = {
+  coin: "coin",
+  exchange: "feed",
+  market: "feed",
+  min_price: "min",
+  max_price: "max",
+};
 
 function PriceAlertForm({ initial, onDone }: { initial: PriceAlertPublic | null; onDone: () => void }) {
   const { t } = useI18n();
@@ -132,9 +146,12 @@ function PriceAlertForm({ initial, onDone }: { initial: PriceAlertPublic | null;
   const [min, setMin] = useState(initial?.min_price != null ? String(initial.min_price) : "");
   const [max, setMax] = useState(initial?.max_price != null ? String(initial.max_price) : "");
   const [error, setError] = useState<string | null>(null);
+  const [fields, setFields] = useState<Partial<Record<"coin" | "feed" | "min" | "max", string>>>({});
   const [exchange, market] = feed.split("_");
   async function submit(e: FormEvent) {
     e.preventDefault();
+    setFields({});
+    setError(null);
     if (!min && !max) return setError(t("price.needBound"));
     if (min && max && Number(min) >= Number(max)) return setError(t("price.minBelowMax"));
     const body = { coin: coin.trim().toUpperCase(), exchange, market, min_price: min || null, max_price: max || null };
@@ -143,20 +160,36 @@ function PriceAlertForm({ initial, onDone }: { initial: PriceAlertPublic | null;
       else await api.post(API.priceAlerts, body);
       onDone();
     } catch (err) {
-      setError(err instanceof ApiError && err.notImplemented ? t("common.unavailableTitle") : errorText(t, err));
+      if (err instanceof ApiError && err.status === 422) {
+        // the server's reasons (service.py, the schema's rules): next to the box they are about,
+        // the others (the symbol, …) in the form
+        const byBox: typeof fields = {};
+        const rest: string[] = [];
+        for (const [field, reason] of Object.entries(err.fieldErrors)) {
+          const box = FORM_FIELD[field];
+          if (box) byBox[box] = byBox[box] ? `${byBox[box]}; ${reason}` : reason;
+          else rest.push(reason);
+        }
+        setFields(byBox);
+        setError(rest.length ? rest.join("; ") : Object.keys(byBox).length ? null : err.message);
+      } else {
+        setError(err instanceof ApiError && err.notImplemented ? t("common.unavailableTitle") : errorText(t, err));
+      }
     }
   }
+  const fieldError = (box: keyof typeof fields) => (fields[box] ? <span className="field-error" data-testid={`price-alert-error-${box}`}>{fields[box]}</span> : null);
   return (
     <form className="form form-inline card" onSubmit={submit} data-testid="price-alert-form">
-      <label>{t("price.coin")}<input name="coin" value={coin} onChange={(e) => setCoin(e.target.value)} required maxLength={32} placeholder="BTC" /></label>
+      <label>{t("price.coin")}<input name="coin" value={coin} onChange={(e) => setCoin(e.target.value)} required maxLength={32} placeholder="BTC" aria-invalid={fields.coin ? true : undefined} />{fieldError("coin")}</label>
       <label>
         {t("price.feed")}
-        <select value={feed} onChange={(e) => setFeed(e.target.value)}>
+        <select value={feed} onChange={(e) => setFeed(e.target.value)} aria-invalid={fields.feed ? true : undefined}>
           {detection.exchanges.flatMap((ex) => detection.markets.map((m) => <option key={`${ex}_${m}`} value={`${ex}_${m}`}>{exchangeMarketShort(ex, m)}</option>))}
         </select>
+        {fieldError("feed")}
       </label>
-      <label>{t("price.min")}<input name="min" value={min} onChange={(e) => setMin(e.target.value.replace(",", "."))} inputMode="decimal" /></label>
-      <label>{t("price.max")}<input name="max" value={max} onChange={(e) => setMax(e.target.value.replace(",", "."))} inputMode="decimal" /></label>
+      <label>{t("price.min")}<input name="min" value={min} onChange={(e) => setMin(e.target.value.replace(",", "."))} inputMode="decimal" aria-invalid={fields.min ? true : undefined} />{fieldError("min")}</label>
+      <label>{t("price.max")}<input name="max" value={max} onChange={(e) => setMax(e.target.value.replace(",", "."))} inputMode="decimal" aria-invalid={fields.max ? true : undefined} />{fieldError("max")}</label>
       {error && <div className="form-error">{error}</div>}
       <div className="row-wrap">
         <button type="submit" className="btn btn-primary btn-small">{initial ? t("common.save") : t("common.add")}</button>
@@ -172,16 +205,21 @@ function csvName(disposition: string | null): string | null {
   return m ? m[1]! : null;
 }
 
-function History({ alert }: { alert: PriceAlertPublic }) {
+function History({ alert, timeZone }: { alert: PriceAlertPublic; timeZone?: string }) {
   const { t } = useI18n();
   const [tf, setTf] = useState<Timeframe>("5m");
   const [ma, setMa] = useState(20);
   const [note, setNote] = useState<string | null>(null);
   // the range shown, from when the timeframe was chosen (the CSV exports the same candles)
   const fromMs = useMemo(() => Date.now() - TIMEFRAMES[tf].hours * 3_600_000, [tf]);
-  const history = useResource<CandlePublic[]>((signal) => loadHistory(alert.id, tf, fromMs, signal), [alert.id, tf, fromMs]);
+  // the answer names what it is of: until the next one comes, the chart keeps showing the last
+  const history = useResource<{ id: number; tf: Timeframe; candles: CandlePublic[] }>(
+    (signal) => loadHistory(alert.id, tf, fromMs, signal).then((candles) => ({ id: alert.id, tf, candles })),
+    [alert.id, tf, fromMs],
+  );
+  const loaded = history.data;
   // a server that ignores `tf` sends minutes: bucket them here (a no-op for aggregated candles)
-  const bars = useMemo(() => aggregateBars(toBars(history.data ?? []), TIMEFRAMES[tf].seconds), [history.data, tf]);
+  const bars = useMemo(() => (loaded ? aggregateBars(toBars(loaded.candles), TIMEFRAMES[loaded.tf].seconds) : []), [loaded]);
   async function exportCsv() {
     setNote(null);
     try {
@@ -215,7 +253,7 @@ function History({ alert }: { alert: PriceAlertPublic }) {
       </div>
       {note && <div className="note">{note}</div>}
       <ResourceView resource={history}>
-        {() => (bars.length ? <CandleChart bars={bars} line={line} seconds={false} height={320} /> : <div className="state state-empty">{t("alert.noCandles")}</div>)}
+        {() => (bars.length ? <CandleChart bars={bars} line={line} seconds={false} height={320} timeZone={timeZone} seriesKey={loaded ? `${loaded.id}/${loaded.tf}` : ""} /> : <div className="state state-empty">{t("alert.noCandles")}</div>)}
       </ResourceView>
     </section>
   );

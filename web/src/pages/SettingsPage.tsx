@@ -3,9 +3,10 @@ import { useBlocker, type BlockerFunction } from "react-router-dom";
 import { api, ApiError } from "../api/client";
 import type { SettingsEnvelope } from "../api/contract";
 import { API } from "../api/paths";
+import { rememberAccountTimeZone } from "../app/accountZone";
 import { errorText, ResourceView } from "../components/States";
 import { useI18n } from "../i18n";
-import { defaultSettings, errorsByPath, isDirty, type SettingsDoc } from "../lib/settingsDoc";
+import { defaultSettings, errorsByPath, isDirty, unshownErrors, type SettingsDoc } from "../lib/settingsDoc";
 import { useResource } from "../lib/useResource";
 import { Channels } from "./settings/Channels";
 import { DryRun } from "./settings/DryRun";
@@ -23,7 +24,9 @@ export default function SettingsPage() {
   const { t } = useI18n();
   const resource = useResource<Loaded>(async (signal) => {
     try {
-      return { envelope: await api.get<SettingsEnvelope<SettingsDoc>>(API.settings, { signal }) };
+      const envelope = await api.get<SettingsEnvelope<SettingsDoc>>(API.settings, { signal });
+      rememberAccountTimeZone(envelope.document?.timezone);
+      return { envelope };
     } catch (err) {
       if (err instanceof ApiError && err.notImplemented) return { envelope: null };
       throw err;
@@ -97,12 +100,19 @@ function Editor({ loaded, onSaved }: { loaded: Loaded; onSaved: (l: Loaded) => v
       // the server's normalised document is the new baseline: set both in the same render, so
       // no render in between counts the normalisation as an unsaved change
       setDraft(saved.document);
+      rememberAccountTimeZone(saved.document.timezone);
       onSaved({ envelope: saved });
       setMessage({ kind: "ok", text: t("settings.saved") });
     } catch (err) {
       if (err instanceof ApiError && err.status === 422) {
-        setErrors(errorsByPath(err.details));
-        setMessage({ kind: "error", text: t("settings.invalid") });
+        const byPath = errorsByPath(err.details);
+        setErrors(byPath);
+        // reasons about the whole document (`body`: too many rules, a strategy named like a
+        // threshold rule, …) or a part no field shows go into the save bar itself
+        const unshown = unshownErrors(byPath, draft);
+        const marked = Object.keys(byPath).length > unshown.length;
+        const text = unshown.length ? [t("settings.notSaved", { reason: unshown.join("; ") }), ...(marked ? [t("settings.invalid")] : [])].join(" ") : t("settings.invalid");
+        setMessage({ kind: "error", text });
       } else if (err instanceof ApiError && (err.status === 409 || err.status === 412)) {
         setMessage({ kind: "error", text: t("settings.conflict") });
       } else {

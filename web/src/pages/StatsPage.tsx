@@ -10,7 +10,6 @@ import { exchangeMarketShort, exchangeName, formatDay, formatDelta, formatInt, f
 import { useResource } from "../lib/useResource";
 
 const PERIODS = [1, 7, 30, 90, 365];
-const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 export default function StatsPage() {
   const { t, locale } = useI18n();
@@ -18,7 +17,7 @@ export default function StatsPage() {
   const [days, setDays] = useState(7);
   const [coin, setCoin] = useState("");
   const stats = useResource<StatsResponse>(
-    (signal) => api.get(API.stats, { signal, query: { scope, days, coin: coin || undefined, tz: TIME_ZONE } }),
+    (signal) => api.get(API.stats, { signal, query: { scope, days, coin: coin || undefined } }),
     [scope, days, coin],
   );
   return (

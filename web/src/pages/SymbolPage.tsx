@@ -3,6 +3,7 @@ import { Link, useParams } from "react-router-dom";
 import { api } from "../api/client";
 import type { CandlePublic } from "../api/contract";
 import { API } from "../api/paths";
+import { useAccountTimeZone } from "../app/accountZone";
 import { useLive } from "../app/live";
 import { useLiveCandles } from "../app/useLiveCandles";
 import { CandleChart } from "../components/CandleChart";
@@ -19,6 +20,7 @@ export default function SymbolPage() {
   const { feed = "", symbol = "" } = useParams();
   const { t } = useI18n();
   const { streamState } = useLive();
+  const timeZone = useAccountTimeZone();
   const [exchange, market] = feed.split("_");
   const history = useResource<{ candles: CandlePublic[] }>(
     (signal) => {
@@ -40,7 +42,7 @@ export default function SymbolPage() {
         </h1>
       </div>
       {bars.length > 0 ? (
-        <CandleChart bars={bars} volume={volume} height={460} />
+        <CandleChart bars={bars} volume={volume} height={460} timeZone={timeZone} seriesKey={`${feed}/${symbol}/${history.data ? "history" : "live"}`} />
       ) : history.missing && streamState !== "open" ? (
         <Unavailable what={t("markets.chartUnavailable")} />
       ) : history.error && !history.missing ? (

@@ -1,4 +1,6 @@
 // A signed-in session for component tests that render the app's providers (never imported by the app).
+import { act, cleanup } from "@testing-library/react";
+import { afterEach, beforeEach, vi } from "vitest";
 import { api } from "../api/client";
 import type { TokenResponse, UserPublic } from "../api/contract";
 
@@ -18,3 +20,22 @@ export function signIn(user: UserPublic = testUser): void {
   };
   api.acceptTokens(tokens);
 }
+
+/** Every test of the file runs signed in on fake timers (``Date`` too when asked); afterwards the
+ * page is unmounted and the session, the timers and the stubbed globals are reset. */
+export function signedInOnFakeTimers(options: { date?: boolean } = {}): void {
+  beforeEach(() => {
+    const timers = ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] as const;
+    vi.useFakeTimers({ toFake: options.date ? [...timers, "Date"] : [...timers] });
+    signIn();
+  });
+  afterEach(() => {
+    cleanup();
+    api.clearSession();
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+}
+
+/** Let what is due now run: pending promises and zero-delay timers (fake timers). */
+export const settle = () => act(() => vi.advanceTimersByTimeAsync(0));

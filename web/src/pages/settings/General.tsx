@@ -53,7 +53,7 @@ export function General({ doc, set, errors }: { doc: SettingsDoc; set: (d: Setti
       <div className="row-wrap">
         <label className="inline">
           {t("settings.cooldown")}
-          <NumberInput value={doc.cooldown_s} min={0} max={86400} onChange={(v) => set({ ...doc, cooldown_s: v ?? 0 })} invalid={Boolean(errors.cooldown_s)} />
+          <NumberInput value={doc.cooldown_s} integer min={0} max={86400} onChange={(v) => set({ ...doc, cooldown_s: Math.round(v ?? 0) })} invalid={Boolean(errors.cooldown_s)} />
           <span className="muted">{t("common.seconds")}</span>
         </label>
         <label className="inline">
@@ -65,7 +65,7 @@ export function General({ doc, set, errors }: { doc: SettingsDoc; set: (d: Setti
           </select>
         </label>
       </div>
-      <FieldError text={errors.cooldown_s ?? errors.timezone} />
+      <FieldError text={[errors.cooldown_s, errors.timezone].filter(Boolean).join("; ")} />
       <h3>{t("settings.destinations")}</h3>
       <div className="chips">
         {CHANNEL_KINDS.map((k) => (

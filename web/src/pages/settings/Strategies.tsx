@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { useI18n } from "../../i18n";
 import {
   CHANNEL_KINDS,
@@ -12,23 +13,30 @@ import {
   type Strategy,
 } from "../../lib/settingsDoc";
 import { Check, FieldError, NumberInput } from "./fields";
+import { useRowKeys } from "./rowKeys";
 import { TemplateEditor } from "./TemplateEditor";
 
 export function Strategies({ doc, set, errors }: { doc: SettingsDoc; set: (d: SettingsDoc) => void; errors: Record<string, string> }) {
   const { t } = useI18n();
   const items = doc.strategies ?? [];
-  const update = (i: number, s: Strategy) => set({ ...doc, strategies: items.map((x, j) => (j === i ? s : x)) });
+  // rows keyed by the strategy, not its index: removing one above must not hand its state to the next
+  const rowKeys = useRowKeys();
+  const keys = rowKeys.keysOf(items);
+  const update = (i: number, s: Strategy) => {
+    rowKeys.carry(items[i], s);
+    set({ ...doc, strategies: items.map((x, j) => (j === i ? s : x)) });
+  };
   return (
     <section className="panel" id="strategies">
       <h2>{t("settings.strategies")}</h2>
       <p className="muted small">{t("settings.strategiesHint")}</p>
       {items.map((s, i) => (
         <StrategyCard
-          key={i}
+          key={keys[i]}
           strategy={s}
           timeZone={doc.timezone}
           mainTemplate={doc.message_template}
-          errors={Object.fromEntries(Object.entries(errors).filter(([k]) => k.startsWith(`strategies.${i}`)).map(([k, v]) => [k.slice(`strategies.${i}`.length + 1), v]))}
+          errors={Object.fromEntries(Object.entries(errors).filter(([k]) => k === `strategies.${i}` || k.startsWith(`strategies.${i}.`)).map(([k, v]) => [k.slice(`strategies.${i}`.length + 1), v]))}
           onChange={(next) => update(i, next)}
           onRemove={() => set({ ...doc, strategies: items.filter((_, j) => j !== i) })}
         />
@@ -59,8 +67,13 @@ function StrategyCard({
   const { t } = useI18n();
   const conditions = s.conditions ?? [];
   const dest = s.destinations ?? ["browser"];
-  const setCond = (i: number, c: Condition) => onChange({ ...s, conditions: conditions.map((x, j) => (j === i ? c : x)) });
-  const generalError = errors[""] ?? errors.conditions ?? errors.name;
+  const rowKeys = useRowKeys();
+  const keys = rowKeys.keysOf(conditions);
+  const setCond = (i: number, c: Condition) => {
+    rowKeys.carry(conditions[i], c);
+    onChange({ ...s, conditions: conditions.map((x, j) => (j === i ? c : x)) });
+  };
+  const generalError = [errors[""], errors.conditions, errors.name].filter(Boolean).join("; ");
   return (
     <div className="card" data-testid="strategy">
       <div className="row-wrap">
@@ -70,12 +83,12 @@ function StrategyCard({
         {!s.use_global_thresholds && (
           <label className="inline">
             {t("settings.window")}
-            <NumberInput value={s.window_s} min={1} max={60} onChange={(v) => onChange({ ...s, window_s: Math.round(v ?? 1) })} />
+            <NumberInput integer value={s.window_s} min={1} max={60} onChange={(v) => onChange({ ...s, window_s: Math.round(v ?? 1) })} />
           </label>
         )}
         <label className="inline">
           {t("settings.cooldown")}
-          <NumberInput value={s.cooldown_s} nullable min={0} max={86400} onChange={(v) => onChange({ ...s, cooldown_s: v === null ? null : Math.round(v) })} />
+          <NumberInput integer value={s.cooldown_s} nullable min={0} max={86400} onChange={(v) => onChange({ ...s, cooldown_s: v === null ? null : Math.round(v) })} />
         </label>
         <div className="spacer" />
         <button type="button" className="btn btn-ghost btn-small" onClick={onRemove}>{t("common.remove")}</button>
@@ -83,7 +96,7 @@ function StrategyCard({
       <FieldError text={generalError} />
       <h4>{t("settings.conditions")}</h4>
       {conditions.map((c, i) => (
-        <div key={i} className="row-wrap cond" data-testid="condition">
+        <div key={keys[i]} className="row-wrap cond" data-testid="condition">
           <select value={c.type} onChange={(e) => setCond(i, newCondition(e.target.value as ConditionType))}>
             {CONDITION_TYPES.map((ct) => <option key={ct} value={ct}>{t(`condition.${ct}`)}</option>)}
           </select>
@@ -148,18 +161,7 @@ function ConditionFields({ c, onChange }: { c: Condition; onChange: (c: Conditio
         </select>
       );
     case "symbols":
-      return (
-        <input
-          type="text"
-          className="wide-text"
-          defaultValue={c.symbols.join(", ")}
-          onBlur={(e) => {
-            const refs = parseSymbolList(e.target.value).refs;
-            if (refs.length) onChange({ ...c, symbols: refs });
-          }}
-          placeholder="BTC, ETHUSDT@binance_futures"
-        />
-      );
+      return <SymbolsInput value={c.symbols} onChange={(symbols) => onChange({ ...c, symbols })} />;
     case "markets":
       return (
         <div className="chips small">
@@ -184,10 +186,46 @@ function ConditionFields({ c, onChange }: { c: Condition; onChange: (c: Conditio
     case "series":
       return (
         <>
-          <label className="inline">≥ <NumberInput value={c.count} min={1} max={1000} onChange={(v) => onChange({ ...c, count: Math.round(v ?? 1) })} /> {t("condition.spikes")}</label>
-          <label className="inline">{t("condition.within")} <NumberInput value={c.within_s} min={1} max={7 * 86400} onChange={(v) => onChange({ ...c, within_s: Math.round(v ?? 60) })} /> {t("common.seconds")}</label>
+          <label className="inline">≥ <NumberInput integer value={c.count} min={1} max={1000} onChange={(v) => onChange({ ...c, count: Math.round(v ?? 1) })} /> {t("condition.spikes")}</label>
+          <label className="inline">{t("condition.within")} <NumberInput integer value={c.within_s} min={1} max={7 * 86400} onChange={(v) => onChange({ ...c, within_s: Math.round(v ?? 60) })} /> {t("common.seconds")}</label>
         </>
       );
   }
 }
 
+
+/** The coins / symbols of a "symbols" condition: the text as typed while it means the document's
+ * list, the document's list again when that changes from elsewhere (Discard, a save), and the
+ * words that are no coin or symbol named instead of dropped. */
+function SymbolsInput({ value, onChange }: { value: string[]; onChange: (refs: string[]) => void }) {
+  const { t } = useI18n();
+  // `source`: the list the text stands for (the one sent up last, or the document's)
+  const [draft, setDraft] = useState(() => ({ text: value.join(", "), invalid: [] as string[], source: value }));
+  let shown = draft;
+  if (value !== draft.source) {
+    shown = { text: value.join(", "), invalid: [], source: value };
+    setDraft(shown);
+  }
+  return (
+    <>
+      <input
+        type="text"
+        className="wide-text"
+        value={shown.text}
+        onChange={(e) => {
+          const { refs, invalid } = parseSymbolList(e.target.value);
+          setDraft({ text: e.target.value, invalid, source: refs });
+          onChange(refs);
+        }}
+        placeholder="BTC, ETHUSDT@binance_futures"
+        aria-label={t("condition.symbols")}
+        aria-invalid={shown.invalid.length > 0 || undefined}
+      />
+      {shown.invalid.length > 0 && (
+        <span className="field-error" data-testid="symbols-ignored">
+          {t("settings.ignoredWords", { words: shown.invalid.join(" ") })}
+        </span>
+      )}
+    </>
+  );
+}

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import detection from "../../api/detection.json";
 import { useI18n } from "../../i18n";
 import { exchangeName } from "../../lib/format";
@@ -8,6 +8,33 @@ import { Check, FieldError, NumberInput } from "./fields";
 function rowError(errors: Record<string, string>, prefix: string): string | undefined {
   const key = Object.keys(errors).find((k) => k === prefix || k.startsWith(prefix + "."));
   return key ? errors[key] : undefined;
+}
+
+/**
+ * The quote of a group: `USDT`, or `*` for any. The box can be emptied to type another one; an
+ * empty box means any quote (the document holds `*` meanwhile, and the box shows it on leaving).
+ */
+function QuoteInput({ value, onChange, label }: { value: string; onChange: (quote: string) => void; label: string }) {
+  const [text, setText] = useState(value);
+  useEffect(() => {
+    setText((prev) => ((prev.trim().toUpperCase() || "*") === value ? prev : value));
+  }, [value]);
+  return (
+    <input
+      type="text"
+      className="quote"
+      maxLength={16}
+      aria-label={label}
+      placeholder="*"
+      value={text}
+      onChange={(e) => {
+        const raw = e.target.value.toUpperCase();
+        setText(raw);
+        onChange(raw.trim() || "*");
+      }}
+      onBlur={() => setText(value)}
+    />
+  );
 }
 
 export function Thresholds({ doc, set, errors }: { doc: SettingsDoc; set: (d: SettingsDoc) => void; errors: Record<string, string> }) {
@@ -56,11 +83,11 @@ export function Thresholds({ doc, set, errors }: { doc: SettingsDoc; set: (d: Se
                       {detection.markets.map((m) => <option key={m} value={m}>{t(`market.${m as "spot" | "futures"}`)}</option>)}
                     </select>
                   </td>
-                  <td><input type="text" className="quote" maxLength={16} value={g.quote} onChange={(e) => update(i, { quote: e.target.value.toUpperCase() || "*" })} /></td>
+                  <td><QuoteInput value={g.quote} onChange={(quote) => update(i, { quote })} label={t("settings.quote")} /></td>
                   <td className="num"><NumberInput label={t("settings.minDelta")} value={g.min_delta_pct} min={0.01} max={1000} onChange={(v) => update(i, { min_delta_pct: v ?? 0.01 })} /></td>
                   <td className="num"><NumberInput label={t("settings.minVolume")} className="num wide" value={g.min_volume_usd} min={0} onChange={(v) => update(i, { min_volume_usd: v ?? 0 })} /></td>
                   <td className="num"><NumberInput label={t("settings.minWick")} value={g.min_wick_pct} min={0} max={100} onChange={(v) => update(i, { min_wick_pct: v ?? 0 })} /></td>
-                  <td className="num"><NumberInput label={t("settings.window")} value={g.window_s} min={1} max={60} onChange={(v) => update(i, { window_s: Math.round(v ?? 1) })} /></td>
+                  <td className="num"><NumberInput integer label={t("settings.window")} value={g.window_s} min={1} max={60} onChange={(v) => update(i, { window_s: Math.round(v ?? 1) })} /></td>
                   <td><Check checked={g.chart} onChange={(v) => update(i, { chart: v })} /></td>
                   <td><button type="button" className="btn btn-ghost btn-small" onClick={() => remove(i)} aria-label={t("common.remove")}>✕</button></td>
                 </tr>
@@ -110,7 +137,7 @@ function Overrides({ doc, set, errors }: { doc: SettingsDoc; set: (d: SettingsDo
                   <td className="num"><NumberInput value={o.min_delta_pct} min={0.01} max={1000} onChange={(v) => update(i, { min_delta_pct: v ?? 0.01 })} /></td>
                   <td className="num"><NumberInput className="num wide" value={o.min_volume_usd} min={0} onChange={(v) => update(i, { min_volume_usd: v ?? 0 })} /></td>
                   <td className="num"><NumberInput value={o.min_wick_pct} min={0} max={100} onChange={(v) => update(i, { min_wick_pct: v ?? 0 })} /></td>
-                  <td className="num"><NumberInput value={o.window_s} min={1} max={60} onChange={(v) => update(i, { window_s: Math.round(v ?? 1) })} /></td>
+                  <td className="num"><NumberInput integer value={o.window_s} min={1} max={60} onChange={(v) => update(i, { window_s: Math.round(v ?? 1) })} /></td>
                   <td><button type="button" className="btn btn-ghost btn-small" onClick={() => set({ ...doc, overrides: items.filter((_, j) => j !== i) })} aria-label={t("common.remove")}>✕</button></td>
                 </tr>
               ))}

@@ -1,22 +1,34 @@
 // Small controlled inputs used across the settings editors.
 import { useEffect, useState } from "react";
 
-export function NumberInput({ value, onChange, min, max, step, nullable = false, className = "num", label, invalid }: {
+/** A typed number: a decimal comma is taken like a point ("1,5" = 1.5); NaN when it is none. */
+export function parseNumber(text: string): number {
+  const t = text.trim();
+  return t === "" ? NaN : Number(t.replace(",", "."));
+}
+
+export function NumberInput({ value, onChange, min, max, step, nullable = false, integer = false, className = "num", label, invalid }: {
   value: number | null;
   onChange: (v: number | null) => void;
   min?: number;
   max?: number;
   step?: number;
   nullable?: boolean;
+  /** Whole numbers only: what is typed is rounded ("1,5" → 2), and shown so on leaving the box. */
+  integer?: boolean;
   className?: string;
   label?: string;
   invalid?: boolean;
 }) {
-  // keep the text while typing ("0." is not a number yet)
+  const toValue = (n: number) => (integer ? Math.round(n) : n);
+  // keep the text while typing ("0." is not a number yet, "1,5" is 2 in whole seconds)
   const [text, setText] = useState(value === null ? "" : String(value));
   useEffect(() => {
-    setText((prev) => (Number(prev.replace(",", ".")) === value && prev !== "" ? prev : value === null ? "" : String(value)));
-  }, [value]);
+    setText((prev) => {
+      const typed = parseNumber(prev);
+      return Number.isFinite(typed) && toValue(typed) === value ? prev : value === null ? "" : String(value);
+    });
+  }, [value]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
     <input
       type="text"
@@ -32,11 +44,12 @@ export function NumberInput({ value, onChange, min, max, step, nullable = false,
           if (nullable) onChange(null);
           return;
         }
-        const n = Number(raw.replace(",", "."));
-        if (Number.isFinite(n)) onChange(n);
+        const n = parseNumber(raw);
+        if (Number.isFinite(n)) onChange(toValue(n));
       }}
       onBlur={() => {
         let n = value;
+        if (n !== null) n = toValue(n);
         if (n !== null && min !== undefined && n < min) n = min;
         if (n !== null && max !== undefined && n > max) n = max;
         if (n !== value) onChange(n);
