@@ -275,3 +275,66 @@ async def test_an_smtp_from_that_is_not_an_address_is_refused(env: Env, sender: 
     assert detail["field"] == "body.config.smtp.from"
     kept = (await env.client.get(f"{API}/channels/{mail['id']}", headers=auth)).json()
     assert kept["config"]["smtp"]["from"] == "Me <me@example.com>"
+
+
+async def _mail_channel(env: Env, auth: dict[str, str]) -> int:
+    made = await env.client.post(f"{API}/channels", json=EMAIL, headers=auth)
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
+
+
+async def test_an_smtp_password_never_follows_the_channel_to_another_server(env: Env) -> None:
+    """The password was entered for smtp.example.com: a change of host, port, user or to a
+    connection without STARTTLS asks for it again (it would be sent there on the next alert);
+    dropping the own server drops the password."""
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    channel = await _mail_channel(env, auth)
+    smtp = EMAIL["config"]["smtp"]  # type: ignore[index]
+    for change in ({"host": "smtp.attacker.example"}, {"port": 25}, {"username": "other"},
+                   {"starttls": False}):  # fmt: skip
+        config = {"address": "me@example.com", "smtp": {**smtp, **change}}
+        moved = await env.client.patch(
+            f"{API}/channels/{channel}", json={"config": config}, headers=auth
+        )
+        assert moved.status_code == 422, change
+        [detail] = moved.json()["error"]["details"]
+        assert detail["field"] == "body.secret" and "enter its password again" in detail["reason"]
+    # the same server in other words keeps the password; with the password, the move is taken
+    same = {"address": "me@example.com", "smtp": {**smtp, "host": "SMTP.example.com."}}
+    kept = await env.client.patch(f"{API}/channels/{channel}", json={"config": same}, headers=auth)
+    assert kept.status_code == 200 and kept.json()["secret_set"] is True
+    elsewhere = {"address": "me@example.com", "smtp": {**smtp, "host": "mail.example.net"}}
+    moved = await env.client.patch(
+        f"{API}/channels/{channel}", json={"config": elsewhere, "secret": "new-pass"}, headers=auth
+    )
+    assert moved.status_code == 200 and moved.json()["config"]["smtp"]["host"] == "mail.example.net"
+    # no own server left: no password kept
+    plain = await env.client.patch(
+        f"{API}/channels/{channel}", json={"config": {"address": "me@example.com"}}, headers=auth
+    )
+    assert plain.status_code == 200 and plain.json()["secret_set"] is False
+    async with env.sessionmaker() as session:
+        assert (await session.get(Channel, channel)).secret_ciphertext is None  # type: ignore[union-attr]
+
+
+async def test_a_channel_whose_secret_the_keys_cannot_open_can_still_be_paused(
+    env: Env, make_env: Any
+) -> None:
+    """The operator changed WICKWATCH_SECRET_KEY without keeping the old one: the user can
+    still pause or rename the channel (it was a 500); the unreadable secret stays as it is."""
+    _, email = await env.create_user()
+    channel = await _mail_channel(env, bearer(await env.token(email)))
+    async with env.sessionmaker() as session:
+        before = (await session.get(Channel, channel)).secret_ciphertext  # type: ignore[union-attr]
+
+    rekeyed = await make_env(secret_key="another-secret-key-of-at-least-32-characters")
+    auth = bearer(await rekeyed.token(email))
+    paused = await rekeyed.client.patch(
+        f"{API}/channels/{channel}", json={"enabled": False, "name": "Old mail"}, headers=auth
+    )
+
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["enabled"] is False and paused.json()["name"] == "Old mail"
+    async with rekeyed.sessionmaker() as session:
+        assert (await session.get(Channel, channel)).secret_ciphertext == before  # type: ignore[union-attr]

@@ -94,8 +94,14 @@ class SecretBox:
             ) from None
 
     def rotate(self, ciphertext: str) -> str:
-        """The same plaintext encrypted with the current key."""
-        return self._fernet.rotate(ciphertext.encode()).decode()
+        """The same plaintext encrypted with the current key; :class:`SecretKeyError` when no
+        configured key opens it."""
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
+        except InvalidToken:
+            raise SecretKeyError(
+                "stored secret cannot be decrypted with the configured keys"
+            ) from None
 
 
 def mask_secret(value: str) -> str:

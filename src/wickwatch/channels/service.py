@@ -5,10 +5,11 @@ channel is saved, and leave only masked (``123456:••••wxyz``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from limits import parse_many
 from pydantic import BaseModel, ValidationError
@@ -119,6 +120,7 @@ class ChannelService:
     async def update(self, user: User, channel_id: int, data: ChannelUpdate) -> Channel:
         channel = await self.get(user, channel_id)
         changes = data.model_fields_set
+        smtp_before = _smtp_login(channel.config)
         config_model = None
         if "config" in changes and data.config is not None:
             if channel.kind == "telegram" and (channel.config or {}).get("bot", "service") != "own":
@@ -149,8 +151,20 @@ class ChannelService:
             channel.secret_ciphertext = (
                 self.box.encrypt(data.secret.get_secret_value()) if data.secret else None
             )
-        elif channel.secret_ciphertext:
-            channel.secret_ciphertext = self.box.rotate(channel.secret_ciphertext)
+        elif channel.secret_ciphertext and channel.kind == "email" and config_model is not None:
+            # The password belongs to the server it was entered for: it never follows the
+            # channel to another host, port, user or to a connection without STARTTLS.
+            smtp_after = _smtp_login(channel.config)
+            if smtp_after is None:
+                channel.secret_ciphertext = None  # no own server any more: nothing to log in to
+            elif smtp_after != smtp_before:
+                raise InvalidInput(
+                    "body.secret", "the SMTP server changed: enter its password again"
+                )
+        if "secret" not in changes and channel.secret_ciphertext:
+            # unreadable with the configured keys: kept as it is; it must be entered again
+            with contextlib.suppress(SecretKeyError):
+                channel.secret_ciphertext = self.box.rotate(channel.secret_ciphertext)
         if "name" in changes and data.name is not None:
             channel.name = data.name
         if "enabled" in changes and data.enabled is not None:
@@ -240,6 +254,16 @@ def _current(channel: Channel) -> BaseModel | None:
         return parse_config(channel.kind, dict(channel.config or {}))
     except ValidationError:
         return None
+
+
+def _smtp_login(config: dict[str, Any] | None) -> tuple[str, int, str | None, bool] | None:
+    """Where an e-mail channel's password is sent: its own server's host, port, user and
+    STARTTLS (None without an own server)."""
+    smtp = (config or {}).get("smtp")
+    if not isinstance(smtp, dict):
+        return None
+    host = str(smtp.get("host", "")).lower().rstrip(".")
+    return host, int(smtp.get("port", 587)), smtp.get("username"), bool(smtp.get("starttls", True))
 
 
 def _needs_secret(channel: Channel) -> bool:
