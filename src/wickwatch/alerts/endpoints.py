@@ -67,10 +67,12 @@ def alert_filters(
         float | None, Query(ge=0, le=1_000_000, description="Largest move, percent.")
     ] = None,
     min_volume_usd: Annotated[
-        Decimal | None, Query(ge=0, le=10**18, description="Smallest USD volume.")
+        Decimal | None,
+        Query(ge=0, le=10**18, decimal_places=8, description="Smallest USD volume."),
     ] = None,
     max_volume_usd: Annotated[
-        Decimal | None, Query(ge=0, le=10**18, description="Largest USD volume.")
+        Decimal | None,
+        Query(ge=0, le=10**18, decimal_places=8, description="Largest USD volume."),
     ] = None,
     unread: Annotated[
         bool | None, Query(description="true: only unread; false: only read.")
