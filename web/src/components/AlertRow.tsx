@@ -2,6 +2,7 @@ import { memo } from "react";
 import type { AlertPublic } from "../api/contract";
 import { useI18n } from "../i18n";
 import { exchangeMarketShort, formatClock, formatFeedTime, formatDelta, formatPct, formatPrice, formatUsdCompact } from "../lib/format";
+import { BAND_ICON, bandCrossedKey, bandEdge, bandShortKey, priceBandKind } from "../lib/priceBand";
 
 export const ROW_HEIGHT = 34;
 
@@ -19,12 +20,16 @@ interface Props {
 export const AlertRow = memo(function AlertRow({ alert, locale, timeZone, fresh, now, onOpen, style }: Props) {
   const { t } = useI18n();
   const seen = alert.seen === true;
+  // a price that left a price alert's band: its delta_pct is only the distance past the edge
+  const band = priceBandKind(alert);
+  const crossed = band ? t(bandCrossedKey(band), { edge: bandEdge(alert.rule, locale) }) : null;
   return (
     <div
       role="row"
       tabIndex={0}
-      className={`feed-row ${alert.direction === "up" ? "is-up" : "is-down"} ${fresh ? "fresh" : ""} ${seen ? "is-seen" : "is-unseen"}`}
+      className={`feed-row ${alert.direction === "up" ? "is-up" : "is-down"} ${band ? "is-band" : ""} ${fresh ? "fresh" : ""} ${seen ? "is-seen" : "is-unseen"}`}
       data-seen={seen}
+      data-kind={alert.kind ?? "spike"}
       style={style}
       onClick={() => onOpen(alert)}
       onKeyDown={(e) => {
@@ -41,12 +46,16 @@ export const AlertRow = memo(function AlertRow({ alert, locale, timeZone, fresh,
         {now === undefined ? formatClock(alert.ts_ms, locale, timeZone) : formatFeedTime(alert.ts_ms, now, locale, timeZone)}</span>
       <span role="cell" className="c-venue"><span className={`tag tag-${alert.market}`}>{exchangeMarketShort(alert.exchange, alert.market)}</span></span>
       <span role="cell" className="c-symbol">{alert.symbol}</span>
-      <span role="cell" className="c-delta mono">{formatDelta(alert.delta_pct, alert.direction, locale)}</span>
-      <span role="cell" className="c-wick mono">{formatPct(alert.wick_pct, locale)}</span>
+      {band ? (
+        <span role="cell" className="c-delta" title={`${alert.symbol} ${crossed}`}>{BAND_ICON} {t(bandShortKey(band))}</span>
+      ) : (
+        <span role="cell" className="c-delta mono">{formatDelta(alert.delta_pct, alert.direction, locale)}</span>
+      )}
+      <span role="cell" className="c-wick mono">{band ? "—" : formatPct(alert.wick_pct, locale)}</span>
       <span role="cell" className="c-vol mono">{formatUsdCompact(alert.volume_usd, locale)}</span>
       <span role="cell" className="c-price mono">{formatPrice(alert.price, locale)}</span>
-      <span role="cell" className="c-rule muted" title={alert.strategy ?? alert.rule}>
-        {alert.strategy ?? alert.rule}
+      <span role="cell" className="c-rule muted" title={crossed ?? alert.strategy ?? alert.rule}>
+        {crossed ?? alert.strategy ?? alert.rule}
         {alert.series_count > 1 && <span className="pill pill-dim">×{alert.series_count}</span>}
       </span>
     </div>

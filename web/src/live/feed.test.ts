@@ -119,6 +119,21 @@ describe("filters", () => {
     expect(ids({ minDeltaPct: 5 })).toEqual([2, 3]);
     expect(ids({ minVolumeUsd: 100000 })).toEqual([3]);
   });
+  it("applies the Δ and volume filters to spikes only: price-band alerts pass them", () => {
+    // a band crossing: delta_pct is only the distance past the edge, no volume
+    const above = makeAlert({ id: 4, kind: "above_max", direction: "up", delta_pct: 0.04, wick_pct: 0, volume_usd: null, price: "65026", rule: "max 65000" });
+    const below = makeAlert({ id: 5, kind: "below_min", direction: "down", delta_pct: 0.01, wick_pct: 0, volume_usd: null, price: "2999.7", rule: "min 3000", exchange: "okx" });
+    const tinySpike = makeAlert({ id: 6, kind: "spike", delta_pct: 0.04, volume_usd: null });
+    const all = [...alerts, above, below, tinySpike];
+    const pick = (f: Partial<typeof defaultFilters>) => filterAlerts(all, { ...defaultFilters, ...f }).map((a) => a.id);
+    expect(pick({ minDeltaPct: 5 })).toEqual([2, 3, 4, 5]);
+    expect(pick({ minVolumeUsd: 100000 })).toEqual([3, 4, 5]);
+    expect(pick({ minDeltaPct: 1, minVolumeUsd: 1 })).toEqual([1, 2, 3, 4, 5]);
+    // the other filters still apply to them
+    expect(pick({ minDeltaPct: 5, direction: "down" })).toEqual([2, 5]);
+    expect(pick({ minDeltaPct: 5, exchanges: ["okx"] })).toEqual([2, 5]);
+    expect(pick({ minDeltaPct: 5, symbol: "eth" })).toEqual([]);
+  });
   it("finds symbols by part of the symbol or the coin, any case", () => {
     expect(ids({ symbol: "pepe" })).toEqual([1]);
     expect(ids({ symbol: " btc " })).toEqual([2]);

@@ -2,6 +2,7 @@
 // Pure functions (a reducer and a predicate), so ordering, limits and filtering are unit-tested.
 
 import type { AlertPublic } from "../api/contract";
+import { isPriceBand } from "../lib/priceBand";
 
 export const FEED_LIMIT = 5000;
 
@@ -128,8 +129,11 @@ export function matchesFilters(alert: AlertPublic, f: FeedFilters): boolean {
   if (f.exchanges.length > 0 && !f.exchanges.includes(alert.exchange)) return false;
   if (f.markets.length > 0 && !f.markets.includes(alert.market)) return false;
   if (f.direction !== "any" && alert.direction !== f.direction) return false;
-  if (f.minDeltaPct !== null && Math.abs(alert.delta_pct) < f.minDeltaPct) return false;
-  if (f.minVolumeUsd !== null && Number(alert.volume_usd) < f.minVolumeUsd) return false;
+  // the size filters are the spike's: a price-band alert's delta_pct is only the distance past its edge
+  // and it has no volume, so it passes them (the user asked for that price, whatever the move)
+  const spike = !isPriceBand(alert);
+  if (spike && f.minDeltaPct !== null && Math.abs(alert.delta_pct) < f.minDeltaPct) return false;
+  if (spike && f.minVolumeUsd !== null && Number(alert.volume_usd) < f.minVolumeUsd) return false;
   if (f.symbol) {
     const q = f.symbol.trim().toUpperCase();
     if (q && !alert.symbol.toUpperCase().includes(q) && !alert.base.toUpperCase().includes(q)) return false;

@@ -34,10 +34,10 @@ afterEach(() => {
 
 const ALERT = makeAlert({ id: 42, exchange: "okx", market: "spot", symbol: "SOL-USDT", ts_ms: 1_768_480_000_000 });
 
-function renderAlert() {
+function renderAlert(lang: "en" | "ru" = "en") {
   const router = createMemoryRouter([{ path: "/alerts/:id", element: <AlertPage /> }], { initialEntries: ["/alerts/42"] });
   render(
-    <I18nProvider lang="en">
+    <I18nProvider lang={lang}>
       <RouterProvider router={router} />
     </I18nProvider>,
   );
@@ -169,4 +169,30 @@ it("shows the alert's times in the time zone of the account's settings, as Teleg
   // 12:26:40 UTC is 21:26:40 in Tokyo
   await waitFor(() => expect(screen.getByText("Time").nextElementSibling!.textContent).toBe("15/01/2026, 21:26:40"));
   expect(screen.getByTestId("alert-seen").textContent).toBe("15/01/2026, 21:30:00");
+});
+
+const BAND = { ...ALERT, kind: "above_max" as const, direction: "up" as const, symbol: "BTCUSDT", delta_pct: 0.04, wick_pct: 0, volume_usd: null, window_s: 1, price: "65026.1", rule: "max 65000" };
+const bandCandles = json(200, { alert_id: 42, exchange: "okx", market: "spot", symbol: "BTCUSDT", interval_s: 60, candles: [{ t: 1_768_479_960_000, o: "64990", h: "65030", l: "64980", c: "65020", v: "3" }] });
+
+it("shows a price-band alert as the edge it crossed, with the price, not as a spike", async () => {
+  mockFetch({ "GET /api/v1/alerts/42": json(200, BAND), "GET /api/v1/alerts/42/candles": bandCandles });
+  renderAlert();
+  const title = await screen.findByTestId("alert-title");
+  expect(title.textContent).toBe("🔔 BTCUSDT above your max 65,000 · 65,026.1");
+  expect(title.textContent).not.toContain("%");
+  expect(screen.getByText("Rule").nextElementSibling!.textContent).toBe("above your max 65,000");
+  // a crossing has no wick, volume or window of its own
+  expect(screen.queryByText("Wick")).toBeNull();
+  expect(screen.queryByText("Window")).toBeNull();
+  expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Candles around the crossing");
+  expect(screen.queryByTestId("alert-chart-minutes")).toBeNull();
+  expect((await screen.findByTestId("candle-chart")).getAttribute("data-markers")).toBe("1");
+});
+
+it("words a price-band alert in Russian", async () => {
+  mockFetch({ "GET /api/v1/alerts/42": json(200, { ...BAND, kind: "below_min", direction: "down", price: "2999.7", rule: "min 3000" }), "GET /api/v1/alerts/42/candles": bandCandles });
+  renderAlert("ru");
+  const title = await screen.findByTestId("alert-title");
+  expect(title.textContent!.replace(/\s/g, " ")).toBe("🔔 BTCUSDT ниже вашего минимума 3000 · 2999,7");
+  expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Свечи вокруг пересечения");
 });

@@ -11,6 +11,7 @@ import { ResourceView } from "../components/States";
 import { useI18n } from "../i18n";
 import { alertChartSource, spikeMarker, toBars, toVolume } from "../lib/chartData";
 import { exchangeName, formatDateTime, formatDelta, formatPct, formatPrice, formatUsdCompact } from "../lib/format";
+import { BAND_ICON, bandCrossedKey, bandEdge, priceBandKind } from "../lib/priceBand";
 import { chartLink } from "../lib/template";
 import { useResource } from "../lib/useResource";
 
@@ -92,6 +93,9 @@ export const SECONDS_RETRY_MS = 2_000;
 
 function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadCandles, locale, timeZone }: { alert: AlertPublic; timeZone?: string; candles?: AlertCandles; candlesMissing: boolean; candlesError: unknown; reloadCandles: () => void; locale: string }) {
   const { t } = useI18n();
+  // a price that left a price alert's band (not a spike: delta_pct is only the distance past the edge)
+  const band = priceBandKind(a);
+  const crossed = band ? t(bandCrossedKey(band), { edge: bandEdge(a.rule, locale) }) : null;
   const seconds = candles?.interval_s === 1 && candles.candles.length > 0;
   const [fresh] = useState(() => Date.now() - a.ts_ms < FRESH_MS);
   // nothing stored (the 1-minute history is written per minute): live 1-second candles meanwhile;
@@ -125,23 +129,31 @@ function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadC
   const bars = useMemo(() => toBars(source.candles), [source]);
   const volume = useMemo(() => toVolume(source.candles), [source]);
   const markers = useMemo(() => {
-    const m = spikeMarker(a, bars, formatDelta(a.delta_pct, a.direction, locale), source.mode === "live" ? MARK_WITHIN_S : Infinity);
+    const text = band ? `${BAND_ICON} ${formatPrice(a.price, locale)}` : formatDelta(a.delta_pct, a.direction, locale);
+    const m = spikeMarker(a, bars, text, source.mode === "live" ? MARK_WITHIN_S : Infinity);
     return m ? [m] : [];
-  }, [a, bars, locale, source.mode]);
+  }, [a, band, bars, locale, source.mode]);
   const priceLine = useMemo(() => ({ price: Number(a.price), title: t("alert.alertPrice") }), [a.price, t]);
   return (
     <>
-      <h1 className={a.direction === "up" ? "up" : "down"} data-testid="alert-title">
-        {a.symbol} <span className="mono">{formatDelta(a.delta_pct, a.direction, locale)}</span>
-      </h1>
+      {band ? (
+        <h1 className={a.direction === "up" ? "up" : "down"} data-testid="alert-title" data-kind={band}>
+          {BAND_ICON} {a.symbol} <span>{crossed}</span> <span className="muted">·</span> <span className="mono">{formatPrice(a.price, locale)}</span>
+        </h1>
+      ) : (
+        <h1 className={a.direction === "up" ? "up" : "down"} data-testid="alert-title">
+          {a.symbol} <span className="mono">{formatDelta(a.delta_pct, a.direction, locale)}</span>
+        </h1>
+      )}
       <dl className="facts">
         <div><dt>{t("alert.venue")}</dt><dd>{exchangeName(a.exchange)} {t(`market.${a.market === "futures" ? "futures" : "spot"}`)}</dd></div>
         <div><dt>{t("alert.time")}</dt><dd className="mono">{formatDateTime(a.ts_ms, locale, timeZone)}</dd></div>
         <div><dt>{t("alert.price")}</dt><dd className="mono">{formatPrice(a.price, locale)}</dd></div>
-        <div><dt>{t("alert.wick")}</dt><dd className="mono">{formatPct(a.wick_pct, locale)}</dd></div>
-        <div><dt>{t("alert.volume")}</dt><dd className="mono">{formatUsdCompact(a.volume_usd, locale)}</dd></div>
-        <div><dt>{t("alert.window")}</dt><dd>{t("alert.windowS", { count: a.window_s })}</dd></div>
-        <div><dt>{t("alert.rule")}</dt><dd>{a.strategy ?? a.rule}</dd></div>
+        {/* a band crossing has no wick, volume or window of its own */}
+        {!band && <div><dt>{t("alert.wick")}</dt><dd className="mono">{formatPct(a.wick_pct, locale)}</dd></div>}
+        {!band && <div><dt>{t("alert.volume")}</dt><dd className="mono">{formatUsdCompact(a.volume_usd, locale)}</dd></div>}
+        {!band && <div><dt>{t("alert.window")}</dt><dd>{t("alert.windowS", { count: a.window_s })}</dd></div>}
+        <div><dt>{t("alert.rule")}</dt><dd>{crossed ?? a.strategy ?? a.rule}</dd></div>
         {a.series_count > 1 && <div><dt>{t("alert.series")}</dt><dd>{a.series_count}</dd></div>}
         {a.seen !== undefined && (
           <div>
@@ -156,12 +168,12 @@ function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadC
         <a href={chartLink(a.exchange, a.market, a.symbol, a.base, a.quote)} target="_blank" rel="noopener noreferrer">{t("alert.onExchange", { exchange: exchangeName(a.exchange) })} ↗</a>
       </p>
       <section className="panel" data-testid="alert-chart">
-        <h2>{source.mode === "stored" && !seconds ? t("alert.chartMinutes") : t("alert.chart")}</h2>
+        <h2>{band ? t("alert.band.chart") : source.mode === "stored" && !seconds ? t("alert.chartMinutes") : t("alert.chart")}</h2>
         {source.mode === "stored" ? (
           <>
             {seconds ? (
               <p className="muted small" data-testid="alert-chart-seconds">{fresh ? t("alert.chartSecondsLive") : t("alert.chartSeconds")}</p>
-            ) : fresh ? null : (
+            ) : fresh || band ? null : (
               <p className="muted small" data-testid="alert-chart-minutes">{t("alert.chartMinutesWhy")}</p>
             )}
             <CandleChart bars={bars} volume={volume} markers={markers} priceLine={priceLine} seconds={seconds} timeZone={timeZone} seriesKey={`${a.id}/stored/${candles?.interval_s ?? ""}`} />

@@ -81,3 +81,37 @@ it("shows the alerts' times in the time zone of the account's settings, as Teleg
     vi.unstubAllGlobals();
   }
 });
+
+it("shows a price-band alert as the edge it crossed, not as a tiny spike, and keeps it under a Δ filter", () => {
+  const spike = makeAlert({ id: 1, ts_ms: 1_768_480_000_000, symbol: "PEPEUSDT", delta_pct: 0.5 });
+  const above = makeAlert({ id: 2, ts_ms: 1_768_480_001_000, kind: "above_max", direction: "up", symbol: "BTCUSDT", delta_pct: 0.04, wick_pct: 0, volume_usd: null, price: "65026.1", rule: "max 65000" });
+  const below = makeAlert({ id: 3, ts_ms: 1_768_480_002_000, kind: "below_min", direction: "down", symbol: "ETHUSDT", delta_pct: 0.01, wick_pct: 0, volume_usd: null, price: "2999.7", rule: "min 3000" });
+  renderLive({ ...live(0), feed: feedReducer(emptyFeed, { type: "received", alerts: [spike, above, below] }) }, "/live?d=1");
+  // the spike of 0.5% is filtered out, the crossings are not
+  expect(screen.getByTestId("feed-count").textContent).toBe("2 of 3 alerts");
+  const [rowBelow, rowAbove] = screen.getAllByTestId("feed-row");
+  expect(rowAbove!.getAttribute("data-kind")).toBe("above_max");
+  expect(rowAbove!.querySelector(".c-symbol")!.textContent).toBe("BTCUSDT");
+  expect(rowAbove!.querySelector(".c-delta")!.textContent).toBe("🔔 above");
+  expect(rowAbove!.querySelector(".c-delta")!.textContent).not.toContain("%");
+  expect(rowAbove!.querySelector(".c-price")!.textContent).toBe("65,026.1");
+  expect(rowAbove!.querySelector(".c-rule")!.textContent).toBe("above your max 65,000");
+  expect(rowAbove!.querySelector(".c-wick")!.textContent).toBe("—");
+  expect(rowBelow!.querySelector(".c-delta")!.textContent).toBe("🔔 below");
+  expect(rowBelow!.querySelector(".c-rule")!.textContent).toBe("below your min 3000") // formatPrice groups from 10,000 on;
+});
+
+it("words price-band alerts in Russian", () => {
+  const above = makeAlert({ id: 2, kind: "above_max", direction: "up", delta_pct: 0.04, wick_pct: 0, volume_usd: null, price: "65026.1", rule: "max 65000" });
+  const router = createMemoryRouter([{ path: "/live", element: <LivePage /> }], { initialEntries: ["/live"] });
+  render(
+    <I18nProvider lang="ru">
+      <LiveContext.Provider value={{ ...live(0), feed: feedReducer(emptyFeed, { type: "received", alerts: [above] }) }}>
+        <RouterProvider router={router} />
+      </LiveContext.Provider>
+    </I18nProvider>,
+  );
+  const row = screen.getByTestId("feed-row");
+  expect(row.querySelector(".c-delta")!.textContent).toBe("🔔 выше");
+  expect(row.querySelector(".c-rule")!.textContent!.replace(/\s/g, " ")).toBe("выше вашего максимума 65 000");
+});

@@ -5,17 +5,21 @@ import type { CandlePublic } from "../api/contract";
 import { API } from "../api/paths";
 import { useAccountTimeZone } from "../app/accountZone";
 import { useLive } from "../app/live";
-import { useLiveCandles } from "../app/useLiveCandles";
+import { useLiveSymbolCandles } from "../app/useLiveCandles";
 import { CandleChart } from "../components/CandleChart";
 import { ErrorBox, Unavailable } from "../components/States";
 import { useI18n } from "../i18n";
-import { toBars, toVolume } from "../lib/chartData";
+import { liveMinuteCandles, toBars, toVolume, withLiveMinutes } from "../lib/chartData";
 import { exchangeName } from "../lib/format";
 import { useResource } from "../lib/useResource";
 
 const HISTORY_S = 15 * 60;
 
-/** A live 1-second chart of one symbol: recent candles over REST, then the stream topic. */
+/**
+ * A live chart of one symbol: the recent 1-minute history over REST continued by the stream's
+ * 1-second candles folded into minutes (the newest minute forming second by second). Without
+ * history (none stored, or an older server) the live 1-second candles alone. Never both sizes at once.
+ */
 export default function SymbolPage() {
   const { feed = "", symbol = "" } = useParams();
   const { t } = useI18n();
@@ -25,12 +29,15 @@ export default function SymbolPage() {
   const history = useResource<{ candles: CandlePublic[] }>(
     (signal) => {
       const to = Date.now();
-      return api.get(API.candles, { signal, query: { exchange, market, symbol, from_ms: to - HISTORY_S * 1000, to_ms: to } });
+      return api.get(API.candles, { signal, query: { exchange, market, symbol, tf: "1m", from_ms: to - HISTORY_S * 1000, to_ms: to } });
     },
     [feed, symbol],
   );
-  const live = useLiveCandles(feed, symbol);
-  const all = useMemo(() => (history.data?.candles ?? []).concat(live), [history.data, live]);
+  const live = useLiveSymbolCandles(feed, symbol);
+  const stored = history.data?.candles;
+  const minutes = stored !== undefined && stored.length > 0;
+  const liveMinutes = useMemo(() => liveMinuteCandles(live.minutes), [live.minutes]);
+  const all = useMemo(() => (minutes ? withLiveMinutes(stored, liveMinutes) : live.seconds), [minutes, stored, liveMinutes, live.seconds]);
   const bars = useMemo(() => toBars(all), [all]);
   const volume = useMemo(() => toVolume(all), [all]);
   return (
@@ -42,7 +49,7 @@ export default function SymbolPage() {
         </h1>
       </div>
       {bars.length > 0 ? (
-        <CandleChart bars={bars} volume={volume} height={460} timeZone={timeZone} seriesKey={`${feed}/${symbol}/${history.data ? "history" : "live"}`} />
+        <CandleChart bars={bars} volume={volume} height={460} timeZone={timeZone} seconds={!minutes} seriesKey={`${feed}/${symbol}/${minutes ? "history" : "live"}`} />
       ) : history.missing && streamState !== "open" ? (
         <Unavailable what={t("markets.chartUnavailable")} />
       ) : history.error && !history.missing ? (
