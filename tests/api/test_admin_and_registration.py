@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tests.api.kit import API, PASSWORD, Env, bearer
+from tests.seed import add_rows, error_row, member
 from wickwatch.storage.models import AuthSession, User, UserSettings
 
 
@@ -171,3 +172,21 @@ async def test_deleting_a_user_deletes_their_data(env: Env) -> None:
             assert count == 0
     again = await env.client.delete(f"{API}/admin/users/{user_id}", headers=admin)
     assert again.status_code == 404
+
+
+async def test_admin_searches_fold_the_case_of_any_alphabet(env: Env) -> None:
+    """ "иван" finds Иван Петров and "ошибка" finds "Ошибка доставки" on SQLite too (its own
+    lower() folds ASCII only; PostgreSQL's folds every alphabet)."""
+    _, admin = await member(env, "admin")
+    user_id, _ = await env.create_user()
+    named = await env.client.patch(
+        f"{API}/admin/users/{user_id}", headers=admin, json={"display_name": "Иван Петров"}
+    )
+    assert named.status_code == 200, named.text
+    await add_rows(env.sessionmaker, [error_row("Ошибка доставки: Telegram")])
+
+    users = await env.client.get(f"{API}/admin/users", params={"q": "иван"}, headers=admin)
+    errors = await env.client.get(f"{API}/admin/errors", params={"q": "ошибка"}, headers=admin)
+
+    assert [u["id"] for u in users.json()["items"]] == [user_id]
+    assert len(errors.json()["items"]) == 1

@@ -24,7 +24,15 @@ from wickwatch.config import ASYNC_DRIVERS
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite's own lower() folds ASCII only: case-insensitive searches (users, error log)
+    # missed "Иван" for "иван" where PostgreSQL finds it. Python's lower() folds what
+    # PostgreSQL's does (no expression index uses lower() here).
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
