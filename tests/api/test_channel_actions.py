@@ -3,7 +3,9 @@ channel's real plugin (Telegram stand-in, aiosmtpd, a local webhook receiver).""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +17,9 @@ from tests.notify.test_email import Mailbox, mailbox  # noqa: F401 - the fixture
 from tests.notify.test_webhook import SECRET as WEBHOOK_SECRET
 from tests.notify.test_webhook import Receiver, receiver  # noqa: F401 - the fixture
 from wickwatch.notify import repository as notify_repo
+from wickwatch.notify.base import Delivery
 from wickwatch.notify.standin import TelegramStandIn
+from wickwatch.notify.telegram import TelegramNotifier
 from wickwatch.storage.models import Channel
 from wickwatch.storage.types import utcnow
 
@@ -157,6 +161,42 @@ async def test_telegram_tests_in_a_row_keep_the_chats_one_message_a_second(
     first, second = standin.messages()
     assert second.at - first.at >= 0.95
     assert standin.violations == []
+
+
+async def test_a_test_waits_for_an_alert_in_flight_to_the_chat(
+    make_env: EnvFactory, standin: TelegramStandIn
+) -> None:
+    """A dispatcher is sending an alert to the chat (its lane reserved for the whole request
+    timeout): the test waits for the answer and the chat's interval, then goes out — it is not
+    refused for the length of the reservation."""
+    env = await make_env(telegram_api_url=standin.url)
+    auth = await _user(env)
+    channel = await _own_bot_channel(env, auth)
+    config = {"chat_id": 5151, "bot": "own"}
+    delivery = Delivery(0, 0, 0, "telegram", "5151", "k", 0, config=config, secret=OWN_TOKEN)
+    pacing = TelegramNotifier(api_url=standin.url).pacing(delivery)
+    assert pacing is not None and pacing.hold_s > 5
+    now_ms, started = int(time.time() * 1000), time.monotonic()
+    async with env.sessionmaker() as session:  # the dispatcher takes the lane and sends...
+        busy = await notify_repo.acquire_slot(
+            session, pacing.lane, interval_s=pacing.interval_s, hold_s=pacing.hold_s, now_ms=now_ms
+        )
+        assert busy is None
+        await session.commit()
+
+    async def answered() -> None:  # ...and Telegram answers 0.5 s later
+        await asyncio.sleep(0.5)
+        async with env.sessionmaker() as session:
+            reserved = now_ms + notify_repo.slot_span_ms(pacing.interval_s, pacing.hold_s)
+            await notify_repo.settle_slot(
+                session, pacing.lane, reserved_ms=reserved, next_ms=now_ms + 1500
+            )
+
+    settle = asyncio.create_task(answered())
+    assert await _test(env, auth, channel) == {"ok": True, "detail": None}
+    await settle
+    [message] = standin.messages()
+    assert message.at - started >= 1.45  # not before the chat's next slot
 
 
 async def test_a_flood_wait_answered_to_a_test_holds_the_chat(

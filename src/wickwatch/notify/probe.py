@@ -9,7 +9,8 @@ Given a database session, a test takes its turn like an alert: it waits for the 
 bot's send slots that every dispatcher shares (a test pressed just after an alert, or twice in a
 row, would otherwise break Telegram's one-message-a-second per chat and earn the bot a flood
 wait), and a ``retry_after`` it is answered with holds the dispatchers off the chat too. A chat
-busy for longer than :data:`MAX_TURN_WAIT_S` is not waited for: the user is told when to try.
+still busy after :data:`MAX_TURN_WAIT_S`, or held off by a receiver's ``retry_after``, is not
+waited for: the user is told when to try.
 """
 
 from __future__ import annotations
@@ -178,6 +179,10 @@ async def _send_in_turn(
     receiver's ``retry_after``. Throttled, without sending, when the lane stays busy longer than
     the wait allowed."""
     give_up_at = time.time() + MAX_TURN_WAIT_S
+    # A lane reserved for a request in flight looks busy for its whole hold (the sender
+    # settles it as soon as the answer is in): only a lane deferred beyond that — a receiver's
+    # retry_after — is not waited for at all.
+    longest_hold_s = pacing.interval_s + pacing.hold_s
     while True:
         now_ms = int(time.time() * 1000)
         busy = await repo.acquire_slot(
@@ -186,10 +191,11 @@ async def _send_in_turn(
         if busy is None:
             break
         await session.commit()
-        if busy / 1000 > give_up_at:
-            wait = math.ceil(busy / 1000 - time.time())
+        now = time.time()
+        if busy / 1000 - now > longest_hold_s or now >= give_up_at:
+            wait = math.ceil(busy / 1000 - now)
             return SendResult.throttled(wait, "alerts are being sent to this chat")
-        await asyncio.sleep(min(max(busy / 1000 - time.time(), 0.01), 0.25))
+        await asyncio.sleep(min(max(busy / 1000 - now, 0.01), 0.1))
     reserved_ms = now_ms + repo.slot_span_ms(pacing.interval_s, pacing.hold_s)
     at_ms = now_ms
     for key, interval in pacing.shared:
