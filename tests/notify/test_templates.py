@@ -19,6 +19,7 @@ from wickwatch.notify.templates import (
     render_alert,
     render_digest,
     render_html,
+    render_text,
     telegram_html_problem,
     template_problem,
     truncate_html,
@@ -80,6 +81,19 @@ def test_exchange_links(
     exchange: str, market: str, symbol: str, base: str, quote: str, url: str
 ) -> None:
     assert exchange_link(exchange, market, symbol, base, quote) == url
+
+
+def test_a_hyperliquid_spot_pair_is_named_by_its_tokens_in_messages() -> None:
+    """``@107`` is Hyperliquid's wire name of HYPE/USDC: a trader reads the tokens."""
+    hype = replace(ALERT, exchange="hyperliquid", market="spot", symbol="@107", base="HYPE",
+                   quote="USDC")  # fmt: skip
+    assert render_text(hype, "{symbol} {link}") == (
+        "HYPE/USDC https://app.hyperliquid.xyz/trade/HYPE/USDC"
+    )
+    assert "HYPE/USDC" in render_digest([hype, hype]).text
+    unresolved = replace(hype, base="@107", quote="")  # listing not known: the wire name
+    assert render_text(unresolved, "{symbol}") == "@107"
+    assert render_text(replace(ALERT, symbol="BTCUSDT"), "{symbol}") == "BTCUSDT"
 
 
 def test_values_are_html_escaped() -> None:

@@ -230,6 +230,15 @@ def _locale(locale: str | None) -> str:
     return "ru" if (locale or "").lower().startswith("ru") else "en"
 
 
+def display_symbol(symbol: str, base: str, quote: str) -> str:
+    """The symbol as a trader reads it: Hyperliquid spot pairs are named by index on the wire
+    (``@107``), which says nothing in a message — they are shown as their tokens
+    (``HYPE/USDC``); every other venue's symbol as the exchange writes it."""
+    if symbol.startswith("@") and base and quote and not base.startswith("@"):
+        return f"{base}/{quote}"
+    return symbol
+
+
 def placeholder_values(
     alert: AlertLike, timezone: str | None = "UTC", locale: str | None = "en"
 ) -> dict[str, str]:
@@ -246,7 +255,7 @@ def placeholder_values(
         f"{words.get(alert.market, alert.market)}",
         "exchange_market_short": f"{EXCHANGE_SHORT.get(alert.exchange, alert.exchange)}-"
         f"{'F' if alert.market == 'futures' else 'S'}",
-        "symbol": alert.symbol,
+        "symbol": display_symbol(alert.symbol, alert.base, alert.quote),
         "volume_formatted": format_volume(alert.volume_usd, locale),
         "wick_formatted": f"{alert.wick_pct:.1f}%",
         "time": local.strftime("%Y-%m-%d %H:%M:%S %Z"),
