@@ -147,7 +147,7 @@ test("a new trader: register → link Telegram → threshold → spike in the fe
     await page.waitForSelector("[data-testid=stream-badge][data-state=open]");
     const first = page.locator("[data-testid=feed-row]").first();
     await first.waitFor({ timeout: SLOW });
-    const symbol = (await first.locator(".c-symbol").textContent()).trim();
+    const symbol = await first.locator(".c-symbol").getAttribute("data-symbol"); // as the exchange writes it
     await screenshot(page, "34-journey-live");
 
     // … and is delivered to the stand-in, to this trader's chat

@@ -1,7 +1,7 @@
 // Sound and desktop notifications for new live alerts (both off by default, per browser).
 
 import type { AlertPublic } from "../api/contract";
-import { exchangeMarketShort, formatDelta, formatPrice } from "../lib/format";
+import { displaySymbol, exchangeMarketShort, formatDelta, formatPrice } from "../lib/format";
 
 export interface NotifyPrefs {
   sound: boolean;
@@ -57,7 +57,7 @@ export function playBlip(direction: "up" | "down"): void {
 /** The desktop notification's title in the UI language (`locale`: its BCP 47 tag): the move, or the price that left a band. */
 export function notificationTitle(alert: AlertPublic, locale: string): string {
   const priceBand = alert.kind === "above_max" || alert.kind === "below_min";
-  return `${alert.symbol} ${priceBand ? `${alert.kind === "above_max" ? "↑" : "↓"} ${formatPrice(alert.price, locale)}` : formatDelta(alert.delta_pct, alert.direction, locale)}`;
+  return `${displaySymbol(alert.symbol, alert.base, alert.quote)} ${priceBand ? `${alert.kind === "above_max" ? "↑" : "↓"} ${formatPrice(alert.price, locale)}` : formatDelta(alert.delta_pct, alert.direction, locale)}`;
 }
 
 /** Sound and desktop notification for a new live alert; the desktop one only while the tab is hidden. */

@@ -1,7 +1,7 @@
 import { memo } from "react";
 import type { AlertPublic } from "../api/contract";
 import { useI18n } from "../i18n";
-import { exchangeMarketShort, formatClock, formatFeedTime, formatDelta, formatPct, formatPrice, formatUsdCompact } from "../lib/format";
+import { displaySymbol, exchangeMarketShort, formatClock, formatFeedTime, formatDelta, formatPct, formatPrice, formatUsdCompact } from "../lib/format";
 import { BAND_ICON, bandCrossedKey, bandEdge, bandShortKey, priceBandKind } from "../lib/priceBand";
 
 export const ROW_HEIGHT = 34;
@@ -45,7 +45,7 @@ export const AlertRow = memo(function AlertRow({ alert, locale, timeZone, fresh,
         <span className="seen-dot" role="img" title={seen ? t("live.seen") : t("live.unseen")} aria-label={seen ? t("live.seen") : t("live.unseen")} />
         {now === undefined ? formatClock(alert.ts_ms, locale, timeZone) : formatFeedTime(alert.ts_ms, now, locale, timeZone)}</span>
       <span role="cell" className="c-venue"><span className={`tag tag-${alert.market}`}>{exchangeMarketShort(alert.exchange, alert.market)}</span></span>
-      <span role="cell" className="c-symbol">{alert.symbol}</span>
+      <span role="cell" className="c-symbol" data-symbol={alert.symbol} title={alert.symbol}>{displaySymbol(alert.symbol, alert.base, alert.quote)}</span>
       {band ? (
         <span role="cell" className="c-delta" title={`${alert.symbol} ${crossed}`}>{BAND_ICON} {t(bandShortKey(band))}</span>
       ) : (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exchangeMarketShort, formatAgo, formatClock, formatFeedTime, formatDelta, formatLag, formatPrice, formatUsdCompact } from "./format";
+import { displaySymbol, exchangeMarketShort, formatAgo, formatClock, formatFeedTime, formatDelta, formatLag, formatPrice, formatUsdCompact } from "./format";
 
 describe("formatDelta", () => {
   it("signs by direction with a true minus and two decimals", () => {
@@ -70,4 +70,10 @@ it("shortens venue names like the messages", () => {
   expect(exchangeMarketShort("binance", "futures")).toBe("BN-F");
   expect(exchangeMarketShort("okx", "spot")).toBe("OKX-S");
   expect(exchangeMarketShort("newex", "spot")).toBe("newex-S");
+});
+
+it("shows Hyperliquid spot pairs by their tokens and other symbols as written", () => {
+  expect(displaySymbol("@107", "HYPE", "USDC")).toBe("HYPE/USDC");
+  expect(displaySymbol("@107", "@107", "")).toBe("@107"); // listing unknown: the wire name
+  expect(displaySymbol("BTC-USDT-SWAP", "BTC", "USDT")).toBe("BTC-USDT-SWAP");
 });

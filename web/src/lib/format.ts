@@ -178,6 +178,12 @@ export const EXCHANGE_SHORT: Record<string, string> = {
   hyperliquid: "HL",
 };
 
+/** The symbol as a trader reads it: Hyperliquid spot pairs travel as an index (`@107`) and are
+ * shown as their tokens (`HYPE/USDC`); every other symbol as the exchange writes it. */
+export function displaySymbol(symbol: string, base?: string | null, quote?: string | null): string {
+  return symbol.startsWith("@") && base && quote && !base.startsWith("@") ? `${base}/${quote}` : symbol;
+}
+
 export function exchangeName(exchange: string): string {
   return EXCHANGE_NAMES[exchange] ?? exchange;
 }

@@ -10,7 +10,7 @@ import { CandleChart } from "../components/CandleChart";
 import { ResourceView } from "../components/States";
 import { useI18n } from "../i18n";
 import { alertChartSource, spikeMarker, toBars, toVolume } from "../lib/chartData";
-import { exchangeName, formatDateTime, formatDelta, formatPct, formatPrice, formatUsdCompact } from "../lib/format";
+import { displaySymbol, exchangeName, formatDateTime, formatDelta, formatPct, formatPrice, formatUsdCompact } from "../lib/format";
 import { BAND_ICON, bandCrossedKey, bandEdge, priceBandKind } from "../lib/priceBand";
 import { chartLink } from "../lib/template";
 import { useResource } from "../lib/useResource";
@@ -138,11 +138,11 @@ function AlertDetails({ alert: a, candles, candlesMissing, candlesError, reloadC
     <>
       {band ? (
         <h1 className={a.direction === "up" ? "up" : "down"} data-testid="alert-title" data-kind={band}>
-          {BAND_ICON} {a.symbol} <span>{crossed}</span> <span className="muted">·</span> <span className="mono">{formatPrice(a.price, locale)}</span>
+          {BAND_ICON} {displaySymbol(a.symbol, a.base, a.quote)} <span>{crossed}</span> <span className="muted">·</span> <span className="mono">{formatPrice(a.price, locale)}</span>
         </h1>
       ) : (
         <h1 className={a.direction === "up" ? "up" : "down"} data-testid="alert-title">
-          {a.symbol} <span className="mono">{formatDelta(a.delta_pct, a.direction, locale)}</span>
+          {displaySymbol(a.symbol, a.base, a.quote)} <span className="mono">{formatDelta(a.delta_pct, a.direction, locale)}</span>
         </h1>
       )}
       <dl className="facts">

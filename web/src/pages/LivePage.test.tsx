@@ -115,3 +115,13 @@ it("words price-band alerts in Russian", () => {
   expect(row.querySelector(".c-delta")!.textContent).toBe("🔔 выше");
   expect(row.querySelector(".c-rule")!.textContent!.replace(/\s/g, " ")).toBe("выше вашего максимума 65 000");
 });
+
+it("names a Hyperliquid spot pair by its tokens, keeping the exchange's symbol at hand", () => {
+  const hype = makeAlert({ id: 1, ts_ms: 1_768_480_000_000, exchange: "hyperliquid", market: "spot", symbol: "@107", base: "HYPE", quote: "USDC" });
+  const btc = makeAlert({ id: 2, ts_ms: 1_768_480_001_000, symbol: "BTCUSDT" });
+  renderLive({ ...live(0), feed: feedReducer(emptyFeed, { type: "received", alerts: [hype, btc] }) }, "/live");
+  const [rowBtc, rowHype] = screen.getAllByTestId("feed-row");
+  expect(rowHype!.querySelector(".c-symbol")!.textContent).toBe("HYPE/USDC");
+  expect(rowHype!.querySelector(".c-symbol")!.getAttribute("data-symbol")).toBe("@107");
+  expect(rowBtc!.querySelector(".c-symbol")!.textContent).toBe("BTCUSDT");
+});
