@@ -1,23 +1,15 @@
 // @vitest-environment jsdom
 import { act, cleanup, render, screen } from "@testing-library/react";
-import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { api } from "../api/client";
+import { beforeEach, expect, it, vi } from "vitest";
 import { defaultSettings } from "../lib/settingsDoc";
 import { json, mockFetch } from "../test/fetch";
-import { signIn, testUser } from "../test/session";
+import { resetAfterEach, settle, signIn, testUser } from "../test/session";
 import { rememberAccountTimeZone, useAccountTimeZone, validTimeZone } from "./accountZone";
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
 });
-afterEach(() => {
-  cleanup();
-  api.clearSession();
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-});
-
-const settle = () => act(() => vi.advanceTimersByTimeAsync(0));
+resetAfterEach();
 const settings = (timezone: string) => json(200, { version: 1, updated_at: null, document: { ...defaultSettings(), timezone } });
 
 function Zone({ id }: { id: string }) {

@@ -1,14 +1,12 @@
 // @vitest-environment jsdom
 // Saving the settings document: what the server refuses is shown, wherever it is about.
-import { fireEvent, render, screen } from "@testing-library/react";
-import { createMemoryRouter, RouterProvider } from "react-router-dom";
+import { fireEvent, screen } from "@testing-library/react";
 import { expect, it } from "vitest";
-import { I18nProvider } from "../i18n";
 import en from "../i18n/locales/en.json";
 import { defaultSettings, type SettingsDoc } from "../lib/settingsDoc";
 import { json, mockFetch } from "../test/fetch";
 import { settle, signedInOnFakeTimers } from "../test/session";
-import SettingsPage from "./SettingsPage";
+import { renderSettings } from "../test/settingsPage";
 
 signedInOnFakeTimers();
 
@@ -23,15 +21,6 @@ function server(put: Parameters<typeof mockFetch>[0][string] = (call) => json(20
 
 const refused = (...details: { field: string; reason: string }[]) => json(422, { error: { code: "validation_error", message: "invalid input", details } });
 
-async function renderSettings() {
-  const router = createMemoryRouter([{ path: "/settings", element: <SettingsPage /> }], { initialEntries: ["/settings"] });
-  render(
-    <I18nProvider lang="en">
-      <RouterProvider router={router} />
-    </I18nProvider>,
-  );
-  await settle();
-}
 
 /** Change something (so Save is enabled) and save. */
 async function editAndSave() {

@@ -29,6 +29,12 @@ export function signedInOnFakeTimers(options: { date?: boolean } = {}): void {
     vi.useFakeTimers({ toFake: options.date ? [...timers, "Date"] : [...timers] });
     signIn();
   });
+  resetAfterEach();
+}
+
+/** After every test of the file: unmount the page, end the session, restore real timers and
+ * the stubbed globals. */
+export function resetAfterEach(): void {
   afterEach(() => {
     cleanup();
     api.clearSession();

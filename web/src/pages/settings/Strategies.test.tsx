@@ -1,14 +1,12 @@
 // @vitest-environment jsdom
 // The strategies editor inside the real settings page: what the trader builds is the document saved.
-import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
-import { createMemoryRouter, RouterProvider } from "react-router-dom";
+import { act, cleanup, fireEvent, screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { api } from "../../api/client";
-import { I18nProvider } from "../../i18n";
 import { defaultSettings, type SettingsDoc } from "../../lib/settingsDoc";
 import { json, mockFetch } from "../../test/fetch";
 import { signIn } from "../../test/session";
-import SettingsPage from "../SettingsPage";
+import { renderSettings } from "../../test/settingsPage";
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
@@ -31,15 +29,6 @@ function server(document: SettingsDoc = defaultSettings()) {
   });
 }
 
-async function renderSettings() {
-  const router = createMemoryRouter([{ path: "/settings", element: <SettingsPage /> }], { initialEntries: ["/settings"] });
-  render(
-    <I18nProvider lang="en">
-      <RouterProvider router={router} />
-    </I18nProvider>,
-  );
-  await settle();
-}
 
 it("adds a strategy with a series condition, its own template and destinations, and saves it in the document", async () => {
   const net = server();

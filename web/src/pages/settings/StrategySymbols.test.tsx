@@ -2,14 +2,12 @@
 // A strategy's "symbols" condition inside the real settings page: the field always shows the
 // document's list (after Discard, after a row above is removed), never writes another row's text
 // into a condition, and names the words it cannot take instead of dropping them.
-import { fireEvent, render, screen, within } from "@testing-library/react";
-import { createMemoryRouter, RouterProvider } from "react-router-dom";
+import { fireEvent, screen, within } from "@testing-library/react";
 import { expect, it } from "vitest";
-import { I18nProvider } from "../../i18n";
 import { defaultSettings, type Condition, type SettingsDoc, type Strategy } from "../../lib/settingsDoc";
 import { json, mockFetch } from "../../test/fetch";
 import { settle, signedInOnFakeTimers } from "../../test/session";
-import SettingsPage from "../SettingsPage";
+import { renderSettings } from "../../test/settingsPage";
 
 signedInOnFakeTimers();
 
@@ -18,20 +16,14 @@ function strategy(name: string, conditions: Condition[]): Strategy {
   return { name, enabled: true, use_global_thresholds: true, window_s: 1, conditions, template: null, destinations: ["browser"], cooldown_s: null, chart: true };
 }
 
-async function renderSettings(strategies: Strategy[]) {
+async function renderWith(strategies: Strategy[]) {
   const document: SettingsDoc = { ...defaultSettings(), strategies };
   const net = mockFetch({
     "GET /api/v1/settings": json(200, { version: 3, updated_at: "2026-01-15T12:00:00Z", document }),
     "PUT /api/v1/settings": (call) => json(200, { version: 4, updated_at: "2026-01-15T12:01:00Z", document: call.body }),
     "GET /api/v1/channels": json(200, []),
   });
-  const router = createMemoryRouter([{ path: "/settings", element: <SettingsPage /> }], { initialEntries: ["/settings"] });
-  render(
-    <I18nProvider lang="en">
-      <RouterProvider router={router} />
-    </I18nProvider>,
-  );
-  await settle();
+  await renderSettings();
   return net;
 }
 
@@ -46,7 +38,7 @@ async function saved(net: ReturnType<typeof mockFetch>): Promise<SettingsDoc> {
 }
 
 it("shows the document's symbols again after Discard, and a later blur writes nothing", async () => {
-  const net = await renderSettings([strategy("Majors", [{ type: "symbols", symbols: ["BTC"] }])]);
+  const net = await renderWith([strategy("Majors", [{ type: "symbols", symbols: ["BTC"] }])]);
   const [box] = symbolsBoxes();
   fireEvent.focus(box!);
   fireEvent.change(box!, { target: { value: "PEPE" } });
@@ -63,7 +55,7 @@ it("shows the document's symbols again after Discard, and a later blur writes no
 });
 
 it("keeps each condition's own symbols when a condition above is removed", async () => {
-  const net = await renderSettings([
+  const net = await renderWith([
     strategy("Two lists", [
       { type: "symbols", symbols: ["BTC"] },
       { type: "symbols", symbols: ["ETH"] },
@@ -85,7 +77,7 @@ it("keeps each condition's own symbols when a condition above is removed", async
 });
 
 it("keeps a strategy's symbols in its own card when a strategy above is removed", async () => {
-  await renderSettings([strategy("First", [{ type: "symbols", symbols: ["BTC"] }]), strategy("Second", [{ type: "symbols", symbols: ["ETH"] }])]);
+  await renderWith([strategy("First", [{ type: "symbols", symbols: ["BTC"] }]), strategy("Second", [{ type: "symbols", symbols: ["ETH"] }])]);
   fireEvent.change(symbolsBoxes()[0]!, { target: { value: "btc doge" } });
   fireEvent.change(symbolsBoxes()[1]!, { target: { value: "eth, " } });
   const cards = screen.getAllByTestId("strategy");
@@ -95,7 +87,7 @@ it("keeps a strategy's symbols in its own card when a strategy above is removed"
 });
 
 it("names the words it cannot take instead of dropping them silently, and saves what it took", async () => {
-  const net = await renderSettings([strategy("Majors", [{ type: "symbols", symbols: ["BTC"] }])]);
+  const net = await renderWith([strategy("Majors", [{ type: "symbols", symbols: ["BTC"] }])]);
   const box = symbolsBoxes()[0]!;
   fireEvent.change(box, { target: { value: "btc, ETH@nowhere eth @x" } });
   expect(box.value).toBe("btc, ETH@nowhere eth @x"); // the text stays as typed
