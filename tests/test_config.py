@@ -95,3 +95,40 @@ def test_readme_documents_every_setting() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for name in Settings.model_fields:
         assert f"`WICKWATCH_{name.upper()}`" in readme, name
+
+
+def test_a_postgresql_url_in_libpq_words_works_with_asyncpg() -> None:
+    """``?sslmode=require&connect_timeout=5`` as providers and docs/deployment.md write it:
+    asyncpg calls them ``ssl`` and ``timeout`` (it raised a traceback at the first connect)."""
+    settings = Settings(
+        database_url="postgresql://u:pw@db.example.com/ww?sslmode=require&connect_timeout=5"
+    )
+    assert settings.database_url == (
+        "postgresql+asyncpg://u:pw@db.example.com/ww?ssl=require&timeout=5"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql://u:TOPSECRET@h/db?application_name=x", "unsupported URL parameter"),
+        ("postgresql://u:TOPSECRET@h", "names no database"),
+        ("sqlite://", "names no file"),
+        ("sqlite:///", "names no file"),
+        ("mysql://u:TOPSECRET@h/db", "unsupported database"),
+    ],
+)
+def test_database_urls_that_cannot_work_are_one_line_without_the_password(
+    url: str, reason: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(database_url=url)
+    line = describe_validation_error(caught.value)
+    assert reason in line and "TOPSECRET" not in line
+
+
+def test_a_redis_url_password_is_not_echoed_in_an_error() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(redis_url="redis://:REDISSECRET@h:notaport/0")
+    line = describe_validation_error(caught.value)
+    assert "WICKWATCH_REDIS_URL" in line and "REDISSECRET" not in line and ":***@h" in line

@@ -163,7 +163,26 @@ def api(
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
 ) -> None:
     """Serve the HTTP API alone."""
-    _serve(load_settings(api_host=host, api_port=port))
+    settings = load_settings(api_host=host, api_port=port)
+    _require_schema(settings)
+    _serve(settings)
+
+
+def _require_schema(settings: Settings) -> None:
+    """A PostgreSQL database behind this code's schema is one line now, as for the other roles
+    (the API started, said it was ready and answered 500s)."""
+    if settings.is_sqlite:
+        return  # migrated in place at start
+    from wickwatch.roles.runtime import RoleError, open_database
+
+    async def check() -> None:
+        engine, _ = await open_database(settings)
+        await engine.dispose()
+
+    try:
+        run_async(check(), settings)
+    except RoleError as exc:
+        fail(str(exc), 1)
 
 
 def _run_roles_command(coroutine: Coroutine[Any, Any, int], settings: Settings) -> None:

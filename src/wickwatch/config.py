@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "WICKWATCH_"
@@ -344,6 +344,14 @@ class Settings(BaseSettings):
             ) from None
         if url.drivername not in ASYNC_DRIVERS:
             raise ValueError(f"unsupported database {url.drivername!r}; use sqlite or postgresql")
+        if url.get_backend_name() == "postgresql":
+            if not url.database:
+                raise ValueError("the URL names no database: postgresql://USER@HOST/DB")
+            url = _asyncpg_query(url)
+        elif url.database in (None, "", ":memory:"):
+            raise ValueError(
+                "the URL names no file (an in-memory database keeps nothing): sqlite:///PATH"
+            )
         return url.set(drivername=ASYNC_DRIVERS[url.drivername]).render_as_string(
             hide_password=False
         )
@@ -410,6 +418,30 @@ def mask_url(url: str) -> str:
         return url
 
 
+#: libpq's URL parameters that asyncpg spells differently (the others are refused: asyncpg would
+#: raise on them at the first connection).
+_LIBPQ_TO_ASYNCPG = {"sslmode": "ssl", "connect_timeout": "timeout"}
+_ASYNCPG_QUERY = {"ssl", "timeout", "command_timeout", "prepared_statement_cache_size"}
+
+
+def _asyncpg_query(url: URL) -> URL:
+    """``?sslmode=require&connect_timeout=5`` (libpq, as docs and providers write them) → the
+    asyncpg names; an unknown parameter is one clear error instead of a traceback later."""
+    query: dict[str, Any] = {}
+    for key, value in url.query.items():
+        name = _LIBPQ_TO_ASYNCPG.get(key, key)
+        if name not in _ASYNCPG_QUERY:
+            known = ", ".join(sorted({*_LIBPQ_TO_ASYNCPG, *_ASYNCPG_QUERY}))
+            raise ValueError(f"unsupported URL parameter {key!r}; known: {known}")
+        query[name] = value
+    return url.set(query=query)
+
+
+def _mask_userinfo(text: str) -> str:
+    """``scheme://user:password@host`` → ``scheme://user:***@host`` anywhere in ``text``."""
+    return re.sub(r"(//[^/@:\s]*:)[^@/\s]*@", r"\1***@", text)
+
+
 def describe_validation_error(error: ValidationError) -> str:
     """One readable line per wrong setting: the variable, the reason and the given value."""
     lines = []
@@ -420,6 +452,7 @@ def describe_validation_error(error: ValidationError) -> str:
             continue
         given = item.get("input")
         shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+        shown = _mask_userinfo(shown)  # a URL's password never reaches the terminal
         lines.append(f"{ENV_PREFIX}{str(item['loc'][0]).upper()}: {reason}{shown}")
     return "; ".join(lines)
 

@@ -125,6 +125,8 @@ def record(
         venue = connector_class(exchange, market)
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0])) from None
+    if not out.parent.is_dir():
+        raise typer.BadParameter(f"{out.parent}: no such directory", param_hint="--out")
     endpoints = venue.default_endpoints
     if rest_url or ws_url:
         endpoints = Endpoints(rest_url or endpoints.rest_url, ws_url or endpoints.ws_url)

@@ -126,3 +126,14 @@ async def test_an_outage_the_recorder_could_not_recover_replays_incomplete(
     assert any(in_gap(c) for c in got)
     assert all(not c.complete for c in got if in_gap(c))
     assert all(c.complete for c in got if not in_gap(c))
+
+
+def test_record_into_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from wickwatch.cli import app
+
+    out = tmp_path / "no-such-dir" / "x.jsonl.gz"
+    result = CliRunner().invoke(app, ["record", "okx", "spot", "--out", str(out), "--seconds", "1"])
+    assert result.exit_code == 2
+    assert "--out" in result.output and "no such directory" in result.output
