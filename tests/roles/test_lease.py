@@ -151,3 +151,28 @@ async def test_a_collector_that_lost_its_feed_to_another_stops_it_and_waits(
             assert [(s.exchange, s.market) for s in first.snapshots()] == [("binance", "spot")]
         finally:
             await first.stop()
+
+
+async def test_the_service_bot_keeps_trying_when_telegram_refuses_its_start(
+    database_url: str, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """Telegram (or the way to it) fails the bot's first calls: the notifier tries again with
+    growing pauses and polls once Telegram answers, instead of running without its bot until a
+    restart."""
+    async with TelegramStandIn() as standin:
+        standin.fail_next(method="setMyCommands", status=502, count=2)
+        settings = role_settings(database_url, tmp_path, telegram_api_url=standin.url)
+        role = NotifierRole(settings, sessionmaker, None)
+        role.bot_retry_s = 0.05
+        await role.start()
+        try:
+            assert role._bot_start is not None
+            await asyncio.wait_for(role._bot_start, 10)
+            assert len(standin.calls_to("setMyCommands")) == 3
+            for _ in range(100):  # polling starts by asking who the bot is
+                if standin.calls_to("getMe"):
+                    break
+                await asyncio.sleep(0.05)
+            assert standin.calls_to("getMe"), [c.method for c in standin.calls]
+        finally:
+            await role.stop(2.0)

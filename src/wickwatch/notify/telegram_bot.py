@@ -460,7 +460,8 @@ class TelegramBot:
         )
 
     async def stop(self) -> None:
-        if self._task is None:
+        if self._task is None:  # never polled (start failed): its HTTP session is closed here
+            await self.bot.session.close()
             return
         try:
             await self.dispatcher.stop_polling()

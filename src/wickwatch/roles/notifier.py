@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 #: The advisory lock of the bot's long polling.
 BOT_LEASE = "telegram_bot"
+#: Pauses between attempts to start the service bot: the first, and the longest.
+BOT_RETRY_S = 5.0
+BOT_RETRY_MAX_S = 300.0
 
 
 class NotifierRole:
@@ -69,6 +72,8 @@ class NotifierRole:
         self._run: asyncio.Task[None] | None = None
         self._listen: asyncio.Task[None] | None = None
         self._bot_start: asyncio.Task[None] | None = None
+        #: pause before the next attempt to start the service bot (doubles up to BOT_RETRY_MAX_S)
+        self.bot_retry_s = BOT_RETRY_S
         #: PostgreSQL: one process polls for the bot at a time (roles/lease.py)
         self._leases = (
             AdvisoryLeases.for_database(settings, sessionmaker) if self.bot is not None else None
@@ -90,21 +95,37 @@ class NotifierRole:
         if self.bus is not None:
             self._listen = asyncio.create_task(self._follow_alerts(), name="notifier.alerts")
         if self.bot is not None and self._leases is None:
-            await self._start_bot()
+            if not await self._try_bot():  # embedded: polling once start() returns, if it can
+                self._bot_start = asyncio.create_task(
+                    self._start_bot(tried=True), name="notifier.bot"
+                )
         elif self.bot is not None:
             self._bot_start = asyncio.create_task(self._start_bot(), name="notifier.bot")
 
-    async def _start_bot(self) -> None:
-        assert self.bot is not None
+    async def _start_bot(self, *, tried: bool = False) -> None:
+        """Start the bot's polling, trying again with growing pauses while Telegram (or the
+        network) refuses: a failure at start used to leave the bot off until a restart."""
         if self._leases is not None:
             await self._leases.acquire(BOT_LEASE)
+        pause = self.bot_retry_s
+        if not tried and await self._try_bot():
+            return
+        while True:
+            await asyncio.sleep(pause)
+            if await self._try_bot():
+                return
+            pause = min(pause * 2, BOT_RETRY_MAX_S)
+
+    async def _try_bot(self) -> bool:
+        assert self.bot is not None
         try:
             await self.bot.start()
-            log.info("Telegram service bot polling %s", self.settings.telegram_api_url)
         except Exception as exc:
-            log.error("the Telegram service bot could not start: %s", exc)
+            log.error("the Telegram service bot could not start: %s; trying again", exc)
             await self.bot.stop()
-            self.bot = None
+            return False
+        log.info("Telegram service bot polling %s", self.settings.telegram_api_url)
+        return True
 
     async def _follow_alerts(self) -> None:
         assert self.bus is not None
