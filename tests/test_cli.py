@@ -91,6 +91,20 @@ def test_config_show_masks_secrets(tmp_path: Path) -> None:
     assert "WICKWATCH_DATABASE_URL" in result.stdout
 
 
+def test_config_show_piped_prints_whole_values(tmp_path: Path) -> None:
+    """Piped or redirected (``| grep``, ``docker compose run``): one ``NAME=value`` line each,
+    nothing cut off at 80 columns."""
+    url = "postgresql://wickwatch:pw@db.internal.example.com:5432/wickwatch_production"
+    result = run("config", "show", env={"WICKWATCH_DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert (
+        "WICKWATCH_DATABASE_URL=postgresql+asyncpg://wickwatch:***@db.internal.example.com:5432/"
+        "wickwatch_production" in lines
+    )
+    assert "WICKWATCH_PRICE_HISTORY_RETENTION_DAYS=" in result.stdout
+
+
 def test_db_upgrade_downgrade_upgrade(database_url: str, tmp_path: Path) -> None:
     env = {"WICKWATCH_DATABASE_URL": database_url}
     for args, expected in (

@@ -95,11 +95,21 @@ def main_callback(
 def config_show() -> None:
     """Print the effective configuration, secrets masked."""
     settings = load_settings()
-    table = Table("variable", "value", title="wickwatch configuration")
-    for name, value in settings.masked().items():
-        shown = ",".join(value) if isinstance(value, list) else value
-        table.add_row(name, "" if shown is None else str(shown))
-    Console().print(table)
+    shown = {
+        name: "" if value is None else ",".join(value) if isinstance(value, list) else str(value)
+        for name, value in settings.masked().items()
+    }
+    console = Console()
+    if not console.is_terminal:  # piped, redirected, `docker compose run`: whole values
+        for name, value in shown.items():
+            typer.echo(f"{name}={value}")
+        return
+    table = Table(title="wickwatch configuration")
+    table.add_column("variable", overflow="fold")
+    table.add_column("value", overflow="fold")
+    for name, value in shown.items():
+        table.add_row(name, value)
+    console.print(table)
 
 
 @db_app.command("upgrade")
