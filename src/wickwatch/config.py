@@ -28,6 +28,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from wickwatch.ops.redact import redact
+
 ENV_PREFIX = "WICKWATCH_"
 
 EXCHANGES: tuple[str, ...] = ("binance", "bybit", "okx", "bitget", "gate", "hyperliquid")
@@ -437,11 +439,6 @@ def _asyncpg_query(url: URL) -> URL:
     return url.set(query=query)
 
 
-def _mask_userinfo(text: str) -> str:
-    """``scheme://user:password@host`` → ``scheme://user:***@host`` anywhere in ``text``."""
-    return re.sub(r"(//[^/@:\s]*:)[^@/\s]*@", r"\1***@", text)
-
-
 def describe_validation_error(error: ValidationError) -> str:
     """One readable line per wrong setting: the variable, the reason and the given value."""
     lines = []
@@ -452,7 +449,7 @@ def describe_validation_error(error: ValidationError) -> str:
             continue
         given = item.get("input")
         shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
-        shown = _mask_userinfo(shown)  # a URL's password never reaches the terminal
+        shown = redact(shown)  # a URL's password never reaches the terminal
         lines.append(f"{ENV_PREFIX}{str(item['loc'][0]).upper()}: {reason}{shown}")
     return "; ".join(lines)
 

@@ -180,3 +180,15 @@ def test_configured_logging_masks_tokens_in_urls_and_library_errors(
     [entry] = queued
     assert entry["exception"] and "bot7012345:***/x" in entry["exception"]
     assert bot_secret not in str(entry)
+
+
+def test_url_passwords_are_masked_wherever_they_appear() -> None:
+    """A database, Redis or SMTP URL quoted in an error keeps its user and host, not its
+    password; e-mail addresses and bot tokens are left to their own rules."""
+    from wickwatch.ops.redact import redact
+
+    text = "connect to postgresql://ww:s3cr3t@db:5432/ww failed; redis://:r3d1s@cache:6379/0"
+    assert redact(text) == (
+        "connect to postgresql://ww:***@db:5432/ww failed; redis://:***@cache:6379/0"
+    )
+    assert redact("mail me@example.com at 12:30") == "mail me@example.com at 12:30"

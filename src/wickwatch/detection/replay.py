@@ -261,8 +261,14 @@ def detection_users(
 ) -> Mapping[int, UserSettings] | None:
     """The users the replay options describe (None when detection is off). Bad options raise
     :class:`typer.BadParameter` naming the option — before any file is written."""
-    quick = (min_volume_usd, min_wick, window_s, cooldown_s)
-    quick_given = min_delta is not None or any(v is not None for v in quick)
+    given: dict[str, Any] = {
+        "min_volume_usd": min_volume_usd,
+        "min_wick_pct": min_wick,
+        "window_s": window_s,
+        "cooldown_s": cooldown_s,
+    }
+    given = {name: value for name, value in given.items() if value is not None}
+    quick_given = min_delta is not None or bool(given)
     if settings is not None and quick_given:
         raise typer.BadParameter(
             "give either --settings or the quick rule flags, not both", param_hint="--settings"
@@ -282,13 +288,7 @@ def detection_users(
             raise typer.BadParameter(f"{settings}: {exc}", param_hint="--settings") from None
     assert min_delta is not None
     try:
-        rule = quick_settings(
-            min_delta,
-            min_volume_usd if min_volume_usd is not None else 0.0,
-            min_wick if min_wick is not None else 0.0,
-            window_s if window_s is not None else 1,
-            cooldown_s if cooldown_s is not None else 60,
-        )
+        rule = quick_settings(min_delta, **given)
     except ValidationError as exc:
         err = exc.errors()[0]
         flag = _QUICK_FLAGS.get(str(err["loc"][-1]) if err["loc"] else "", "quick rule")

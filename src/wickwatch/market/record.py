@@ -90,7 +90,6 @@ async def record_frames(
             config=config,
             tap=tap,
             symbols=symbols,
-            on_backfill=sink.recovered,
         )
         await feed.start()
         summary.connections = len(feed.connections)

@@ -390,10 +390,8 @@ class Replay:
             elif event.kind == "release":
                 builder.release(exchange, market, data["symbol"])
             elif event.kind == "gap":
-                symbol, from_ms, to_ms = data["symbol"], int(data["from_ms"]), int(data["to_ms"])
-                builder.mark_gap(exchange, market, symbol, from_ms, to_ms)
-                if self.minutes is not None:
-                    self.minutes.mark_gap(exchange, market, symbol, from_ms, to_ms)
+                from_ms, to_ms = int(data["from_ms"]), int(data["to_ms"])
+                self._gap(exchange, market, from_ms, to_ms, data["symbol"])
         except (msgspec.ValidationError, KeyError, TypeError, ValueError) as exc:
             self.stats.malformed += 1
             log.warning(
@@ -446,8 +444,11 @@ class Replay:
                 if unstarted[i]:
                     # A later file of a venue already being replayed (marked before anything
                     # closes at its time: the seconds before it may still be open).
-                    prior = [k for k in range(n_files) if venue_of[k] == venue_of[i]]
-                    prior = [k for k in prior if k != i and not unstarted[k]]
+                    prior = [
+                        k
+                        for k in range(n_files)
+                        if k != i and venue_of[k] == venue_of[i] and not unstarted[k]
+                    ]
                     if prior:
                         self._mark_join(venue_of[i], max(file_last[k] for k in prior), recv_ms)
                         unstarted[i] = False
@@ -553,10 +554,14 @@ class Replay:
             since = before if before is not None else start
         self._gap(*venue, int(since), int(start) + 1)
 
-    def _gap(self, exchange: str, market: str, from_ms: int, to_ms: int) -> None:
-        self.builder.mark_gap(exchange, market, None, from_ms, to_ms)
+    def _gap(
+        self, exchange: str, market: str, from_ms: int, to_ms: int, symbol: str | None = None
+    ) -> None:
+        """Seconds and minutes overlapping ``[from_ms, to_ms)`` are incomplete (``symbol``'s, or
+        every symbol's of the venue)."""
+        self.builder.mark_gap(exchange, market, symbol, from_ms, to_ms)
         if self.minutes is not None:
-            self.minutes.mark_gap(exchange, market, None, from_ms, to_ms)
+            self.minutes.mark_gap(exchange, market, symbol, from_ms, to_ms)
 
     def _close_minutes(self) -> None:
         assert self.minutes is not None

@@ -148,9 +148,10 @@ async def send_test(
         pacing = None  # a digest lane orders digests, not single messages
     try:
         async with asyncio.timeout(TEST_TIMEOUT_S):
-            if session is None or pacing is None:
+            if pacing is None:
                 result = await notifier.send(delivery, sample_alert(), probe_message(locale))
             else:
+                assert session is not None
                 result = await _send_in_turn(session, pacing, notifier, delivery, locale)
     except TimeoutError:
         return ProbeResult(False, f"no answer within {TEST_TIMEOUT_S:g} s")
@@ -209,9 +210,10 @@ async def _send_in_turn(
         if delay > 0:
             await asyncio.sleep(delay)
         result = await notifier.send(delivery, sample_alert(), probe_message(locale))
-        next_at = time.time() + pacing.interval_s
+        pause = pacing.interval_s
         if result.outcome is Outcome.THROTTLED:
-            next_at = time.time() + max(result.retry_after or 1.0, pacing.interval_s)
+            pause = max(result.retry_after or 1.0, pause)
+        next_at = time.time() + pause
         return result
     finally:
         # Shielded: a test cancelled by its timeout still hands the lane back (it would

@@ -17,6 +17,8 @@ MASK = "***"
 #: ``<bot id>:<secret>`` — Telegram bot tokens (the id's digits not preceded by a digit, so a
 #: token right after ``/bot`` in a URL matches too).
 _BOT_TOKEN = re.compile(r"(?<![0-9])([0-9]{5,16}):[A-Za-z0-9_-]{30,}")
+#: ``scheme://user:password@host`` — a URL's password (database, Redis, SMTP URLs).
+_URL_PASSWORD = re.compile(r"(//[^/@:\s]*:)[^@/\s]*@")
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:access_token|refresh_token|id_token|token|api_key|apikey|password|passwd"
     r"|secret|signature|sig)=)[^&\s\"'#]+"
@@ -24,9 +26,12 @@ _QUERY_SECRET = re.compile(
 
 
 def redact(text: str) -> str:
-    """``text`` with bot tokens (their id kept) and credential query values masked."""
+    """``text`` with bot tokens (their id kept), URL passwords and credential query values
+    masked."""
     if ":" in text:
         text = _BOT_TOKEN.sub(r"\1:" + MASK, text)
+        if "@" in text:
+            text = _URL_PASSWORD.sub(r"\1" + MASK + "@", text)
     if "=" in text:
         text = _QUERY_SECRET.sub(r"\1" + MASK, text)
     return text

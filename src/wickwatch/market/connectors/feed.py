@@ -70,8 +70,9 @@ class Feed:
     ``config``: tunables. ``shared``: per-IP budgets shared with the other feeds of the process.
     ``tap``: sees every frame (recording). ``symbols``: only these symbols (default: every trading
     instrument). ``session``: an aiohttp session to use (default: the feed's own).
-    ``on_backfill``: sees the trades recovered over REST (new to the feed) just before they are
-    delivered, so that a recording holds them too.
+    A sink may also take ``hold``/``release`` (a recovering symbol's seconds wait), ``mark_gap``
+    and ``recovered`` (the trades recovered over REST, new to the feed, just before they are
+    delivered: a recording keeps them).
     """
 
     def __init__(
@@ -86,10 +87,8 @@ class Feed:
         symbols: Collection[str] | None = None,
         session: aiohttp.ClientSession | None = None,
         parser: VenueParser | None = None,
-        on_backfill: Callable[[list[Trade]], None] | None = None,
     ) -> None:
         self.name = f"{venue.exchange}_{venue.market}"
-        self._on_backfill = on_backfill
         self.config = config or FeedConfig()
         self.limits: VenueLimits = self.config.limits or venue.limits
         self.log = self.logger(f"{self.name}.feed")
@@ -102,6 +101,7 @@ class Feed:
         self._add_frame = getattr(sink, "add_frame", None)
         self._hold = getattr(sink, "hold", None)
         self._release = getattr(sink, "release", None)
+        self._recovered: Callable[[list[Trade]], None] | None = getattr(sink, "recovered", None)
         self._add_raw: RawTradeSink | None = (
             sink if callable(getattr(sink, "add_raw", None)) else None  # type: ignore[assignment]
         )
@@ -555,8 +555,8 @@ class Feed:
         backfilled = [t for t in recovered if accept(t)]
         live = [t for t in buffered if accept(t)]
         self.status.backfilled_trades += len(backfilled)
-        if backfilled and self._on_backfill is not None:
-            self._on_backfill(backfilled)
+        if backfilled and self._recovered is not None:
+            self._recovered(backfilled)
         if backfilled or live:
             self._deliver(backfilled + live)
         self._released(track.symbol)
