@@ -10,7 +10,8 @@ coins) gets a minute of quiet candles, then a round is: a ``--move`` % up wick o
 candle (the spike the users' rules fan out to), then 300 quiet seconds (every de-duplication
 window and cooldown passes; strategies with a series condition join from the round their
 series is complete). Reported: drafts per spike, the spike candle's ``on_candles`` time and the
-time per draft (best and median round).
+time per draft (best and median round), and what appending the drafts to the alert spill's
+journal costs (``roles/spill.py``: the collector does it before the alert writer has them).
 
 ``--callgrind``: the spike calls run inside ``itertools.starmap()`` (which the detector does
 not use), so ``--toggle-collect=starmap_next`` counts their instructions alone
@@ -24,12 +25,15 @@ import argparse
 import gc
 import random
 import statistics
+import tempfile
 import time
 from itertools import starmap
+from pathlib import Path
 
 from bench_detection import make_users
 from wickwatch.detection import AlertDraft, Detector
 from wickwatch.market.types import Candle
+from wickwatch.roles.spill import AlertSpill
 
 SYMBOL = ("binance", "spot", "C00000USDT")
 PRICE = 2.0
@@ -70,6 +74,9 @@ def main() -> None:
 
     kept: list[list[AlertDraft]] = []
     seconds: list[float] = []
+    journal_seconds: list[float] = []
+    spill = AlertSpill(Path(tempfile.mkdtemp(prefix="fanout-spill-")))
+    spill.open()
     for _ in range(args.rounds):
         candle = spike(ts, args.move)
         if args.callgrind:
@@ -78,6 +85,10 @@ def main() -> None:
             started = time.perf_counter()
             kept.append(detector.on_candles([candle]))
             seconds.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            spill.journal(kept[-1], [])
+            journal_seconds.append(time.perf_counter() - started)
+            spill.journal_clear()
         for _ in range(300):
             ts += 1000
             detector.on_candles([quiet(ts)])
@@ -92,6 +103,13 @@ def main() -> None:
             f" median {statistics.median(seconds) * 1e3:.2f} ms; per draft:"
             f" best {min(per) * 1e6:.2f} µs, median {statistics.median(per) * 1e6:.2f} µs"
         )
+        journal = [s / n for s, n in zip(journal_seconds, drafts, strict=True)]
+        print(
+            f"+ journal append: best {min(journal_seconds) * 1e3:.2f} ms, per draft best"
+            f" {min(journal) * 1e6:.2f} µs, median {statistics.median(journal) * 1e6:.2f} µs"
+            f" ({statistics.median(journal) / statistics.median(per):.0%} of the detection's)"
+        )
+    spill.close()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
 from tests.faults.harness import (
     PrivatePostgres,
@@ -256,6 +257,43 @@ async def test_a_collector_killed_during_a_postgres_outage_loses_no_alert(
         collector.start()
         await _assert_delivered_once(rig, before | during)
         assert _spilled_alerts(spill_dir) == 0
+        assert collector.starts == 2
+
+
+async def test_a_collector_killed_while_its_alerts_are_being_stored_loses_none(
+    tmp_path: Path, fault_database_url: str, private_redis: PrivateRedis
+) -> None:
+    """No outage: the database is only slow (the alerts table locked by a long transaction),
+    so the collector's alerts are in its transaction — detected, not yet stored, never spilled
+    — when it is killed. The collector started next stores them and they are sent once."""
+    async with fault_rig(tmp_path, fault_database_url, private_redis, users=2) as rig:
+        collector = rig.role("collector", "collector")
+        rig.role("notifier", "notifier")
+        await rig.wait_live()
+        before = await _wicks(rig, 1)
+        await _assert_delivered_once(rig, before)
+
+        async with rig.engine.connect() as blocker:
+            await blocker.execute(text("LOCK TABLE alerts IN EXCLUSIVE MODE"))  # reads go on
+            during = await _wicks(rig, 2)
+
+            async def alerts_waiting() -> bool:
+                async with rig.engine.connect() as conn:
+                    waiting = await conn.scalar(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                            "'Lock' AND query ILIKE 'INSERT INTO alerts%'"
+                        )
+                    )
+                return bool(waiting)
+
+            await rig.until(alerts_waiting, "the collector's alerts waiting for the lock", 60)
+            await asyncio.sleep(1.5)  # the second wick's alerts detected and queued too
+            await collector.kill9()
+            await blocker.rollback()
+        assert not (await rig.alerted(during))
+        collector.start()
+        await _assert_delivered_once(rig, before | during)
         assert collector.starts == 2
 
 

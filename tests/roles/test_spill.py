@@ -1,5 +1,6 @@
-"""The alert spill: alerts a collector could not store while the database was away survive the
-collector's death and are stored (once) by the next collector that starts on the host."""
+"""The alert spill: alerts a collector could not store while the database was away — or had
+detected and not yet stored when it died with the database up — survive the collector's death
+and are stored (once) by the next collector that starts on the host."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -51,6 +53,25 @@ def test_a_slot_keeps_every_kind_of_item_in_order_and_a_dead_slot_is_adopted(
     ]
     third.close()
     fourth.close()
+
+
+def test_alerts_spilled_by_the_previous_version_are_still_read(tmp_path: Path) -> None:
+    """Drafts were encoded as field → value maps before they became arrays: a spill a
+    collector left before the upgrade is stored after it."""
+    old = draft(1, symbol="ÉTHUSDT", destinations=("telegram",))
+    fields = {name: getattr(old, name) for name in old.__struct_fields__}
+    left = AlertSpill(tmp_path)
+    left.open()
+    assert left._db is not None
+    with left._db:
+        left._db.execute(
+            "INSERT INTO items (pos, kind, body) VALUES (0, 'alert', ?)",
+            (msgspec.msgpack.encode(fields),),
+        )
+    left.close()
+    successor = AlertSpill(tmp_path)
+    assert successor.open() == ([old], [])
+    successor.close()
 
 
 async def _failing(*_: Any) -> Any:
@@ -131,6 +152,69 @@ async def test_a_stop_during_an_outage_leaves_the_queue_in_the_spill(
     assert await successor.recover() == 1  # ...and the next start stores what it left
     assert await count(sessionmaker, Alert) == 1
     await successor.flush(5.0)
+
+
+async def test_alerts_detected_and_not_yet_stored_survive_a_crash_with_the_database_up(
+    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """No outage: the first alert is stored, the second is in its transaction and the third
+    waits for it when the collector dies. The next start stores the two, and not the first
+    again (nor its spike record)."""
+    user = await add_user(sessionmaker, "crash@example.com", spike_rules(), telegram_chat=9)
+    history = DbSpikeHistory()
+    dying = AlertWriter(
+        sessionmaker, None, history=history, max_batch=1, spill=AlertSpill(tmp_path)
+    )
+    assert await dying.recover() == 0
+    real_transaction = dying._transaction
+    stuck = asyncio.Event()
+
+    async def first_then_stuck(*args: Any) -> Any:
+        if await count(sessionmaker, Alert) == 0:
+            return await real_transaction(*args)
+        stuck.set()
+        await asyncio.Event().wait()  # a slow transaction: the process dies inside it
+
+    dying._transaction = first_then_stuck  # type: ignore[method-assign]
+    runner = asyncio.create_task(dying.run())
+    drafts = [draft(user, ts_ms=1_767_225_600_000 + 1000 * n) for n in range(3)]
+    history.record((user, "thresholds", "binance", "futures", "BTCUSDT"), drafts[0].ts_ms)
+    dying.put(drafts)
+    await asyncio.wait_for(stuck.wait(), 10)
+    assert await count(sessionmaker, Alert) == 1 and dying._in_flight == [drafts[1]]
+    runner.cancel()  # killed: nothing is flushed, nothing spilled (no write ever failed)
+    await asyncio.gather(runner, return_exceptions=True)
+    spill = dying.spill
+    assert spill is not None and spill.path is not None and spill.rows == 0
+    spill.close()
+    journal = Path(f"{spill.path}.journal")
+    _append(journal, b"\x40\x00\x00\x00a\x91")  # a frame the kill cut short
+
+    successor = AlertWriter(
+        sessionmaker, None, history=DbSpikeHistory(), spill=AlertSpill(tmp_path)
+    )
+    assert await successor.recover() == 2
+    assert successor.duplicates == 0
+    async with sessionmaker() as session:
+        stored = (await session.scalars(select(Alert.ts_ms).order_by(Alert.ts_ms))).all()
+    assert stored == [d.ts_ms for d in drafts]
+    assert await count(sessionmaker, AlertDelivery) == 3
+    assert await count(sessionmaker, SpikeRecord) == 1
+    assert await successor.flush(5.0)
+    assert _size(journal) == 0  # all stored: emptied
+
+    again = AlertWriter(sessionmaker, None, spill=AlertSpill(tmp_path))
+    assert await again.recover() == 0
+    await again.flush(5.0)
+
+
+def _append(path: Path, data: bytes) -> None:
+    with path.open("ab") as file:
+        file.write(data)
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
 
 
 async def _now(value: bool) -> bool:

@@ -31,12 +31,15 @@ class DbSpikeHistory:
         self.retention_s = retention_s
         self.memory = InMemorySpikeHistory(retention_s)
         self._pending: list[tuple[SeriesKey, int]] = []
+        #: recorded since the alert writer last journaled them (roles/spill.py)
+        self._fresh: list[tuple[SeriesKey, int]] = []
 
     # --- the detector's side (hot path, synchronous) -------------------------------------
 
     def record(self, key: SeriesKey, ts_ms: int) -> None:
         self.memory.record(key, ts_ms)
         self._pending.append((key, ts_ms))
+        self._fresh.append((key, ts_ms))
 
     def count(self, key: SeriesKey, since_ms: int) -> int:
         return self.memory.count(key, since_ms)
@@ -44,6 +47,7 @@ class DbSpikeHistory:
     def forget_user(self, user_id: int) -> None:
         self.memory.forget_user(user_id)
         self._pending = [p for p in self._pending if p[0][0] != user_id]
+        self._fresh = [p for p in self._fresh if p[0][0] != user_id]
 
     # --- storage -------------------------------------------------------------------------
 
@@ -54,6 +58,11 @@ class DbSpikeHistory:
     def pending_records(self) -> list[tuple[SeriesKey, int]]:
         """The records not yet written, left in place (the alert spill copies them)."""
         return list(self._pending)
+
+    def take_fresh(self) -> list[tuple[SeriesKey, int]]:
+        """The records made since the last call (the alert writer journals them)."""
+        fresh, self._fresh = self._fresh, []
+        return fresh
 
     def take(self) -> list[tuple[SeriesKey, int]]:
         """The records not yet written (the caller writes them with :meth:`add_to`)."""

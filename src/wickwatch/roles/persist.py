@@ -188,6 +188,9 @@ class AlertWriter(_Batcher):
         self._in_flight: list[WriterItem] = []  #: the batch being written (out of the queue)
         self._in_flight_records: list[Any] = []
         self._failing = False  #: the last write failed; cleared when everything is written
+        #: how many of the items / spike records in the spill's journal (since it was last
+        #: emptied) are stored, or dropped: the journal's first ones, in queue order
+        self._done = self._done_records = 0
         self._spill_due = asyncio.Event()
         self._spill_write = asyncio.Lock()
         self.written = 0  #: alerts committed
@@ -196,18 +199,48 @@ class AlertWriter(_Batcher):
         self.duplicates = 0  #: drafts whose alert was already stored (not sent again)
 
     def put(self, drafts: Iterable[WriterItem]) -> None:
-        """Queue drafts (called from the candle loop; never blocks)."""
+        """Queue drafts (called from the candle loop; never waits). They and the spike
+        records detected with them are in the spill's journal when this returns."""
+        items = drafts if isinstance(drafts, list) else list(drafts)
         queue = self.queue
-        for draft in drafts:
+        for draft in items:
             if len(queue) >= self.max_queue:
                 queue.popleft()
                 self.dropped += 1
+                self._done += 1  # the oldest queued: journal order (a batch in flight aside)
                 if self.dropped % 1000 == 1:
                     log.error("alert queue full: %d alerts dropped so far", self.dropped)
             queue.append(draft)
+        self._journal(items)
         self._wake.set()
         if self._failing:
             self._spill_due.set()
+
+    def wake(self) -> None:
+        """Spike records were detected without drafts: journal them and write them."""
+        self._journal([])
+        super().wake()
+
+    def _journal(self, items: list[WriterItem]) -> None:
+        records = self.history.take_fresh() if self.history is not None else []
+        spill = self.spill
+        if spill is None or not spill.journaling or not (items or records):
+            return
+        spill.journal(items, records)
+
+    def _journal_progress(self, items: int, records: int) -> None:
+        """``items`` and ``records`` were stored: say so in the journal, or empty it when
+        nothing is left to write."""
+        self._done += items
+        self._done_records += records
+        spill = self.spill
+        if spill is None or not spill.journaling:
+            return
+        if not self.queue and not self._in_flight and not (self.history and self.history.pending):
+            spill.journal_clear()
+            self._done = self._done_records = 0
+        else:
+            spill.journal_done(self._done, self._done_records)
 
     def _has_work(self) -> bool:
         return bool(self.queue) or bool(self.history and self.history.pending)
@@ -218,10 +251,13 @@ class AlertWriter(_Batcher):
         items were left."""
         if self.spill is None:
             return 0
-        items, records = await asyncio.to_thread(self.spill.open)
+        items, records = await asyncio.to_thread(self.spill.open)  # journaled by open()
+        queued = list(self.queue)  # put before the start (tests): journaled after them
         self.queue.extendleft(reversed(items))
+        self._done = self._done_records = 0
         if self.history is not None:
             self.history.put_back(records)
+        self._journal(queued)
         if items or records:
             self._failing = True  # the file holds them until they are committed
             while self._has_work() and not self._stopping:
@@ -260,6 +296,7 @@ class AlertWriter(_Batcher):
             raise
         finally:
             self._in_flight, self._in_flight_records = [], []
+        self._journal_progress(len(batch), len(records))
         if self._failing and self.spill is not None:  # committed: leaves the spill too
             self._spill_due.set()
         self.written += len(alerts)

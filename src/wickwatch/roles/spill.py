@@ -1,4 +1,4 @@
-"""A durable local copy of the alert writer's queue while the database cannot take it.
+"""A durable local copy of the alert writer's queue: what is detected but not yet stored.
 
 The collector detects spikes whether or not the database answers; what it cannot store waits in
 the alert writer's memory (:class:`~wickwatch.roles.persist.AlertWriter`). A collector that dies
@@ -11,16 +11,29 @@ Each collector holds one slot (``spill-N.sqlite3``) under an exclusive ``flock``
 kernel releases it when the process dies, so a starting collector may adopt any slot it can lock.
 An alert committed just before a crash and replayed after it is recognised by its unique key and
 neither stored nor sent twice; band states are written again in their order.
+
+Between detection and the writer's commit there is always a moment (a transaction takes
+milliseconds, and the writer may be busy with the previous batch) in which a healthy database
+does not have the alerts yet. So the slot also has a **journal** (``spill-N.sqlite3.journal``):
+every batch the collector hands to the writer is appended to it at once, with one ``write()``
+from the candle loop (no fsync: the page cache survives the process, which is what dies in a
+crash; the synchronous SQLite copy above stays the guard against power cuts in an outage). The
+writer appends how many items and records it has committed, and empties the journal whenever
+nothing is left to write. A starting collector takes a slot's uncommitted journal entries, then
+the SQLite copy's items the journal does not know (a file of an older version, a journal cut by
+a power loss).
 """
 
 from __future__ import annotations
 
 import fcntl
+import itertools
 import logging
 import os
 import sqlite3
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +51,21 @@ SpikeRecord = tuple[tuple[int, str, str, str, str], int]
 
 _KINDS: dict[type[Any], str] = {AlertDraft: "alert", PriceBandDraft: "band", BandState: "state"}
 _DECODERS = {kind: msgspec.msgpack.Decoder(cls) for cls, kind in _KINDS.items()}
+#: a spilled alert written before drafts were encoded as arrays (a field → value map)
+_LEGACY_ALERT = msgspec.msgpack.Decoder(dict[str, Any])
 _RECORDS = msgspec.msgpack.Decoder(list[tuple[tuple[int, str, str, str, str], int]])
 _encode = msgspec.msgpack.Encoder().encode
+
+#: Journal frames: 4-byte little-endian length of the body, a tag byte, the msgpack body.
+_ITEM_TAGS: dict[type[Any], bytes] = {AlertDraft: b"a", PriceBandDraft: b"b", BandState: b"s"}
+_RECORDS_TAG, _DONE_TAG = b"r", b"d"
+_JOURNAL_DECODERS: dict[bytes, msgspec.msgpack.Decoder[Any]] = {
+    b"a": msgspec.msgpack.Decoder(list[AlertDraft]),
+    b"b": msgspec.msgpack.Decoder(list[PriceBandDraft]),
+    b"s": msgspec.msgpack.Decoder(list[BandState]),
+    _RECORDS_TAG: _RECORDS,
+    _DONE_TAG: msgspec.msgpack.Decoder(tuple[int, int]),
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (pos INTEGER PRIMARY KEY, kind TEXT NOT NULL, body BLOB NOT NULL);
@@ -56,6 +82,7 @@ class AlertSpill:
         self.rows = 0  #: items in the file after the last write
         self._db: sqlite3.Connection | None = None
         self._lock_fd: int | None = None
+        self._journal_fd: int | None = None
         #: one write at a time (a cancelled caller's thread may still be writing)
         self._writing = threading.Lock()
 
@@ -73,7 +100,7 @@ class AlertSpill:
             n += 1
         self.path, self._lock_fd = path, fd
         self._db = _connect(path)
-        items, records = _read(self._db)
+        items, records = _read_slot(self._db, path)
         adopted: list[Path] = []
         for other in sorted(self.directory.glob("spill-*.sqlite3")):
             if other == path:
@@ -83,7 +110,7 @@ class AlertSpill:
                 continue
             try:
                 db = _connect(other)
-                more_items, more_records = _read(db)
+                more_items, more_records = _read_slot(db, other)
                 db.close()
             except sqlite3.DatabaseError:
                 log.exception("alert spill %s unreadable; left in place", other)
@@ -93,10 +120,19 @@ class AlertSpill:
             records += more_records
             adopted.append(other)
             os.close(other_fd)  # released after the rows are ours (below)
+        # The new journal starts with what was left; it replaces the old one in one rename.
+        journal = _journal_path(path)
+        fresh = Path(f"{journal}.new")
+        self._journal_fd = os.open(
+            fresh, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600
+        )
+        if items or records:
+            self.journal(items, records)
+        os.replace(fresh, journal)
         if adopted or items or records:
             self.write(items, records)
             for other in adopted:
-                for suffix in ("", "-wal", "-shm", ".lock"):
+                for suffix in ("", "-wal", "-shm", ".journal", ".lock"):
                     Path(f"{other}{suffix}").unlink(missing_ok=True)
             log.warning(
                 "alert spill: %d alerts/band states and %d spike records left by a stopped "
@@ -126,6 +162,54 @@ class AlertSpill:
                 db.execute("INSERT INTO records (id, body) VALUES (1, ?)", (_encode(records),))
         self.rows = len(items) + len(records)
 
+    # --- the journal (called from the event loop; one write() each) -----------------------
+
+    @property
+    def journaling(self) -> bool:
+        return self._journal_fd is not None
+
+    def journal(self, items: Sequence[WriterItem], records: Sequence[SpikeRecord]) -> None:
+        """Append what was just handed to the writer; kept if the process dies after this."""
+        frames = [
+            _frame(_ITEM_TAGS[kind], list(run)) for kind, run in itertools.groupby(items, type)
+        ]
+        if records:
+            frames.append(_frame(_RECORDS_TAG, records))
+        self._append(b"".join(frames))
+
+    def journal_done(self, items: int, records: int) -> None:
+        """The first ``items`` items and ``records`` records of the journal are stored."""
+        self._append(_frame(_DONE_TAG, (items, records)))
+
+    def journal_clear(self) -> None:
+        """Everything journaled is stored: start again from an empty file."""
+        fd = self._journal_fd
+        if fd is not None:
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                self._journal_failed()
+
+    def _append(self, data: bytes) -> None:
+        fd = self._journal_fd
+        if fd is None:
+            return
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError:
+            self._journal_failed()
+
+    def _journal_failed(self) -> None:
+        log.exception(
+            "alert spill: journal %s failed; alerts detected are kept in memory only until stored",
+            _journal_path(self.path) if self.path else "?",
+        )
+        fd, self._journal_fd = self._journal_fd, None
+        if fd is not None:
+            os.close(fd)
+
     def close(self) -> None:
         with self._writing:
             self._close()
@@ -134,6 +218,9 @@ class AlertSpill:
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._journal_fd is not None:
+            os.close(self._journal_fd)
+            self._journal_fd = None
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -157,10 +244,81 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def _journal_path(path: Path) -> Path:
+    return Path(f"{path}.journal")
+
+
+def _frame(tag: bytes, body: object) -> bytes:
+    data = _encode(body)
+    return len(data).to_bytes(4, "little") + tag + data
+
+
+@dataclass
+class _Journal:
+    items: list[WriterItem] = field(default_factory=list)
+    records: list[SpikeRecord] = field(default_factory=list)
+    done_items: int = 0
+    done_records: int = 0
+
+
+def _read_journal(path: Path) -> _Journal:
+    """A journal's entries; a frame cut short by the crash (and anything after it) is left."""
+    journal = _Journal()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return journal
+    pos, end = 0, len(data)
+    while pos + 5 <= end:
+        size = int.from_bytes(data[pos : pos + 4], "little")
+        tag, body = data[pos + 4 : pos + 5], data[pos + 5 : pos + 5 + size]
+        if len(body) < size or tag not in _JOURNAL_DECODERS:
+            break
+        try:
+            value = _JOURNAL_DECODERS[tag].decode(body)
+        except msgspec.DecodeError:
+            break
+        if tag == _DONE_TAG:
+            journal.done_items, journal.done_records = value
+        elif tag == _RECORDS_TAG:
+            journal.records.extend(value)
+        else:
+            journal.items.extend(value)
+        pos += 5 + size
+    if pos < end:
+        log.warning(
+            "alert spill: %s ends with %d unreadable bytes (cut by the crash)", path, end - pos
+        )
+    return journal
+
+
+def _read_slot(db: sqlite3.Connection, path: Path) -> tuple[list[WriterItem], list[SpikeRecord]]:
+    """What a slot holds that is not stored: the journal's uncommitted entries, then what the
+    SQLite copy has that the journal never had (a copy written by an older version, or a
+    journal that lost its end in a power cut). Items the journal counts as stored are not
+    taken from the copy either."""
+    journal = _read_journal(_journal_path(path))
+    spilled_items, spilled_records = _read(db)
+    known_items = {_encode(item) for item in journal.items}
+    known_records = {_encode(record) for record in journal.records}
+    items = journal.items[journal.done_items :]
+    items += [item for item in spilled_items if _encode(item) not in known_items]
+    records = journal.records[journal.done_records :]
+    records += [r for r in spilled_records if _encode(r) not in known_records]
+    return items, records
+
+
 def _read(db: sqlite3.Connection) -> tuple[list[WriterItem], list[SpikeRecord]]:
     items: list[WriterItem] = []
     for kind, body in db.execute("SELECT kind, body FROM items ORDER BY pos"):
-        items.append(_DECODERS[kind].decode(body))
+        try:
+            items.append(_DECODERS[kind].decode(body))
+        except msgspec.ValidationError:
+            if kind != "alert":
+                raise
+            fields = _LEGACY_ALERT.decode(body)
+            values = [fields[name] for name in AlertDraft.__struct_fields__]
+            items.append(msgspec.convert(values, AlertDraft))
     row = db.execute("SELECT body FROM records").fetchone()
     records: list[SpikeRecord] = _RECORDS.decode(row[0]) if row else []
     return items, records
