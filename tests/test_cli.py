@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,28 @@ def test_serving_commands_document_their_options(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0
     assert "--port" in result.stdout
+
+
+def test_api_on_a_port_in_use_is_one_error_line(tmp_path: Path) -> None:
+    """It said "API ready", then uvicorn's bind error, and exited with code 3 and no line of
+    its own."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("api", "--host", "127.0.0.1", "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"error: the API could not listen on 127.0.0.1:{port}" in result.stderr
+    assert "API ready" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_system_problem_at_start_names_the_file_not_the_database(tmp_path: Path) -> None:
+    """A file where the alert spill's directory should be was "database … unreachable"."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "alert-spill").write_text("not a directory")
+    result = run("collector", "--markets", "binance_spot", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "error: cannot use data/alert-spill" in result.stderr
+    assert "unreachable" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -66,7 +66,10 @@ def run_async(coroutine: Coroutine[Any, Any, T], settings: Settings) -> T:
     """Run a database coroutine; connection problems become one readable line."""
     try:
         return asyncio.run(coroutine)
-    except (OSError, ConnectionError) as exc:
+    except OSError as exc:
+        if exc.filename is not None and not isinstance(exc, ConnectionError):
+            # a local file or directory (the data directory, the alert spill), not the database
+            fail(f"cannot use {exc.filename}: {exc.strerror or exc}", 1)
         fail(f"database {mask_url(settings.effective_database_url)} unreachable: {exc}", 1)
     except Exception as exc:
         if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "alembic", "sqlite3")):
@@ -148,51 +151,29 @@ def db_current() -> None:
     typer.echo(f"{current or 'base'} ({state})")
 
 
-def _serve(settings: Settings) -> None:
-    import uvicorn
-
-    from wickwatch.api.app import create_app
-    from wickwatch.api.stream import MAX_FRAME_BYTES
-    from wickwatch.ops.logging import configure_logging
-
-    error_log = configure_logging(settings.log_level, settings.log_format)
-    uvicorn.run(
-        create_app(settings, error_log),
-        host=settings.api_host,
-        port=settings.api_port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,  # X-Forwarded-* only from WICKWATCH_TRUSTED_PROXIES (api/client_ip.py)
-        ws_max_size=MAX_FRAME_BYTES,
-    )
-
-
 @app.command()
 def api(
     host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
 ) -> None:
     """Serve the HTTP API alone."""
+    from wickwatch.ops.logging import configure_logging
+    from wickwatch.roles.runtime import run_roles
+
     settings = load_settings(api_host=host, api_port=port)
-    _require_schema(settings)
-    _serve(settings)
-
-
-def _require_schema(settings: Settings) -> None:
-    """A PostgreSQL database behind this code's schema is one line now, as for the other roles
-    (the API started, said it was ready and answered 500s)."""
-    if settings.is_sqlite:
-        return  # migrated in place at start
-    from wickwatch.roles.runtime import RoleError, open_database
-
-    async def check() -> None:
-        engine, _ = await open_database(settings)
-        await engine.dispose()
-
-    try:
-        run_async(check(), settings)
-    except RoleError as exc:
-        fail(str(exc), 1)
+    error_log = configure_logging(settings.log_level, settings.log_format)
+    _run_roles_command(
+        run_roles(
+            settings,
+            collector=False,
+            notifier=False,
+            api=True,
+            error_log=error_log,
+            console=err,
+            status_line=False,
+        ),
+        settings,
+    )
 
 
 def _run_roles_command(coroutine: Coroutine[Any, Any, int], settings: Settings) -> None:

@@ -120,7 +120,6 @@ def create_app(
         if getattr(app.state, "latest_prices", None) is None and settings.redis_url is not None:
             prices = app.state.latest_prices = RedisLatestPrices(str(settings.redis_url))
             prices.start()
-        log.info("API ready on http://%s:%d", settings.api_host, settings.api_port)
         try:
             yield
         finally:

@@ -116,20 +116,30 @@ class ApiServer:
 
     async def start(self) -> None:
         """Serve; returns once listening (raises :class:`RoleError` when it cannot)."""
-        self._task = asyncio.create_task(self.server.serve(), name="api.server")
+        where = f"{self.host}:{self.port}"
+        # Bound here, not by uvicorn: its bind failure is a sys.exit() inside the serving
+        # task, which asyncio lets through the whole process (exit code 3, no message).
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            raise RoleError(f"the API could not listen on {where}: {exc.strerror or exc}") from None
+        self._task = asyncio.create_task(self.server.serve(sockets=[sock]), name="api.server")
         while not self.server.started:
             if self._task.done():
                 try:
                     self._task.result()
-                except (SystemExit, Exception) as exc:
-                    raise RoleError(
-                        f"the API could not listen on {self.host}:{self.port} ({exc!r})"
-                    ) from None
-                raise RoleError(f"the API could not listen on {self.host}:{self.port}")
+                except Exception as exc:
+                    raise RoleError(f"the API could not start on {where} ({exc!r})") from None
+                # the app's start-up failed (uvicorn logged it) or the process is stopping
+                raise RoleError(f"the API did not start on {where}")
             await asyncio.sleep(0.02)
-        servers = getattr(self.server, "servers", [])
-        if self.port == 0 and servers and servers[0].sockets:
-            self.port = int(servers[0].sockets[0].getsockname()[1])
+        if self.port == 0:
+            self.port = int(sock.getsockname()[1])
+        log.info("API ready on %s", self.url)
 
     @property
     def url(self) -> str:
