@@ -482,6 +482,30 @@ def test_settings_change_keeps_dedup_and_cooldown_memory() -> None:
     assert a.folded_count == 1
 
 
+def test_renaming_a_strategy_keeps_its_cooldown() -> None:
+    """The memory is keyed by the strategy's name: a rename re-sent the spike it had just
+    reported and ignored its cooldown."""
+
+    def named(*names: str) -> UserSettings:
+        return settings(
+            threshold_alerts=False,
+            strategies=[{"name": n, "cooldown_s": 60} for n in names],
+        )
+
+    d = detector(named("Pumps", "Dumps"))
+    assert sorted(a.strategy or "" for a in d.on_candle(spike(0))) == ["Dumps", "Pumps"]
+    d.update_user(1, named("Памп", "Dumps"))
+    assert not d.on_candle(spike(10))  # cooldown of the renamed strategy still running
+    [a, b] = d.on_candle(spike(60))
+    assert {(a.strategy, a.folded_count), (b.strategy, b.folded_count)} == {
+        ("Памп", 1),
+        ("Dumps", 1),
+    }
+    # a strategy that is new (not a rename: the old name stays) has no cooldown yet
+    d.update_user(1, named("Памп", "Dumps", "Pumps"))
+    assert [a.strategy for a in d.on_candle(spike(70))] == ["Pumps"]
+
+
 def test_disabled_user_and_disabled_strategy() -> None:
     d = detector(
         settings(enabled=False),

@@ -87,6 +87,7 @@ class UserState:
         self.apply(settings)
 
     def apply(self, settings: UserSettings) -> None:
+        _carry_renamed(self.memory, self.settings, settings)
         self.settings = settings
         self.blacklist = ref_tokens(settings.blacklist)
         self.whitelist = None if settings.whitelist is None else ref_tokens(settings.whitelist)
@@ -99,6 +100,25 @@ class UserState:
             if strategy.cooldown_s is not None:
                 most = max(most, strategy.cooldown_s)
         return most * 1000
+
+
+def _carry_renamed(
+    memory: dict[str, dict[SymbolState, Memo]], before: UserSettings, after: UserSettings
+) -> None:
+    """A strategy renamed where it stands (same place in the list, its old name gone, its new
+    name new) keeps its de-duplication and cooldown memory, which is keyed by name: renaming
+    "Pumps" to "Памп" must not send again the spike it has just reported. (Its series count
+    starts again: the stored spike history is keyed by name too.)"""
+    old_names = {s.name for s in before.strategies}
+    new_names = {s.name for s in after.strategies}
+    for old, new in zip(before.strategies, after.strategies, strict=False):
+        if (
+            old.name != new.name
+            and old.name not in new_names
+            and new.name not in old_names
+            and old.name in memory
+        ):
+            memory[new.name] = memory.pop(old.name)
 
 
 class CompiledRule:
