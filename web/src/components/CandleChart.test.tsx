@@ -80,9 +80,22 @@ it("labels the time axis with dates at the starts of days, months and years, and
   const at = (iso: string) => Date.parse(iso) / 1000;
   expect(f(at("2026-01-15T09:00:00Z") as never, TickMarkType.Time, "en")).toBe("12:00");
   expect(f(at("2026-01-15T09:00:07Z") as never, TickMarkType.TimeWithSeconds, "en")).toBe("12:00:07");
-  expect(f(at("2026-01-15T00:00:00Z") as never, TickMarkType.DayOfMonth, "en")).toBe("15 Jan"); // en-GB
-  expect(f(at("2026-02-01T00:00:00Z") as never, TickMarkType.Month, "en")).toBe("Feb");
-  expect(f(at("2026-01-01T00:00:00Z") as never, TickMarkType.Year, "en")).toBe("2026");
+  // the chart marks days at UTC midnights: 03:00 in Moscow, so the mark says so
+  expect(f(at("2026-01-15T00:00:00Z") as never, TickMarkType.DayOfMonth, "en")).toBe("15 Jan 03:00"); // en-GB
+  expect(f(at("2026-02-01T00:00:00Z") as never, TickMarkType.Month, "en")).toBe("1 Feb 03:00");
+  expect(f(at("2026-01-01T00:00:00Z") as never, TickMarkType.Year, "en")).toBe("1 Jan 2026 03:00");
+  // a mark that is a midnight in the zone: the date alone
+  expect(f(at("2026-01-14T21:00:00Z") as never, TickMarkType.DayOfMonth, "en")).toBe("15 Jan");
+});
+
+it("never labels the evening before a day as that day west of UTC", () => {
+  render(chart({ bars: bars(3, 3600), timeZone: "America/New_York", seconds: false }));
+  const f = tickFormatter();
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  // 7 Dec 00:00 UTC is 6 Dec 19:00 in New York: it said "6 Dec", as if the day began there
+  expect(f(at("2026-12-07T00:00:00Z") as never, TickMarkType.DayOfMonth, "en")).toBe("6 Dec 19:00");
+  expect(f(at("2027-01-01T00:00:00Z") as never, TickMarkType.Year, "en")).toBe("31 Dec 2026 19:00");
+  expect(f(at("2026-01-15T00:00:00Z") as never, TickMarkType.DayOfMonth, "en")).toBe("14 Jan 19:00");
 });
 
 it("writes the dates of the axis in the UI language", () => {

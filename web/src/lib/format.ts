@@ -103,8 +103,17 @@ export type TickKind = "year" | "month" | "day" | "time" | "seconds";
 /**
  * A label of a chart's time axis in `timeZone`: `2026` at a year's start, `Feb` at a month's,
  * `15 Jan` / `15 янв.` at a day's, else the clock time (`14:03`, or `14:03:07` for `seconds`).
+ *
+ * The chart puts its day, month and year marks at UTC midnights. In another zone such a mark is
+ * not where the day starts (in New York, 7 Dec 00:00 UTC is 6 Dec 19:00), so a bare date there
+ * would label the evening before as the day: those marks carry the clock time too (`6 Dec 19:00`).
  */
 export function formatTickMark(tsMs: number, kind: TickKind, locale: string, timeZone?: string): string {
+  const dated = kind === "year" || kind === "month" || kind === "day";
+  if (dated && !isMidnight(tsMs, timeZone)) {
+    const date = dtf(locale, timeZone, kind === "year" ? { day: "numeric", month: "short", year: "numeric" } : { day: "numeric", month: "short" }).format(tsMs);
+    return `${date} ${dtf(locale, timeZone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(tsMs)}`;
+  }
   switch (kind) {
     case "year":
       return dtf(locale, timeZone, { year: "numeric" }).format(tsMs);
@@ -117,6 +126,10 @@ export function formatTickMark(tsMs: number, kind: TickKind, locale: string, tim
     case "seconds":
       return formatClock(tsMs, locale, timeZone);
   }
+}
+
+function isMidnight(tsMs: number, timeZone?: string): boolean {
+  return dtf("en-GB", timeZone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(tsMs) === "00:00";
 }
 
 /** The clock time for today's alerts, `21.11 14:03:07` for older ones (in `timeZone`). */
