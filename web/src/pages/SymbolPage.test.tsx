@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen } from "@testing-library/react";
+import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
 import { createMemoryRouter, RouterProvider } from "react-router-dom";
 import { afterEach, expect, it, vi } from "vitest";
 import { LiveContext, stream, type Live } from "../app/live";
@@ -87,4 +87,27 @@ it("shows the live 1-second candles alone when the server has no candle history"
   const chart = screen.getByTestId("candle-chart");
   expect(chart.getAttribute("data-seconds")).toBe("true");
   expect(chart.getAttribute("data-series")).toBe("binance_futures/BTCUSDT/live");
+});
+
+it("replaces the minute the page opened in, seen only in part, by the stored minute once it has ended", async () => {
+  const stored = (i: number, o: string, h: string, l: string, c: string, v: string) => ({ t: M + i * 60_000, o, h, l, c, v, qv: "1000", n: 5, complete: true });
+  const history = [0, 1, 2].map((i) => stored(i, "100", "101", "99", "100.5", "10"));
+  let answers = 0;
+  mockFetch({
+    "GET /api/v1/candles": () => {
+      answers += 1;
+      // the second answer has the minute the live seconds began in, whole
+      const candles = answers === 1 ? history : [...history, stored(3, "100.5", "104", "97", "101", "25")];
+      return json(200, { exchange: "binance", market: "futures", symbol: "BTCUSDT", interval_s: 60, candles });
+    },
+  });
+  const { push } = renderSymbol();
+  await screen.findByTestId("candle-chart");
+  // the page opened at 3:50 into minute 3: its live bar has the last seconds only
+  push(M + 230_000, 101.5, 102, 100, 101.5, 1);
+  push(M + 240_000, 101, 101.2, 100.8, 101.1, 4);
+  expect(bars()[3]).toEqual([(M + 180_000) / 1000, 101.5, 102, 100, 101.5]);
+  await waitFor(() => expect(bars()[3]).toEqual([(M + 180_000) / 1000, 100.5, 104, 97, 101]), { timeout: 3000 });
+  expect(bars()[4]).toEqual([(M + 240_000) / 1000, 101, 101.2, 100.8, 101.1]); // still live
+  expect(answers).toBe(2);
 });

@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api } from "../api/client";
 import type { CandlePublic } from "../api/contract";
@@ -38,6 +38,7 @@ export default function SymbolPage() {
   const minutes = stored !== undefined && stored.length > 0;
   const liveMinutes = useMemo(() => liveMinuteCandles(live.minutes), [live.minutes]);
   const all = useMemo(() => (minutes ? withLiveMinutes(stored, liveMinutes) : live.seconds), [minutes, stored, liveMinutes, live.seconds]);
+  useStoredFirstMinute(minutes ? stored : undefined, liveMinutes[0]?.t, history.reload);
   const bars = useMemo(() => toBars(all), [all]);
   const volume = useMemo(() => toVolume(all), [all]);
   return (
@@ -60,4 +61,30 @@ export default function SymbolPage() {
       {history.missing && streamState === "open" && <p className="muted small">{t("markets.liveOnly")}</p>}
     </div>
   );
+}
+
+/** How long after a minute's end its stored candle is asked for (the collector writes minutes every few seconds). */
+const STORED_AFTER_MS = 10_000;
+const STORED_TRIES = 3;
+
+/**
+ * The first live minute holds only the seconds since the page opened (its open, high, low and volume
+ * are not the minute's): once that minute has ended, the history is fetched again, so the stored, whole
+ * minute replaces it (`withLiveMinutes` prefers stored minutes). A few tries at most.
+ */
+function useStoredFirstMinute(stored: readonly CandlePublic[] | undefined, firstLive: number | string | undefined, reload: () => void) {
+  const tries = useRef<{ minute: number; count: number }>({ minute: NaN, count: 0 });
+  const minute = firstLive === undefined ? NaN : Number(firstLive);
+  const has = stored?.some((c) => Number(c.t) === minute) ?? true;
+  useEffect(() => {
+    if (has || Number.isNaN(minute)) return;
+    if (tries.current.minute !== minute) tries.current = { minute, count: 0 };
+    if (tries.current.count >= STORED_TRIES) return;
+    const wait = Math.max(minute + 60_000 + STORED_AFTER_MS - Date.now(), 0) + tries.current.count * STORED_AFTER_MS;
+    const timer = setTimeout(() => {
+      tries.current.count += 1;
+      reload();
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [has, minute, stored, reload]);
 }
