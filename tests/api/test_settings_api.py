@@ -139,3 +139,32 @@ async def test_infinite_numbers_and_a_flat_candle_strategy_are_refused(env: Env)
     }
     tiny = await env.client.put(f"{API}/settings", json={"strategies": [flat]}, headers=auth)
     assert tiny.status_code == 422 and "0.01" in tiny.text
+
+
+async def test_a_document_saved_under_an_older_rule_bound_stays_readable(env: Env) -> None:
+    """Strategies' symbol lists now count towards the bound on compiled rules. A document
+    saved before that keeps working and is shown as it is (it was shown as the defaults, and
+    a save from the page would have overwritten it); saving it again gives the 422."""
+    user_id, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    pairs = [f"C{i}USDT" for i in range(500)]
+    strategy = {
+        "use_global_thresholds": False,
+        "conditions": [
+            {"type": "delta", "min_pct": 1.0},
+            {"type": "symbols", "symbols": pairs},
+        ],
+    }
+    document = {
+        "cooldown_s": 77,
+        "strategies": [{**strategy, "name": f"s{i}"} for i in range(5)],
+    }
+    async with env.sessionmaker() as session:  # as an older version saved it
+        await SettingsRepository(session).insert(user_id, document)
+        await session.commit()
+    shown = await env.client.get(f"{API}/settings", headers=auth)
+    assert shown.status_code == 200
+    assert shown.json()["document"]["cooldown_s"] == 77
+    assert len(shown.json()["document"]["strategies"]) == 5
+    saved = await env.client.put(f"{API}/settings", json=shown.json()["document"], headers=auth)
+    assert saved.status_code == 422 and "rules (at most 50,000)" in saved.text

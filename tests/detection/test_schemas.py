@@ -231,3 +231,64 @@ def test_a_document_that_would_compile_to_too_many_rules_is_refused() -> None:
     detector = Detector()
     detector.update_user(1, UserSettings.model_validate({"overrides": overrides}))
     assert 40_000 <= detector.rule_count <= 50_000
+
+
+def test_strategies_with_long_symbol_lists_count_every_rule_they_compile_to() -> None:
+    """A strategy on its own thresholds is one rule per token of its symbols list and feed
+    (a pair is a coin and a pair token): 100 strategies of 500 pairs passed as 1,200 rules and
+    compiled to 1.2 million, stopping detection for everyone for 15 s."""
+
+    def strategies(count: int, symbols: list[str]) -> dict[str, object]:
+        return {
+            "strategies": [
+                {
+                    "name": f"s{i}",
+                    "use_global_thresholds": False,
+                    "conditions": [
+                        {"type": "delta", "min_pct": 1.0},
+                        {"type": "symbols", "symbols": symbols},
+                    ],
+                }
+                for i in range(count)
+            ]
+        }
+
+    pairs = [f"C{i}USDT" for i in range(500)]
+    with pytest.raises(ValidationError, match=r"rules \(at most 50,000\)"):
+        UserSettings.model_validate(strategies(5, pairs))
+    accepted = UserSettings.model_validate(strategies(4, pairs))
+    detector = Detector()
+    detector.update_user(1, accepted)
+    assert 40_000 <= detector.rule_count <= 50_000  # the estimate bounds what is compiled
+    # full symbols are one rule each: many more of them fit
+    full = [f"C{i}USDT@binance_futures" for i in range(500)]
+    UserSettings.model_validate(strategies(90, full))
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"blacklist": ["ß" * 40]},  # 40 characters, 80 once upper-cased
+        {"whitelist": ["ß" * 31 + "@binance_spot"]},
+        {"thresholds": [{"min_delta_pct": 2.0, "quote": "ß" * 9}]},
+    ],
+)
+def test_a_value_too_long_once_upper_cased_is_refused_not_stored_unreadable(
+    document: dict[str, object],
+) -> None:
+    """The lengths were checked before upper-casing: the document was saved, then refused
+    when read back, so the user saw the defaults and detection never got the change."""
+    with pytest.raises(ValidationError, match="at most"):
+        UserSettings.model_validate(document)
+
+
+def test_upper_cased_values_within_the_limits_round_trip() -> None:
+    settings = UserSettings.model_validate(
+        {
+            "blacklist": ["ß" * 32, "straße@binance_spot"],
+            "thresholds": [{"min_delta_pct": 2.0, "quote": "ß" * 8}],
+        }
+    )
+    assert settings.blacklist == ["SS" * 32, "STRASSE@binance_spot"]
+    again = UserSettings.model_validate(settings.model_dump(mode="json"))
+    assert again == settings

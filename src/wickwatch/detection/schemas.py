@@ -31,6 +31,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -85,8 +86,16 @@ def normalize_symbol_ref(value: str) -> str:
             )
         if not symbol:
             raise ValueError(f"{value!r}: symbol missing before '@'")
-        return f"{symbol.upper()}@{where}"
-    return text.upper()
+        return _at_most_64(value, f"{symbol.upper()}@{where}")
+    return _at_most_64(value, text.upper())
+
+
+def _at_most_64(value: str, normalised: str) -> str:
+    # Upper-casing may lengthen a string ("ß" → "SS"): a value longer than the limit once
+    # normalised would be stored and then refused when the document is read again.
+    if len(normalised) > _MAX_REF_LEN:
+        raise ValueError(f"{value!r} is not a coin or symbol (at most 64 characters)")
+    return normalised
 
 
 #: A coin or full symbol, normalised; errors point at the list item (``blacklist.2``).
@@ -179,6 +188,15 @@ class Thresholds(_Model):
     chart: bool = Field(True, description="Attach a chart to the alert.")
 
 
+def _own_rules(strategy: Strategy, feeds: int) -> int:
+    """How many rules a strategy on its own thresholds compiles to, at most (rules.py)."""
+    for condition in strategy.conditions:
+        if isinstance(condition, SymbolsCondition):
+            tokens = {t for ref in condition.symbols for t in symbol_ref_tokens(ref)}
+            return sum(1 if t.startswith("s:") else feeds for t in tokens)
+    return feeds
+
+
 class ThresholdGroup(Thresholds):
     """Thresholds for one exchange × market × quote (``*`` = any)."""
 
@@ -193,9 +211,12 @@ class ThresholdGroup(Thresholds):
     def _quote(cls, value: str) -> str:
         if value == WILDCARD:
             return value
-        if not value.isalnum():
-            raise ValueError(f"quote {value!r} must be letters/digits (USDT, BTC) or *")
-        return value.upper()
+        quote = value.upper()  # checked as stored: upper-casing may lengthen it ("ß" → "SS")
+        if not quote.isalnum() or len(quote) > 16:
+            raise ValueError(
+                f"quote {value!r} must be letters/digits (USDT, BTC), at most 16, or *"
+            )
+        return quote
 
     @property
     def label(self) -> str:
@@ -442,21 +463,28 @@ class UserSettings(_Model):
         return value
 
     @model_validator(mode="after")
-    def _bounded_rules(self) -> UserSettings:
+    def _bounded_rules(self, info: ValidationInfo) -> UserSettings:
+        if info.context is not None and info.context.get("stored"):
+            return self  # saved under the limits of its day (see stored_settings)
         # Every collector compiles the document into rules on its event loop: a strategy on
         # the global thresholds copies every threshold rule (each group once per feed, each
         # override once per feed and spelling), so 2,000 overrides × 25 such strategies made 1.25 M
         # rules and stopped detection for everyone for 50 s. An upper bound, refused early.
+        # A strategy on its own thresholds is one rule per feed, or, with a symbols
+        # condition, one per token of its first list (a full symbol once, a coin or a pair
+        # once per feed): 100 strategies of 500 pairs each made 1.2 M rules.
         feeds = len(EXCHANGE_MARKETS)
         threshold_rules = (len(self.thresholds) + 2 * len(self.overrides)) * feeds
         copies = 1 + sum(1 for s in self.strategies if s.use_global_thresholds)
-        own = sum(1 for s in self.strategies if not s.use_global_thresholds)
-        estimate = threshold_rules * copies + own * feeds
+        own = sum(_own_rules(s, feeds) for s in self.strategies if not s.use_global_thresholds)
+        estimate = threshold_rules * copies + own
         if estimate > MAX_COMPILED_RULES:
             raise ValueError(
                 f"these settings make up to {estimate:,} rules (at most "
-                f"{MAX_COMPILED_RULES:,}): use fewer overrides or threshold groups, or fewer "
-                "strategies that use the global thresholds"
+                f"{MAX_COMPILED_RULES:,}): use fewer overrides or threshold groups, fewer "
+                "strategies that use the global thresholds, or shorter symbol lists in "
+                "strategies (a full symbol, SYMBOL@exchange_market, is one rule; a coin or "
+                "a pair one per feed)"
             )
         return self
 
@@ -494,3 +522,15 @@ class UserSettings(_Model):
 def default_settings() -> UserSettings:
     """The working document a new user starts with."""
     return UserSettings()
+
+
+#: Validation context of a document read back from the database (see :func:`stored_settings`).
+STORED: Final = {"stored": True}
+
+
+def stored_settings(document: object) -> UserSettings:
+    """A document read back from the database. The bound on compiled rules is what may be
+    *saved*: a document saved before the bound was tightened stays readable (and in force)
+    until its user saves it again, rather than reading as the defaults or pausing the user.
+    (A model holding it checks it again: validate that one with ``context=STORED`` too.)"""
+    return UserSettings.model_validate(document, context=STORED)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wickwatch.detection.schemas import ThresholdGroup, UserSettings
+from wickwatch.detection.schemas import ThresholdGroup, UserSettings, stored_settings
 from wickwatch.notify.templates import (
     EXCHANGE_NAMES,
     EXCHANGE_SHORT,
@@ -86,7 +86,7 @@ async def user_settings(session: AsyncSession, user_id: int) -> UserSettings:
     if row is None:
         return UserSettings()
     try:
-        return UserSettings.model_validate(row.document)
+        return stored_settings(row.document)
     except ValidationError:
         return UserSettings()
 

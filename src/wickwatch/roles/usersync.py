@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.bus import SETTINGS, Bus, BusError
 from wickwatch.detection import Detector, UserSettings
+from wickwatch.detection.schemas import stored_settings
 from wickwatch.roles.history import DbSpikeHistory
 from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import User
@@ -191,7 +192,7 @@ class SettingsSync(UserSync):
         if document is None:
             return UserSettings()
         try:
-            return UserSettings.model_validate(document)
+            return stored_settings(document)
         except ValidationError as exc:
             previous = self.detector.settings_of(user_id)
             if previous is not None:

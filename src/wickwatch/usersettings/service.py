@@ -10,7 +10,7 @@ from datetime import datetime
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from wickwatch.detection.schemas import UserSettings
+from wickwatch.detection.schemas import STORED, UserSettings, stored_settings
 from wickwatch.errors import WickwatchError
 from wickwatch.storage.models import User
 from wickwatch.usersettings.repository import SettingsRepository
@@ -40,11 +40,15 @@ class SettingsService:
         if row is None:
             return SettingsEnvelope(version=0, updated_at=None, document=UserSettings())
         try:
-            document = UserSettings.model_validate(row.document)
+            document = stored_settings(row.document)
         except ValidationError:
             log.error("stored settings of user %d no longer validate; showing defaults", user.id)
             document = UserSettings()
-        return SettingsEnvelope(version=row.version, updated_at=row.updated_at, document=document)
+        # validated again as a stored document: a model's checks run on a nested instance too
+        return SettingsEnvelope.model_validate(
+            {"version": row.version, "updated_at": row.updated_at, "document": document},
+            context=STORED,
+        )
 
     async def replace(
         self, user: User, document: UserSettings, expected_version: int | None
