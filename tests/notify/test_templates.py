@@ -260,3 +260,49 @@ def test_a_placeholder_in_an_unquoted_attribute_is_refused() -> None:
     problem = template_problem("<a href={link}>{symbol}</a>")
     assert problem is not None and "Telegram HTML" in problem
     assert template_problem('<a href="{link}">{symbol}</a>') is None
+
+
+def test_a_digest_line_is_in_its_own_users_zone_and_says_so_when_zones_or_days_differ() -> None:
+    """A group chat gets several accounts' alerts in one digest: every line was written in the
+    first alert's zone, with no date or zone (a Moscow user's 03:00:02 read 19:00:02)."""
+    new_york = replace(ALERT, symbol="AUSDT", base="A", timezone="America/New_York")
+    moscow = replace(
+        ALERT, symbol="BUSDT", base="B", timezone="Europe/Moscow", ts_ms=ALERT.ts_ms + 2000
+    )
+    digest = render_digest([new_york, moscow], new_york.timezone, "en")
+    assert "AUSDT</a></b> +5.25% · 31.12 19:00:00 EST" in digest.html
+    assert "BUSDT</a></b> +5.25% · 01.01 03:00:02 MSK" in digest.html
+    # one zone and one day: the clock alone, as before
+    same = render_digest([moscow, replace(moscow, symbol="CUSDT", base="C")], "UTC", "en")
+    assert same.html.count("· 03:00:02") == 2 and "MSK" not in same.html
+
+
+def test_a_price_band_alert_in_a_digest_says_which_edge_it_crossed() -> None:
+    """It read as a +0.05 % spike."""
+    from tests.notify.test_price_messages import ABOVE
+
+    digest = render_digest([ABOVE, ALERT], "UTC", "en")
+    assert "BTCUSDT</a></b> above your max 110000 · 00:00:00" in digest.html
+    assert "BTCUSDT</a></b> +5.25% · 00:00:00" in digest.html
+
+
+@pytest.mark.parametrize(
+    ("usd", "shown"),
+    [
+        (998.4, "$998"),
+        (999.6, "$1.00K"),
+        (999_994.0, "$999.99K"),
+        (999_999.0, "$1.00M"),
+        (999_999_999.0, "$1.00B"),
+        (1_234_567.0, "$1.23M"),
+    ],
+)
+def test_a_volume_never_reads_1000_of_a_unit(usd: float, shown: str) -> None:
+    assert placeholder_values(replace(ALERT, volume_usd=usd))["volume_formatted"] == shown
+
+
+def test_a_digest_subject_names_hyperliquid_spot_pairs_by_their_tokens() -> None:
+    hype = replace(ALERT, exchange="hyperliquid", market="spot", symbol="@107", base="HYPE",
+                   quote="USDC")  # fmt: skip
+    assert render_digest([hype, hype], "UTC", "en").subject == "2 alerts: HYPE/USDC"
+    assert render_digest([hype, ALERT], "UTC", "ru").subject == "Сигналов: 2 — BTCUSDT, HYPE/USDC"

@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.alerts.repository import AlertRepository
 from wickwatch.alerts.schemas import SPIKE_WINDOW_AFTER_MS, SPIKE_WINDOW_BEFORE_MS
 from wickwatch.markets.repository import MarketRepository
+from wickwatch.notify.templates import EXCHANGE_NAMES, display_symbol, format_price
 from wickwatch.storage.models import SpikeChart
 from wickwatch.storage.types import utcnow
 
@@ -106,21 +107,18 @@ class ChartSpec:
     interval_ms: int = MINUTE_MS  #: length of a bar
 
 
-def _price_text(value: float) -> str:
-    if value >= 1000:
-        return f"{value:,.2f}"
-    if value >= 1:
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    return f"{value:.8g}"
-
-
 def chart_spec(spike: SpikeLike, bars: Sequence[Bar], interval_ms: int = MINUTE_MS) -> ChartSpec:
     up = spike.direction.lower() in ("up", "pump", "long")
     price = float(spike.price)
     when = datetime.fromtimestamp(spike.ts_ms / 1000, UTC)
+    # The move is stored unsigned: its sign is the direction's (as in the message it goes with).
+    move = f"{'+' if up else '-'}{abs(float(spike.delta_pct)):.2f}%"
+    symbol = display_symbol(
+        spike.symbol, getattr(spike, "base", spike.symbol), getattr(spike, "quote", "")
+    )
     title = (
-        f"{spike.symbol}  {spike.exchange} {spike.market}  "
-        f"{'UP' if up else 'DOWN'} {spike.delta_pct:+.2f}%  at {_price_text(price)}  "
+        f"{symbol}  {EXCHANGE_NAMES.get(spike.exchange, spike.exchange)} {spike.market}  "
+        f"{'UP' if up else 'DOWN'} {move}  at {format_price(spike.price)}  "
         f"{when:%Y-%m-%d %H:%M:%S} UTC  ({'1s' if interval_ms < MINUTE_MS else '1m'} candles)"
     )
     return ChartSpec(
@@ -178,6 +176,8 @@ def draw_png(spec: ChartSpec, *, width_px: int = 960, height_px: int = 540) -> b
     axes.axhline(spec.spike_price, color=marker, linewidth=0.6, alpha=0.5)
     axes.set_title(spec.title, fontsize=10)
     axes.xaxis.set_major_formatter(FuncFormatter(clock))
+    # prices as written (0.00000123), never an offset or exponent above the axis
+    axes.ticklabel_format(axis="y", style="plain", useOffset=False)
     axes.set_xlabel("UTC")
     axes.grid(True, alpha=0.25)
     figure.tight_layout()

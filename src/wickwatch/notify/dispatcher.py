@@ -86,7 +86,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.config import Settings
 from wickwatch.notify import repository as repo
 from wickwatch.notify.base import Delivery, Notifier, Outcome, SendResult
-from wickwatch.notify.templates import Rendered, render_alert, render_digest
+from wickwatch.notify.templates import Rendered, display_symbol, render_alert, render_digest
 from wickwatch.ops.metrics import DELIVERIES, DELIVERY_SECONDS
 from wickwatch.ops.redact import url_origin
 from wickwatch.storage.models import Alert
@@ -190,7 +190,9 @@ def muted_until(config: Mapping[str, Any], alert: Alert, now: datetime) -> datet
     mutes = config.get("mutes")
     if not isinstance(mutes, Mapping):
         return None
-    for name in (alert.symbol.upper(), alert.base.upper()):
+    # the pair as messages name it too: "/mute HYPE/USDC" for Hyperliquid's @107
+    shown = display_symbol(alert.symbol, alert.base, alert.quote).upper()
+    for name in (alert.symbol.upper(), alert.base.upper(), shown):
         raw = mutes.get(name)
         if not raw:
             continue

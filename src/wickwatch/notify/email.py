@@ -150,7 +150,11 @@ class EmailNotifier(Notifier):
                 port=int(own.get("port") or 587),
                 username=own.get("username") or None,
                 password=delivery.secret,
-                sender=str(own.get("from") or own.get("username") or delivery.config["address"]),
+                sender=str(
+                    own.get("from")
+                    or _address_or_none(own.get("username"))
+                    or delivery.config["address"]
+                ),
                 starttls=bool(own.get("starttls", True)),
             )
         return self.server
@@ -252,3 +256,9 @@ async def connect_public(host: str, port: int, timeout_s: float) -> socket.socke
         sock.close()
         raise
     return sock
+
+
+def _address_or_none(username: object) -> str | None:
+    """A login used as the sender only when it is an address: SendGrid's ``apikey`` or an SES
+    access key in From is refused by the server or lands in spam."""
+    return str(username) if username and "@" in str(username) else None

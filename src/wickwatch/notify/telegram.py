@@ -30,6 +30,7 @@ can make the message appear twice (see :mod:`wickwatch.notify.dispatcher`).
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import time
 from collections.abc import Mapping
@@ -213,20 +214,15 @@ class TelegramNotifier(Notifier):
         from aiogram.types import BufferedInputFile, LinkPreviewOptions
 
         mode = "HTML" if html else None
+        limit = CAPTION_LIMIT if rendered.photo is not None else TEXT_LIMIT
+        text = truncate_html(rendered.html, limit) if html else _plain(rendered.html, limit)
         if rendered.photo is not None:
-            caption = truncate_html(rendered.html, CAPTION_LIMIT)
             photo = BufferedInputFile(rendered.photo, filename="chart.png")
-            message = await bot.send_photo(
-                chat,
-                photo,
-                caption=caption if html else html_to_text(caption),
-                parse_mode=mode,
-            )
+            message = await bot.send_photo(chat, photo, caption=text, parse_mode=mode)
         else:
-            text = truncate_html(rendered.html, TEXT_LIMIT)
             message = await bot.send_message(
                 chat,
-                text if html else html_to_text(text),
+                text,
                 parse_mode=mode,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
@@ -271,3 +267,10 @@ class TelegramNotifier(Notifier):
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _plain(html_text: str, limit: int) -> str:
+    """The message as plain text within ``limit``: cut after the conversion, which writes each
+    link's address out (a caption of 1,016 characters of HTML was 1,106 of text)."""
+    text = html.escape(html_to_text(html_text), quote=False)
+    return html.unescape(truncate_html(text, limit))

@@ -126,7 +126,7 @@ _WORDS = {
         "digest": "Сигналов: {n}",
         "more": "и ещё {n}",
         "subject": "{symbol} {delta} на {exchange}",
-        "digest_subject": "Сигналов: {n}: {symbols}",
+        "digest_subject": "Сигналов: {n} — {symbols}",
         "n/a": "н/д",
         "above_max": "выше вашего максимума {edge}",
         "below_min": "ниже вашего минимума {edge}",
@@ -206,8 +206,9 @@ def format_volume(usd: Decimal | float | None, locale: str | None = "en") -> str
     if usd is None:
         return _WORDS[_locale(locale)]["n/a"]
     value = float(usd)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if value >= limit:
+    # Each unit from where the smaller one would print 1000: 999,999 is $1.00M, not $1000.00K.
+    for limit, suffix, starts in ((1e9, "B", 999_995_000), (1e6, "M", 999_995), (1e3, "K", 999.5)):
+        if value >= starts:
             return f"${value / limit:.2f}{suffix}"
     return f"${value:.0f}"
 
@@ -576,12 +577,26 @@ def render_alert(
     )
 
 
-def _digest_line(alert: AlertLike, timezone: str | None, locale: str | None) -> str:
-    v = {k: html.escape(s) for k, s in placeholder_values(alert, timezone, locale).items()}
-    clock = datetime.fromtimestamp(alert.ts_ms / 1000.0, tz=UTC).astimezone(_zone(timezone))
+def _digest_line(alert: AlertLike, locale: str | None, stamp: str) -> str:
+    v = {k: html.escape(s) for k, s in placeholder_values(alert, "UTC", locale).items()}
     head = f"{v['direction_icon']} {v['exchange_market_short']} "
     symbol = f'<a href="{v["link"]}">{v["symbol"]}</a>' if v["link"] else v["symbol"]
-    return f"{head}<b>{symbol}</b> {v['delta_formatted']} · {clock:%H:%M:%S}"
+    move = v["crossed"] or v["delta_formatted"]  # a price band: "above your max 110000"
+    return f"{head}<b>{symbol}</b> {move} · {stamp}"
+
+
+def _digest_stamps(alerts: Sequence[AlertLike], timezone: str | None) -> list[str]:
+    """Each alert's time in its own user's zone (a group chat may hold several users' alerts):
+    the clock alone when every line shares one date and zone, else with the date and zone."""
+    clocks = [
+        datetime.fromtimestamp(a.ts_ms / 1000.0, tz=UTC).astimezone(
+            _zone(getattr(a, "timezone", None) or timezone)
+        )
+        for a in alerts
+    ]
+    if len({(c.date(), c.utcoffset(), c.tzname()) for c in clocks}) <= 1:
+        return [f"{c:%H:%M:%S}" for c in clocks]
+    return [f"{c:%d.%m %H:%M:%S} {c.tzname()}" for c in clocks]
 
 
 def top_symbols(alerts: Sequence[AlertLike], most: int = 3) -> str:
@@ -589,8 +604,9 @@ def top_symbols(alerts: Sequence[AlertLike], most: int = 3) -> str:
     counts: dict[str, int] = {}
     largest: dict[str, float] = {}
     for alert in alerts:
-        counts[alert.symbol] = counts.get(alert.symbol, 0) + 1
-        largest[alert.symbol] = max(largest.get(alert.symbol, 0.0), abs(alert.delta_pct))
+        name = display_symbol(alert.symbol, alert.base, alert.quote)
+        counts[name] = counts.get(name, 0) + 1
+        largest[name] = max(largest.get(name, 0.0), abs(alert.delta_pct))
     ranked = sorted(counts, key=lambda s: (-counts[s], -largest[s], s))
     shown = ", ".join(ranked[:most])
     return f"{shown} +{len(ranked) - most}" if len(ranked) > most else shown
@@ -610,8 +626,9 @@ def render_digest(
     head = f"⚡ <b>{html.escape(words['digest'].format(n=len(alerts)))}</b>"
     lines = [head]
     used = visible_length(head)
+    stamps = _digest_stamps(alerts, timezone)
     for i, alert in enumerate(alerts):
-        line = _digest_line(alert, timezone, locale)
+        line = _digest_line(alert, locale, stamps[i])
         rest = len(alerts) - i
         more = "\n" + html.escape(words["more"].format(n=rest))
         if used + 1 + visible_length(line) + visible_length(more) > limit and rest > 1:
