@@ -306,3 +306,16 @@ def test_a_digest_subject_names_hyperliquid_spot_pairs_by_their_tokens() -> None
                    quote="USDC")  # fmt: skip
     assert render_digest([hype, hype], "UTC", "en").subject == "2 alerts: HYPE/USDC"
     assert render_digest([hype, ALERT], "UTC", "ru").subject == "Сигналов: 2 — BTCUSDT, HYPE/USDC"
+
+
+def test_the_untouched_default_template_speaks_the_channels_language() -> None:
+    """A Russian-speaking user who never edited the template got English words around the
+    Russian direction ("+5.25% рост · wick 12.5% · vol …")."""
+    from wickwatch.notify.templates import DEFAULT_TEMPLATE
+
+    ru = render_alert(ALERT, DEFAULT_TEMPLATE, "Europe/Moscow", "ru").text
+    assert ru.startswith("BN-F BTCUSDT +5.25% рост · тень 12.5% · объём $1.23M · 64123.5 · ")
+    en = render_alert(ALERT, DEFAULT_TEMPLATE, "UTC", "en").text
+    assert en.startswith("BN-F BTCUSDT +5.25% up · wick 12.5% · vol $1.23M · 64123.5 · ")
+    edited = DEFAULT_TEMPLATE.replace("vol ", "Vol ")  # a user's own words stay theirs
+    assert "wick 12.5% · Vol $1.23M" in render_alert(ALERT, edited, "UTC", "ru").text

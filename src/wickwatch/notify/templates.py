@@ -72,6 +72,16 @@ PRICE_TEMPLATES: dict[str, str] = {
     ),
 }
 
+#: The settings document's default template in each language: a user who never edited it
+#: gets its words in the language of the channel (it was English words around Russian ones).
+PLAIN_TEMPLATES: dict[str, str] = {
+    "en": DEFAULT_TEMPLATE,
+    "ru": (
+        "{exchange_market_short} {symbol} {delta_formatted} {direction} · тень {wick_formatted} · "
+        "объём {volume_formatted} · {price} · {time}"
+    ),
+}
+
 DEFAULT_TEMPLATES: dict[str, str] = {
     "en": (
         "⚡ <b>{symbol}</b> {delta_formatted} {direction} · {exchange_market}\n"
@@ -443,6 +453,8 @@ def _fill(template: str, values: Mapping[str, str], *, escape: bool) -> str:
 def _usable(template: str | None, locale: str | None, kind: str = "spike") -> str:
     if kind in PRICE_KINDS:
         return PRICE_TEMPLATES[_locale(locale)]
+    if template == DEFAULT_TEMPLATE:
+        return PLAIN_TEMPLATES[_locale(locale)]
     if template:
         try:
             fields = {f for _l, f, _s, _c in string.Formatter().parse(template) if f is not None}
