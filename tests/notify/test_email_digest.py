@@ -118,3 +118,32 @@ async def test_a_single_alert_of_a_period_is_a_normal_mail(
 
     [(_envelope, mail)] = box.messages
     assert mail["Subject"] == "[wickwatch] BTCUSDT +5.25% on Binance Futures"
+
+
+async def test_a_busy_period_is_one_mail_with_every_alert(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    mailbox: tuple[Mailbox, int],  # noqa: F811
+) -> None:
+    """121 alerts in a period came as three mails of 50, 50 and 21 (the Telegram digest's
+    size), and a mail listed about 40 lines, the rest as "and N more" (Telegram's length)."""
+    box, port = mailbox
+    user = await world.user(locale="ru")
+    await world.channel(user, "email", {"address": "digest@example.com", "digest_minutes": 15})
+    drafts = [
+        Draft(user_id=user, symbol=f"C{i}USDT", base=f"C{i}", ts_ms=1_767_225_600_000 + i * 1000)
+        for i in range(121)
+    ]
+    await world.alerts(drafts, destinations=("email",))
+    await _end_the_period(sessionmaker, [r.id for r in await deliveries(sessionmaker)])
+    dispatcher = make_dispatcher(sessionmaker, {"email": _notifier(port)}, worker_id="one")
+    for _ in range(3):
+        await dispatcher.run_once()
+    assert len(box.messages) == 1
+    [(_envelope, mail)] = box.messages
+    assert mail["Subject"].startswith("[wickwatch] Сигналов: 121 — ")
+    text = mail.get_body(("plain",))
+    assert text is not None
+    lines = text.get_content().splitlines()
+    assert len(lines) == 122 and "C120USDT" in lines[-1]
+    assert {r.status for r in await deliveries(sessionmaker)} == {"sent"}

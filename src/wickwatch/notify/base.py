@@ -121,6 +121,9 @@ class Pacing:
     #: Fold everything waiting into one message even when the lane is idle (an e-mail digest);
     #: otherwise an idle lane sends its first message alone.
     fold_all: bool = False
+    #: Most alerts one folded message holds (None: the dispatcher's ``max_digest``). An e-mail
+    #: digest is one mail per period, not one per 50 alerts.
+    max_fold: int | None = None
 
 
 class Notifier(ABC):
@@ -130,6 +133,9 @@ class Notifier(ABC):
     slug: ClassVar[str]
     #: Whether several alerts for one lane may be sent as one digest message.
     foldable: ClassVar[bool] = False
+    #: Longest digest text, in characters (lines beyond it are summed up as "and N more"):
+    #: Telegram's message limit unless the channel carries more.
+    digest_limit: ClassVar[int] = 4096
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:

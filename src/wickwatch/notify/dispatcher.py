@@ -611,7 +611,8 @@ class Dispatcher:
         busy = ready_at > time.time()
         await self._sleep_until(ready_at)
         fold = busy or pacing.fold_all
-        jobs[:] = self._take(queue, self.config.max_digest if fold else 1)
+        most = pacing.max_fold or self.config.max_digest
+        jobs[:] = self._take(queue, most if fold else 1)
         self._release([j for j in jobs if j.lost])
         jobs[:] = [j for j in jobs if not j.lost]
         if not jobs:
@@ -628,7 +629,7 @@ class Dispatcher:
                 jobs.clear()
                 break
             await asyncio.sleep(min(max(begun.busy_until - time.time(), 0.01), 0.25))
-            jobs += self._take(queue, self.config.max_digest - len(jobs))
+            jobs += self._take(queue, most - len(jobs))
         if not jobs:
             return
         jobs[:], slot, reserved = begun.jobs, begun.at, begun.reserved
@@ -804,6 +805,7 @@ class Dispatcher:
                 alert.timezone,
                 first.delivery.locale,
                 alert_ids=[j.row.alert_id for j in jobs],
+                limit=first.notifier.digest_limit,
             )
         rendered = render_alert(
             alert, alert.template, alert.timezone, first.delivery.locale, alert_id=alert.id

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
 SUBJECT_PREFIX = "[wickwatch] "
 SMTP_TIMEOUT_S = 20.0
+#: Most alerts in one digest mail: a period with more is sent as several mails.
+EMAIL_DIGEST_MAX = 2000
 DIGEST_MIN_MINUTES = 5
 DIGEST_MAX_MINUTES = 1440
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -99,6 +101,7 @@ def build_message(delivery: Delivery, rendered: Rendered, *, sender: str, to: st
 class EmailNotifier(Notifier):
     slug = "email"
     foldable = True  #: only digest channels have a lane, so only they fold
+    digest_limit = 500_000  #: a mail holds its whole period (EMAIL_DIGEST_MAX lines)
 
     def __init__(self, server: SmtpServer | None = None, *, allow_private: bool = False) -> None:
         self.server = server
@@ -136,6 +139,7 @@ class EmailNotifier(Notifier):
             interval_s=0.0,
             hold_s=SMTP_TIMEOUT_S,
             fold_all=True,
+            max_fold=EMAIL_DIGEST_MAX,
         )
 
     def collect_until(self, config: Mapping[str, Any], created_at: datetime) -> datetime | None:
