@@ -292,3 +292,30 @@ def test_upper_cased_values_within_the_limits_round_trip() -> None:
     assert settings.blacklist == ["SS" * 32, "STRASSE@binance_spot"]
     again = UserSettings.model_validate(settings.model_dump(mode="json"))
     assert again == settings
+
+
+@pytest.mark.parametrize(
+    ("ref", "hint"),
+    [
+        ("BTCUSDT@hyperliquid_futures", "write BTC@hyperliquid_futures or BTCUSDC@"),
+        ("@107", "write @107@hyperliquid_spot"),
+    ],
+)  # fmt: skip
+def test_a_reference_that_can_name_no_market_is_refused_with_the_spelling_to_use(
+    ref: str, hint: str
+) -> None:
+    """Both were accepted and matched nothing: a blacklist entry that blocked nothing."""
+    with pytest.raises(ValidationError, match=hint):
+        UserSettings.model_validate({"blacklist": [ref]})
+    fine = [
+        "BTC@hyperliquid_futures",
+        "BTCUSDC@hyperliquid_futures",
+        "kPEPE@hyperliquid_futures",
+        "@107@hyperliquid_spot",
+        "BTCUSDT@binance_futures",
+    ]
+    UserSettings.model_validate({"blacklist": fine})
+    # a document saved before the check stays readable
+    from wickwatch.detection.schemas import stored_settings
+
+    assert stored_settings({"blacklist": [ref]}).blacklist == [ref]

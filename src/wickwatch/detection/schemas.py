@@ -90,6 +90,33 @@ def normalize_symbol_ref(value: str) -> str:
     return _at_most_64(value, text.upper())
 
 
+def _checked_symbol_ref(value: str, info: ValidationInfo) -> str:
+    """:func:`normalize_symbol_ref`, and — for what is being saved, not for documents saved
+    before these checks — refusing references that can name no market."""
+    ref = normalize_symbol_ref(value)
+    if info.context is not None and info.context.get("stored"):
+        return ref
+    symbol, at, where = ref.rpartition("@")
+    if not at or not symbol:
+        if ref[1:].isdigit():  # "@107": a Hyperliquid spot pair's index, not a coin
+            raise ValueError(f"{value!r} is a Hyperliquid spot pair: write {ref}@hyperliquid_spot")
+    elif where == "hyperliquid_futures":
+        _usdc_quoted(value, symbol)
+    return ref
+
+
+def _usdc_quoted(value: str, symbol: str) -> None:
+    """Hyperliquid perpetuals are all quoted in USDC: ``BTCUSDT@hyperliquid_futures`` named no
+    market and matched nothing (a blacklist entry that silently blocked nothing)."""
+    for quote in ("USDT", "FDUSD", "BUSD", "TUSD"):
+        if symbol.endswith(quote) and len(symbol) > len(quote):
+            coin = symbol[: -len(quote)].rstrip("-_/")
+            raise ValueError(
+                f"{value!r}: Hyperliquid perpetuals are quoted in USDC; write "
+                f"{coin}@hyperliquid_futures or {coin}USDC@hyperliquid_futures"
+            )
+
+
 def _at_most_64(value: str, normalised: str) -> str:
     # Upper-casing may lengthen a string ("ß" → "SS"): a value longer than the limit once
     # normalised would be stored and then refused when the document is read again.
@@ -99,7 +126,7 @@ def _at_most_64(value: str, normalised: str) -> str:
 
 
 #: A coin or full symbol, normalised; errors point at the list item (``blacklist.2``).
-SymbolRef = Annotated[str, AfterValidator(normalize_symbol_ref)]
+SymbolRef = Annotated[str, AfterValidator(_checked_symbol_ref)]
 
 
 def symbol_ref_tokens(ref: str) -> tuple[str, ...]:
