@@ -157,23 +157,18 @@ def api(
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
 ) -> None:
     """Serve the HTTP API alone."""
+    settings = load_settings(api_host=host, api_port=port)
+    _run_roles(settings, collector=False, notifier=False, api=True, status_line=False)
+
+
+def _run_roles(settings: Settings, **roles: Any) -> None:
+    """:func:`~wickwatch.roles.runtime.run_roles` (``roles``: which, and their options) with
+    the configured logging, as a command."""
     from wickwatch.ops.logging import configure_logging
     from wickwatch.roles.runtime import run_roles
 
-    settings = load_settings(api_host=host, api_port=port)
     error_log = configure_logging(settings.log_level, settings.log_format)
-    _run_roles_command(
-        run_roles(
-            settings,
-            collector=False,
-            notifier=False,
-            api=True,
-            error_log=error_log,
-            console=err,
-            status_line=False,
-        ),
-        settings,
-    )
+    _run_roles_command(run_roles(settings, error_log=error_log, console=err, **roles), settings)
 
 
 def _run_roles_command(coroutine: Coroutine[Any, Any, int], settings: Settings) -> None:
@@ -217,17 +212,8 @@ def all_roles(
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
 ) -> None:
     """Collector, notifier and API in one process (configured database)."""
-    from wickwatch.ops.logging import configure_logging
-    from wickwatch.roles.runtime import run_roles
-
     settings = load_settings(api_host=host, api_port=port)
-    error_log = configure_logging(settings.log_level, settings.log_format)
-    _run_roles_command(
-        run_roles(
-            settings, collector=True, notifier=True, api=True, error_log=error_log, console=err
-        ),
-        settings,
-    )
+    _run_roles(settings, collector=True, notifier=True, api=True)
 
 
 @app.command("run")
@@ -247,17 +233,8 @@ def collector(
     ] = None,
 ) -> None:
     """Trades to candles to spikes: store alerts and their deliveries."""
-    from wickwatch.ops.logging import configure_logging
-    from wickwatch.roles.runtime import run_roles
-
     settings = load_settings(markets=markets)
-    error_log = configure_logging(settings.log_level, settings.log_format)
-    _run_roles_command(
-        run_roles(
-            settings, collector=True, notifier=False, api=False, error_log=error_log, console=err
-        ),
-        settings,
-    )
+    _run_roles(settings, collector=True, notifier=False, api=False)
 
 
 @app.command()
@@ -272,28 +249,13 @@ def notifier(
 ) -> None:
     """Deliver alerts from the outbox; optionally run the Telegram bot."""
     from wickwatch.notify.registry import NOTIFIER_TYPES
-    from wickwatch.ops.logging import configure_logging
-    from wickwatch.roles.runtime import run_roles
 
     settings = load_settings()
     only = [c.strip() for c in channels.split(",") if c.strip()] if channels else None
     unknown = sorted(set(only or ()) - set(NOTIFIER_TYPES))
     if unknown:
         fail(f"unknown channel {', '.join(unknown)}; known: {', '.join(NOTIFIER_TYPES)}")
-    error_log = configure_logging(settings.log_level, settings.log_format)
-    _run_roles_command(
-        run_roles(
-            settings,
-            collector=False,
-            notifier=True,
-            api=False,
-            channels=only,
-            bot=bot,
-            error_log=error_log,
-            console=err,
-        ),
-        settings,
-    )
+    _run_roles(settings, collector=False, notifier=True, api=False, channels=only, bot=bot)
 
 
 app.add_typer(admin_app, name="admin")

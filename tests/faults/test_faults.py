@@ -23,6 +23,7 @@ from tests.faults.harness import (
     PrivatePostgres,
     PrivateRedis,
     Rig,
+    RoleProcess,
     fault_rig,
     free_port,
     http_get,
@@ -38,6 +39,17 @@ async def _wicks(rig: Rig, count: int, gap_s: float = 0.3) -> set[str]:
         symbols.add(await rig.wick())
         await asyncio.sleep(gap_s)
     return symbols
+
+
+async def _collector_and_notifier_delivering(rig: Rig) -> tuple[RoleProcess, set[str]]:
+    """A collector and a notifier running, a first wick delivered: the collector and the
+    wick's symbol."""
+    collector = rig.role("collector", "collector")
+    rig.role("notifier", "notifier")
+    await rig.wait_live()
+    before = await _wicks(rig, 1)
+    await _assert_delivered_once(rig, before)
+    return collector, before
 
 
 async def _assert_delivered_once(rig: Rig, symbols: set[str]) -> None:
@@ -236,11 +248,7 @@ async def test_a_collector_killed_during_a_postgres_outage_loses_no_alert(
     """What the collector detected while nothing could be stored is in its local spill when
     it dies; the collector started after the outage stores and the notifier sends it, once."""
     async with fault_rig(tmp_path, fault_database_url, private_redis, users=2) as rig:
-        collector = rig.role("collector", "collector")
-        rig.role("notifier", "notifier")
-        await rig.wait_live()
-        before = await _wicks(rig, 1)
-        await _assert_delivered_once(rig, before)
+        collector, before = await _collector_and_notifier_delivering(rig)
 
         await asyncio.to_thread(private_postgres.stop)
         try:
@@ -267,11 +275,7 @@ async def test_a_collector_killed_while_its_alerts_are_being_stored_loses_none(
     so the collector's alerts are in its transaction — detected, not yet stored, never spilled
     — when it is killed. The collector started next stores them and they are sent once."""
     async with fault_rig(tmp_path, fault_database_url, private_redis, users=2) as rig:
-        collector = rig.role("collector", "collector")
-        rig.role("notifier", "notifier")
-        await rig.wait_live()
-        before = await _wicks(rig, 1)
-        await _assert_delivered_once(rig, before)
+        collector, before = await _collector_and_notifier_delivering(rig)
 
         async with rig.engine.connect() as blocker:
             await blocker.execute(text("LOCK TABLE alerts IN EXCLUSIVE MODE"))  # reads go on
