@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,7 +19,7 @@ from tests.roles.test_dedup import draft
 from wickwatch.roles.history import DbSpikeHistory
 from wickwatch.roles.persist import AlertWriter
 from wickwatch.roles.pricebands import BandRow, BandState
-from wickwatch.roles.spill import AlertSpill
+from wickwatch.roles.spill import AlertSpill, _read_journal
 from wickwatch.storage.models import Alert, AlertDelivery, SpikeRecord
 
 BAND = BandRow(
@@ -154,16 +155,23 @@ async def test_a_stop_during_an_outage_leaves_the_queue_in_the_spill(
     await successor.flush(5.0)
 
 
+@pytest.mark.parametrize("journal_max_bytes", [64 * 1024 * 1024, 1], ids=["marked", "rewritten"])
 async def test_alerts_detected_and_not_yet_stored_survive_a_crash_with_the_database_up(
-    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path, journal_max_bytes: int
 ) -> None:
     """No outage: the first alert is stored, the second is in its transaction and the third
     waits for it when the collector dies. The next start stores the two, and not the first
-    again (nor its spike record)."""
+    again (nor its spike record) — whether the journal marked the first as stored or, past its
+    size bound, was rewritten with what was left."""
     user = await add_user(sessionmaker, "crash@example.com", spike_rules(), telegram_chat=9)
     history = DbSpikeHistory()
     dying = AlertWriter(
-        sessionmaker, None, history=history, max_batch=1, spill=AlertSpill(tmp_path)
+        sessionmaker,
+        None,
+        history=history,
+        max_batch=1,
+        spill=AlertSpill(tmp_path),
+        journal_max_bytes=journal_max_bytes,
     )
     assert await dying.recover() == 0
     real_transaction = dying._transaction
@@ -188,6 +196,11 @@ async def test_alerts_detected_and_not_yet_stored_survive_a_crash_with_the_datab
     assert spill is not None and spill.path is not None and spill.rows == 0
     spill.close()
     journal = Path(f"{spill.path}.journal")
+    left = _read_journal(journal)
+    if journal_max_bytes == 1:  # only what was not stored
+        assert (left.items, left.done_items) == (drafts[1:], 0)
+    else:  # everything since it was last emptied, the first marked as stored
+        assert (left.items, left.done_items, left.done_records) == (drafts, 1, 1)
     _append(journal, b"\x40\x00\x00\x00a\x91")  # a frame the kill cut short
 
     successor = AlertWriter(

@@ -173,6 +173,7 @@ class AlertWriter(_Batcher):
         on_committed: Sequence[AlertsCallback] = (),
         spill: AlertSpill | None = None,
         spill_every_s: float = 0.2,
+        journal_max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         super().__init__()
         self.sessionmaker = sessionmaker
@@ -185,6 +186,8 @@ class AlertWriter(_Batcher):
         #: the local copy of the queue while the database fails (roles/spill.py)
         self.spill = spill
         self.spill_every_s = spill_every_s
+        #: the spill's journal is rewritten with what is left when it grows past this
+        self.journal_max_bytes = journal_max_bytes
         self._in_flight: list[WriterItem] = []  #: the batch being written (out of the queue)
         self._in_flight_records: list[Any] = []
         self._failing = False  #: the last write failed; cleared when everything is written
@@ -238,6 +241,10 @@ class AlertWriter(_Batcher):
             return
         if not self.queue and not self._in_flight and not (self.history and self.history.pending):
             spill.journal_clear()
+            self._done = self._done_records = 0
+        elif spill.journal_bytes > self.journal_max_bytes:  # never idle: keep what is left only
+            left = self.history.pending_records() if self.history is not None else []
+            spill.journal_rewrite([*self._in_flight, *self.queue], left)
             self._done = self._done_records = 0
         else:
             spill.journal_done(self._done, self._done_records)

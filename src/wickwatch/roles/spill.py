@@ -83,6 +83,7 @@ class AlertSpill:
         self._db: sqlite3.Connection | None = None
         self._lock_fd: int | None = None
         self._journal_fd: int | None = None
+        self.journal_bytes = 0  #: written to the journal since it was last emptied
         #: one write at a time (a cancelled caller's thread may still be writing)
         self._writing = threading.Lock()
 
@@ -120,15 +121,7 @@ class AlertSpill:
             records += more_records
             adopted.append(other)
             os.close(other_fd)  # released after the rows are ours (below)
-        # The new journal starts with what was left; it replaces the old one in one rename.
-        journal = _journal_path(path)
-        fresh = Path(f"{journal}.new")
-        self._journal_fd = os.open(
-            fresh, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600
-        )
-        if items or records:
-            self.journal(items, records)
-        os.replace(fresh, journal)
+        self.journal_rewrite(items, records)  # the new journal starts with what was left
         if adopted or items or records:
             self.write(items, records)
             for other in adopted:
@@ -187,6 +180,31 @@ class AlertSpill:
         if fd is not None:
             try:
                 os.ftruncate(fd, 0)
+                self.journal_bytes = 0
+            except OSError:
+                self._journal_failed()
+
+    def journal_rewrite(self, items: Sequence[WriterItem], records: Sequence[SpikeRecord]) -> None:
+        """A journal holding just ``items`` and ``records`` (what is not stored yet) replaces
+        the current one in one rename: a writer that is never idle would otherwise grow it for
+        ever."""
+        assert self.path is not None, "open() first"
+        journal = _journal_path(self.path)
+        fresh = Path(f"{journal}.new")
+        if self._journal_fd is not None:
+            os.close(self._journal_fd)
+        self._journal_fd, self.journal_bytes = None, 0
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+            self._journal_fd = os.open(fresh, flags, 0o600)
+        except OSError:
+            self._journal_failed()
+            return
+        if items or records:
+            self.journal(items, records)  # a failure here ends the journal (_journal_failed)
+        if self._journal_fd is not None:
+            try:
+                os.replace(fresh, journal)
             except OSError:
                 self._journal_failed()
 
@@ -200,6 +218,7 @@ class AlertSpill:
                 view = view[os.write(fd, view) :]
         except OSError:
             self._journal_failed()
+        self.journal_bytes += len(data)
 
     def _journal_failed(self) -> None:
         log.exception(
