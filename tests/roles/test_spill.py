@@ -5,6 +5,7 @@ and are stored (once) by the next collector that starts on the host."""
 from __future__ import annotations
 
 import asyncio
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from wickwatch.roles.history import DbSpikeHistory
 from wickwatch.roles.persist import AlertWriter
 from wickwatch.roles.pricebands import BandRow, BandState
 from wickwatch.roles.spill import AlertSpill, _read_journal
-from wickwatch.storage.models import Alert, AlertDelivery, SpikeRecord
+from wickwatch.storage.models import Alert, AlertDelivery, PriceAlert, SpikeRecord
 
 BAND = BandRow(
     id=7, user_id=1, coin="BTC", exchange="binance", market="spot", symbol="BTCUSDT",
@@ -73,6 +74,51 @@ def test_alerts_spilled_by_the_previous_version_are_still_read(tmp_path: Path) -
     successor = AlertSpill(tmp_path)
     assert successor.open() == ([old], [])
     successor.close()
+
+
+def test_a_slot_being_adopted_is_not_taken_by_a_collector_starting_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """Its lock was let go before its files were deleted: a collector starting in between took
+    it as its own, and the adopter then deleted that live collector's files (its next alerts
+    journaled into a deleted file were lost with it)."""
+    first, second = AlertSpill(tmp_path), AlertSpill(tmp_path)  # two collectors that died
+    first.open()
+    second.open()
+    second.write([draft(1)], [])
+    first.close()
+    second.close()
+    adopter, starter = AlertSpill(tmp_path), AlertSpill(tmp_path)  # slot 0, adopting slot 1
+    started: list[tuple[list[Any], list[Any]]] = []
+    rewrite = adopter.journal_rewrite
+
+    def another_collector_starts(items: Any, records: Any) -> None:
+        started.append(starter.open())  # while the adopter has read the dead slot
+        rewrite(items, records)
+
+    adopter.journal_rewrite = another_collector_starts  # type: ignore[method-assign]
+    assert adopter.open() == ([draft(1)], [])
+    assert started == [([], [])]  # the dead slot's alert is the adopter's alone
+    assert starter.path is not None and starter.path.name == "spill-2.sqlite3"
+    assert starter.path.exists()
+    assert Path(f"{starter.path}.journal").exists()
+    adopter.close()
+    starter.close()
+
+
+def test_a_journal_that_cannot_be_written_is_removed_not_left_stale(tmp_path: Path) -> None:
+    """A journal that stopped learning what is stored would replay it at the next start."""
+    spill = AlertSpill(tmp_path)
+    spill.open()
+    spill.journal([draft(1)], [])
+    assert spill.path is not None and spill._journal_fd is not None
+    os.close(spill._journal_fd)  # the next write fails (as on a full disk)
+    spill.journal([draft(2)], [])
+    assert not spill.journaling
+    assert not Path(f"{spill.path}.journal").exists()
+    spill._journal_fd = None
+    spill.close()
+    assert AlertSpill(tmp_path).open() == ([], [])
 
 
 async def _failing(*_: Any) -> Any:
@@ -219,6 +265,72 @@ async def test_alerts_detected_and_not_yet_stored_survive_a_crash_with_the_datab
     again = AlertWriter(sessionmaker, None, spill=AlertSpill(tmp_path))
     assert await again.recover() == 0
     await again.flush(5.0)
+
+
+async def test_a_batch_committed_just_before_the_crash_counts_its_spike_records_once(
+    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """Killed after the commit, before the journal learned of it: the restart writes the
+    batch again. The alert was recognised by its unique key; its spike record was stored a
+    second time and counted twice in the user's series."""
+    user = await add_user(sessionmaker, "commit-crash@example.com", spike_rules(), telegram_chat=9)
+    spike = draft(user)
+    record = ((user, "Серия", "binance", "futures", "BTCUSDT"), spike.ts_ms)
+    history = DbSpikeHistory()
+    committed = AlertWriter(sessionmaker, None, history=history)
+    history.record(*record)
+    committed.put([spike])
+    assert await committed.flush(5.0)
+    journal = AlertSpill(tmp_path)  # what the dying collector's journal held: not marked
+    journal.open()
+    journal.journal([spike], [record])
+    journal.close()
+
+    successor = AlertWriter(
+        sessionmaker, None, history=DbSpikeHistory(), spill=AlertSpill(tmp_path)
+    )
+    assert await successor.recover() == 1
+    assert successor.duplicates == 1
+    assert await count(sessionmaker, Alert) == 1
+    assert await count(sessionmaker, SpikeRecord) == 1
+    await successor.flush(5.0)
+
+
+async def test_a_band_state_stored_after_an_outage_is_not_set_back_by_a_restart(
+    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """The journal was emptied at the commit after an outage while the SQLite copy still held
+    the outage's (now stored) band state for up to 0.2 s: killed then, the restart wrote that
+    older state over the band's newer one."""
+    user = await add_user(sessionmaker, "band-crash@example.com", spike_rules(), telegram_chat=9)
+    async with sessionmaker() as session:
+        row = PriceAlert(
+            user_id=user, coin="BTC", exchange="binance", market="spot", symbol="BTCUSDT",
+            min_price=Decimal("60000.5"), max_price=None, hysteresis_pct=0.5, state="inside",
+        )  # fmt: skip
+        session.add(row)
+        await session.commit()
+        band = msgspec.structs.replace(BAND, id=row.id, user_id=user)
+    writer = AlertWriter(sessionmaker, None, spill=AlertSpill(tmp_path))
+    await writer.recover()
+    real = writer._transaction
+    writer._transaction = _failing  # type: ignore[method-assign]
+    writer.put([BandState(band, "below")])  # crossed during an outage
+    with pytest.raises(ConnectionError):
+        await writer._write_once()
+    await writer._sync_spill()  # mirrored into the SQLite copy
+    writer._transaction = real  # type: ignore[method-assign]  # the database is back
+    await writer._write_once()
+    writer.put([BandState(band, "inside")])  # re-armed at once, stored
+    await writer._write_once()
+    assert writer.spill is not None and writer.spill.rows == 1  # the copy not rewritten yet
+    writer.spill.close()  # killed before the spill loop's next turn
+
+    successor = AlertWriter(sessionmaker, None, spill=AlertSpill(tmp_path))
+    await successor.recover()
+    async with sessionmaker() as session:
+        assert (await session.get(PriceAlert, row.id)).state == "inside"  # type: ignore[union-attr]
+    await successor.flush(5.0)
 
 
 def _append(path: Path, data: bytes) -> None:

@@ -148,3 +148,35 @@ async def test_two_upgrades_at_once_both_succeed(database_url: str) -> None:
         await asyncio.gather(migrate.upgrade(database_url), migrate.upgrade(database_url))
     assert await migrate.current(database_url) == migrate.head_revision()
     assert await _tables(database_url) == EXPECTED_TABLES
+
+
+async def test_the_spike_history_key_migration_keeps_one_record_per_spike(
+    database_url: str,
+) -> None:
+    """Records a restarted collector wrote twice count once after the upgrade."""
+    await migrate.upgrade(database_url, "0009")
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO users (email, password_hash, role, is_active, locale, "
+                    "token_version, created_at) VALUES ('dup@example.com', 'x', "
+                    "'user', true, 'en', 0, CURRENT_TIMESTAMP)"
+                )
+            )
+            user_id = await connection.scalar(text("SELECT id FROM users"))
+            for ts in (1000, 1000, 1000, 2000):
+                await connection.execute(
+                    text(
+                        "INSERT INTO spike_history (user_id, source, exchange, market, symbol, "
+                        "ts_ms) VALUES (:u, 'Серия', 'binance', 'spot', 'BTCUSDT', :ts)"
+                    ),
+                    {"u": user_id, "ts": ts},
+                )
+        await migrate.upgrade(database_url)
+        async with engine.connect() as connection:
+            kept = (await connection.execute(text("SELECT ts_ms FROM spike_history"))).all()
+        assert sorted(ts for (ts,) in kept) == [1000, 2000]
+    finally:
+        await engine.dispose()

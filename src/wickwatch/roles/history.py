@@ -14,12 +14,14 @@ import logging
 import time
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.detection.rules import THRESHOLDS
 from wickwatch.detection.series import MAX_SERIES_S, InMemorySpikeHistory, SeriesKey
 from wickwatch.storage.models import Alert, SpikeRecord
 from wickwatch.storage.models.alert import SPIKE
+from wickwatch.storage.statements import power_of_two_batches
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +47,9 @@ class DbSpikeHistory:
         return self.memory.count(key, since_ms)
 
     def forget_user(self, user_id: int) -> None:
+        # The user's pending records stay: the alert writer skips users that are gone, and
+        # the spill's journal counts stored records in the order they were journaled.
         self.memory.forget_user(user_id)
-        self._pending = [p for p in self._pending if p[0][0] != user_id]
-        self._fresh = [p for p in self._fresh if p[0][0] != user_id]
 
     # --- storage -------------------------------------------------------------------------
 
@@ -74,18 +76,27 @@ class DbSpikeHistory:
         self._pending[:0] = records
 
     @staticmethod
-    def add_to(session: AsyncSession, records: list[tuple[SeriesKey, int]]) -> None:
-        session.add_all(
-            SpikeRecord(
-                user_id=key[0],
-                source=key[1][:120],
-                exchange=key[2],
-                market=key[3],
-                symbol=key[4],
-                ts_ms=ts_ms,
-            )
+    async def add_to(session: AsyncSession, records: list[tuple[SeriesKey, int]]) -> None:
+        """Insert ``records``; one already stored (a batch written again after a crash) is
+        left as it is."""
+        rows = [
+            {
+                "user_id": key[0],
+                "source": key[1][:120],
+                "exchange": key[2],
+                "market": key[3],
+                "symbol": key[4],
+                "ts_ms": ts_ms,
+            }
             for key, ts_ms in records
-        )
+        ]
+        if not rows:
+            return
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(SpikeRecord).on_conflict_do_nothing()
+        for part in power_of_two_batches(rows):
+            await session.execute(statement, part)
 
     async def load(
         self, sessionmaker: async_sessionmaker[AsyncSession], now_ms: int | None = None

@@ -239,7 +239,11 @@ class AlertWriter(_Batcher):
         spill = self.spill
         if spill is None or not spill.journaling:
             return
-        if not self.queue and not self._in_flight and not (self.history and self.history.pending):
+        if spill.rows or self._failing:
+            # The SQLite copy still holds items (stored or not): the journal must keep knowing
+            # them, or a restart would take the stored ones for new (_sync_spill empties both).
+            spill.journal_done(self._done, self._done_records)
+        elif not self.queue and not self._in_flight and not self._records_pending():
             spill.journal_clear()
             self._done = self._done_records = 0
         elif spill.journal_bytes > self.journal_max_bytes:  # never idle: keep what is left only
@@ -249,8 +253,11 @@ class AlertWriter(_Batcher):
         else:
             spill.journal_done(self._done, self._done_records)
 
+    def _records_pending(self) -> bool:
+        return bool(self.history and self.history.pending)
+
     def _has_work(self) -> bool:
-        return bool(self.queue) or bool(self.history and self.history.pending)
+        return bool(self.queue) or self._records_pending()
 
     async def recover(self) -> int:
         """At start, before detection: take the spill's slot and write what a stopped
@@ -352,6 +359,10 @@ class AlertWriter(_Batcher):
                 self._failing = False
             if items or records or spill.rows:
                 await asyncio.to_thread(spill.write, items, records)
+            idle = not self.queue and not self._in_flight and not self._records_pending()
+            if not spill.rows and not self._failing and idle:
+                spill.journal_clear()  # both copies empty: everything is stored
+                self._done = self._done_records = 0
 
     async def _transaction(
         self, items: list[WriterItem], records: list[Any]
@@ -404,7 +415,7 @@ class AlertWriter(_Batcher):
                         )
                     ).all()
                 )
-                DbSpikeHistory.add_to(session, [r for r in records if r[0][0] in alive])
+                await DbSpikeHistory.add_to(session, [r for r in records if r[0][0] in alive])
             await session.commit()
         return alerts
 

@@ -26,6 +26,7 @@ a power loss).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import itertools
 import logging
@@ -102,7 +103,7 @@ class AlertSpill:
         self.path, self._lock_fd = path, fd
         self._db = _connect(path)
         items, records = _read_slot(self._db, path)
-        adopted: list[Path] = []
+        adopted: list[tuple[Path, int]] = []  # held locked until their files are gone
         for other in sorted(self.directory.glob("spill-*.sqlite3")):
             if other == path:
                 continue
@@ -113,20 +114,22 @@ class AlertSpill:
                 db = _connect(other)
                 more_items, more_records = _read_slot(db, other)
                 db.close()
-            except sqlite3.DatabaseError:
+            except (sqlite3.DatabaseError, OSError):
                 log.exception("alert spill %s unreadable; left in place", other)
                 os.close(other_fd)
                 continue
             items += more_items
             records += more_records
-            adopted.append(other)
-            os.close(other_fd)  # released after the rows are ours (below)
+            adopted.append((other, other_fd))
         self.journal_rewrite(items, records)  # the new journal starts with what was left
         if adopted or items or records:
             self.write(items, records)
-            for other in adopted:
-                for suffix in ("", "-wal", "-shm", ".journal", ".lock"):
+            for other, other_fd in adopted:
+                # the journal first: a crash midway leaves a slot that is found (by its
+                # .sqlite3) and read again, never a journal no slot search finds
+                for suffix in (".journal", "-wal", "-shm", "", ".lock"):
                     Path(f"{other}{suffix}").unlink(missing_ok=True)
+                os.close(other_fd)  # only now: a collector starting meanwhile skipped it
             log.warning(
                 "alert spill: %d alerts/band states and %d spike records left by a stopped "
                 "collector are written first",
@@ -221,13 +224,19 @@ class AlertSpill:
         self.journal_bytes += len(data)
 
     def _journal_failed(self) -> None:
+        """Journaling stops (alerts wait in memory only until stored, as before the journal)
+        and the file goes: a journal that no longer learns what is stored would replay it."""
         log.exception(
             "alert spill: journal %s failed; alerts detected are kept in memory only until stored",
             _journal_path(self.path) if self.path else "?",
         )
         fd, self._journal_fd = self._journal_fd, None
         if fd is not None:
-            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                _journal_path(self.path).unlink(missing_ok=True)
 
     def close(self) -> None:
         with self._writing:

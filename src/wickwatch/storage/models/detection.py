@@ -21,6 +21,18 @@ class SpikeRecord(Base):
     __table_args__ = (
         Index("ix_spike_history_ts_ms", "ts_ms"),
         Index("ix_spike_history_user_id", "user_id"),
+        # one record per spike: a batch written again after a crash (the collector's journal
+        # replays what it cannot know was committed) must not count twice in a series
+        Index(
+            "ux_spike_history_key",
+            "user_id",
+            "source",
+            "exchange",
+            "market",
+            "symbol",
+            "ts_ms",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
