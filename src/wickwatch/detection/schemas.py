@@ -94,7 +94,7 @@ def _checked_symbol_ref(value: str, info: ValidationInfo) -> str:
     """:func:`normalize_symbol_ref`, and — for what is being saved, not for documents saved
     before these checks — refusing references that can name no market."""
     ref = normalize_symbol_ref(value)
-    if info.context is not None and info.context.get("stored"):
+    if _stored(info):
         return ref
     symbol, at, where = ref.rpartition("@")
     if not at or not symbol:
@@ -103,6 +103,11 @@ def _checked_symbol_ref(value: str, info: ValidationInfo) -> str:
     elif where == "hyperliquid_futures":
         _usdc_quoted(value, symbol)
     return ref
+
+
+def _stored(info: ValidationInfo) -> bool:
+    """Validating a document read back from the database (:func:`stored_settings`)."""
+    return bool(info.context and info.context.get("stored"))
 
 
 def _usdc_quoted(value: str, symbol: str) -> None:
@@ -491,7 +496,7 @@ class UserSettings(_Model):
 
     @model_validator(mode="after")
     def _bounded_rules(self, info: ValidationInfo) -> UserSettings:
-        if info.context is not None and info.context.get("stored"):
+        if _stored(info):
             return self  # saved under the limits of its day (see stored_settings)
         # Every collector compiles the document into rules on its event loop: a strategy on
         # the global thresholds copies every threshold rule (each group once per feed, each

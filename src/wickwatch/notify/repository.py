@@ -30,11 +30,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wickwatch.notify.templates import AlertLike
-from wickwatch.storage.expressions import dialect_of
+from wickwatch.storage.expressions import dialect_of, insert_for
 from wickwatch.storage.models import (
     Alert,
     AlertDelivery,
@@ -151,7 +150,7 @@ async def create_alerts_with_deliveries(
     now = utcnow()
     rows = [_alert_values(draft, now) for draft, _ in items]
     statement = (
-        _upsert(session)(Alert)
+        insert_for(session)(Alert)
         .on_conflict_do_nothing(index_elements=[getattr(Alert, c) for c in DEDUP_KEY])
         .returning(Alert)
     )
@@ -552,11 +551,6 @@ async def update_channel_config(
 # --- pacing across processes -----------------------------------------------------------------
 
 
-def _upsert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert
-
-
 def slot_span_ms(interval_s: float, hold_s: float = 0.0) -> int:
     """How far one reservation moves a key's next slot."""
     return max(1, round((interval_s + hold_s) * 1000))
@@ -577,7 +571,7 @@ async def reserve_slot(
     ``hold_s`` keeps the key for the request in flight: nobody else gets a slot until the holder
     reports when the receiver answered (:func:`settle_slot`) or the hold runs out."""
     interval_ms = slot_span_ms(interval_s, hold_s)
-    insert = _upsert(session)
+    insert = insert_for(session)
     greatest = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
     statement = (
         insert(NotifyRateSlot)
@@ -599,7 +593,7 @@ async def defer_slot(
 ) -> None:
     """Nothing under ``key`` before ``not_before_ms`` (a receiver's ``retry_after``, or one
     interval after the request that actually went out)."""
-    insert = _upsert(session)
+    insert = insert_for(session)
     greatest = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
     await session.execute(
         insert(NotifyRateSlot)
@@ -622,7 +616,7 @@ async def acquire_slot(
     the key is busy until is returned. The caller commits."""
     span = slot_span_ms(interval_s, hold_s)
     inserted = await session.execute(
-        _upsert(session)(NotifyRateSlot)
+        insert_for(session)(NotifyRateSlot)
         .values(key=key, next_ms=now_ms + span)
         .on_conflict_do_nothing(index_elements=[NotifyRateSlot.key])
         .returning(NotifyRateSlot.key)

@@ -14,11 +14,11 @@ import logging
 import time
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.detection.rules import THRESHOLDS
 from wickwatch.detection.series import MAX_SERIES_S, InMemorySpikeHistory, SeriesKey
+from wickwatch.storage.expressions import insert_for
 from wickwatch.storage.models import Alert, SpikeRecord
 from wickwatch.storage.models.alert import SPIKE
 from wickwatch.storage.statements import power_of_two_batches
@@ -92,9 +92,7 @@ class DbSpikeHistory:
         ]
         if not rows:
             return
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(SpikeRecord).on_conflict_do_nothing()
+        statement = insert_for(session)(SpikeRecord).on_conflict_do_nothing()
         for part in power_of_two_batches(rows):
             await session.execute(statement, part)
 

@@ -29,7 +29,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.alerts.events import alert_event
@@ -41,7 +40,7 @@ from wickwatch.ops.metrics import ALERT_RECORD_SECONDS
 from wickwatch.roles.history import DbSpikeHistory
 from wickwatch.roles.pricebands import BandState, PriceBandDraft, save_band_state
 from wickwatch.roles.spill import AlertSpill, WriterItem
-from wickwatch.storage.expressions import dialect_of
+from wickwatch.storage.expressions import dialect_of, insert_for
 from wickwatch.storage.models import (
     Alert,
     AlertDelivery,
@@ -56,11 +55,6 @@ from wickwatch.storage.types import utcnow
 log = logging.getLogger(__name__)
 
 AlertsCallback = Callable[[list[dict[str, Any]]], object]
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 def _dec(value: float) -> Decimal:
@@ -243,12 +237,11 @@ class AlertWriter(_Batcher):
             # The SQLite copy still holds items (stored or not): the journal must keep knowing
             # them, or a restart would take the stored ones for new (_sync_spill empties both).
             spill.journal_done(self._done, self._done_records)
-        elif not self.queue and not self._in_flight and not self._records_pending():
+        elif self._idle():
             spill.journal_clear()
             self._done = self._done_records = 0
         elif spill.journal_bytes > self.journal_max_bytes:  # never idle: keep what is left only
-            left = self.history.pending_records() if self.history is not None else []
-            spill.journal_rewrite([*self._in_flight, *self.queue], left)
+            spill.journal_rewrite(*self._left())
             self._done = self._done_records = 0
         else:
             spill.journal_done(self._done, self._done_records)
@@ -258,6 +251,16 @@ class AlertWriter(_Batcher):
 
     def _has_work(self) -> bool:
         return bool(self.queue) or self._records_pending()
+
+    def _idle(self) -> bool:
+        """Nothing queued, in flight or pending: everything handed over is stored."""
+        return not self._in_flight and not self._has_work()
+
+    def _left(self) -> tuple[list[WriterItem], list[Any]]:
+        """What is not stored yet, in order: the batch in flight, then the queue (items), and
+        the in-flight then pending spike records."""
+        pending = self.history.pending_records() if self.history is not None else []
+        return [*self._in_flight, *self.queue], [*self._in_flight_records, *pending]
 
     async def recover(self) -> int:
         """At start, before detection: take the spill's slot and write what a stopped
@@ -350,17 +353,12 @@ class AlertWriter(_Batcher):
         if spill is None or not self._failing:
             return
         async with self._spill_write:
-            items = [*self._in_flight, *self.queue]
-            records = [
-                *self._in_flight_records,
-                *(self.history.pending_records() if self.history else []),
-            ]
+            items, records = self._left()
             if not items and not records:
                 self._failing = False
             if items or records or spill.rows:
                 await asyncio.to_thread(spill.write, items, records)
-            idle = not self.queue and not self._in_flight and not self._records_pending()
-            if not spill.rows and not self._failing and idle:
+            if not spill.rows and not self._failing and self._idle():
                 spill.journal_clear()  # both copies empty: everything is stored
                 self._done = self._done_records = 0
 
@@ -474,7 +472,7 @@ class MinuteWriter(_Batcher):
             rows[key] = _merge(rows[key], row) if key in rows else row
         merged = 0
         async with self.sessionmaker() as session:
-            insert = _insert(session)
+            insert = insert_for(session)
             pk = (
                 PriceCandle1m.exchange,
                 PriceCandle1m.market,
@@ -577,7 +575,7 @@ class StatsWriter(_Batcher):
         now = utcnow()
         try:
             async with self.sessionmaker() as session:
-                insert = _insert(session)
+                insert = insert_for(session)
                 rows = [{**s.as_row(), "updated_at": now} for s in snaps]
                 statement = insert(ExchangeStats)
                 columns = [c for c in rows[0] if c not in ("exchange", "market")]

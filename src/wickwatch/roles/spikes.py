@@ -35,7 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.alerts.schemas import SPIKE_WINDOW_AFTER_MS, SPIKE_WINDOW_BEFORE_MS
 from wickwatch.detection.metrics import EPS
 from wickwatch.market.types import Candle
-from wickwatch.roles.persist import _Batcher, _dec, _insert, candle_row, put_back, take_batch
+from wickwatch.roles.persist import _Batcher, _dec, candle_row, put_back, take_batch
+from wickwatch.storage.expressions import insert_for
 from wickwatch.storage.models import MarketSpike, SpikeCandle1s
 
 log = logging.getLogger(__name__)
@@ -228,7 +229,7 @@ class SpikeWriter(_Batcher):
             candles = take_batch(queue, self.max_batch)
             try:
                 async with self.sessionmaker() as session:
-                    insert = _insert(session)
+                    insert = insert_for(session)
                     await session.execute(
                         insert(SpikeCandle1s).on_conflict_do_nothing(),
                         [_second_row(c) for c in candles],
@@ -242,7 +243,7 @@ class SpikeWriter(_Batcher):
             batch = take_batch(self.queue, self.max_batch)
             try:
                 async with self.sessionmaker() as session:
-                    insert = _insert(session)
+                    insert = insert_for(session)
                     await session.execute(insert(MarketSpike).on_conflict_do_nothing(), batch)
                     await session.commit()
             except BaseException:

@@ -221,7 +221,8 @@ class AlertSpill:
                 view = view[os.write(fd, view) :]
         except OSError:
             self._journal_failed()
-        self.journal_bytes += len(data)
+        else:
+            self.journal_bytes += len(data)
 
     def _journal_failed(self) -> None:
         """Journaling stops (alerts wait in memory only until stored, as before the journal)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Float, cast
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -20,6 +21,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+def insert_for(session: AsyncSession) -> Any:
+    """The dialect's ``insert`` (with ``on_conflict_do_nothing`` / ``…_do_update``)."""
+    return (postgresql if dialect_of(session) == "postgresql" else sqlite).insert
 
 
 def as_number(
