@@ -205,6 +205,28 @@ async def test_spot_history_times_are_whole_seconds() -> None:
     values_match(sim, sink, exact_time=False)
 
 
+async def test_drop_noticed_late_keeps_the_trades_made_before_it_was_noticed() -> None:
+    """A symbol that had not traded is backfilled from the last frame received, not from the
+    moment the dropped socket was read: under load the reset can be read a second or more
+    after the drop, and the symbol's trades made in between were lost."""
+    sim_cfg = SimConfig(symbols=2, seed=6, generate=False)
+    cfg = scenarios.slow_reconnect(BitgetSpot)
+    async with scenarios.running(
+        NoSnapshotBitget, BitgetSpot, "spot", sim_config=sim_cfg, config=cfg
+    ) as (sim, feed, sink):
+        symbol, unseen = sim.symbols()
+        await sim.emit_new(symbol, 2)
+        await scenarios.eventually(lambda: len(sink.trades) == 2)
+        await sim.drop_all()
+        await sim.emit_new(unseen, 5)
+        # The event loop is busy past the next whole second before the reset is read.
+        time.sleep(1.05 - time.time() % 1)
+        await until_recovered(feed, 1)
+        await scenarios.eventually(lambda: len(sink.trades) == 7)
+        assert feed.status.gaps == 0
+    same_ids(sim, sink)
+
+
 async def test_first_snapshot_reaches_the_sink_in_trade_order() -> None:
     sim_cfg = SimConfig(symbols=1, seed=9, generate=False)
 

@@ -16,7 +16,7 @@ from wickwatch.market.connectors._state import (
     check_conn_move,
     check_feed_move,
 )
-from wickwatch.market.connectors._tracks import Track
+from wickwatch.market.connectors._tracks import UNSEEN_SLACK_MS, Track
 from wickwatch.market.connectors.status import FeedStatus
 from wickwatch.market.types import Trade
 
@@ -100,9 +100,10 @@ def test_track_dedups_by_id_and_horizon() -> None:
 
 def test_track_recovery_state() -> None:
     track = Track("X", 1000)
-    track.begin_recovery(alive_ms=5)
+    track.begin_recovery(alive_ms=5_000)
     assert track.recovering and track.since is not None and track.since.trade_id is None
-    assert track.since.ts_ms == 5
+    # Never seen trading: reaches back past the latency between trade time and receipt.
+    assert track.since.ts_ms == 5_000 - UNSEEN_SLACK_MS
     track.buffer.append(trade("9", 20))
     assert track.end_recovery() == [trade("9", 20)]
     assert not track.recovering and track.buffer == []

@@ -242,9 +242,12 @@ class Connection:
         while True:
             msg = await ws.receive()
             self.last_recv = time.monotonic()
-            recv = self.alive_ms = now_ms()
+            recv = now_ms()
             kind = msg.type
             if kind is aiohttp.WSMsgType.TEXT or kind is aiohttp.WSMsgType.BINARY:
+                # Only a frame proves the stream was whole until now: a reset read late (a busy
+                # loop) would date a symbol's gap after trades it lost.
+                self.alive_ms = recv
                 data = msg.data
                 if tapping:
                     feed.tap("received", self.id, data, recv)

@@ -9,6 +9,8 @@ from wickwatch.market.types import Trade
 
 #: ``Track.floor`` before the first trade: every exchange time passes it
 _NO_FLOOR = -(1 << 62)
+#: How far before the last frame received a symbol never seen trading is backfilled from.
+UNSEEN_SLACK_MS = 1_000
 
 
 def _decimal_id(tid: str) -> int | None:
@@ -188,7 +190,9 @@ class Track:
         if self.last_ts is not None:
             self.since = Since(str(self.last_id), self.last_ts)
         else:
-            self.since = Since(None, alive_ms)
+            # No trade of the symbol was seen, so none can repeat: reach back past the network
+            # latency and clock skew between the venue's trade times and our receive time.
+            self.since = Since(None, alive_ms - UNSEEN_SLACK_MS)
         self.buffer = []
 
     def end_recovery(self) -> list[Trade]:
