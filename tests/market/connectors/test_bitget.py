@@ -220,7 +220,7 @@ async def test_drop_noticed_late_keeps_the_trades_made_before_it_was_noticed() -
         await sim.drop_all()
         await sim.emit_new(unseen, 5)
         # The event loop is busy past the next whole second before the reset is read.
-        time.sleep(1.05 - time.time() % 1)
+        time.sleep(1.05 - time.time() % 1)  # noqa: ASYNC251 (blocking on purpose)
         await until_recovered(feed, 1)
         await scenarios.eventually(lambda: len(sink.trades) == 7)
         assert feed.status.gaps == 0
