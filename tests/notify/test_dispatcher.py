@@ -388,7 +388,9 @@ async def test_two_dispatchers_at_once_send_everything_exactly_once(
 ) -> None:
     users = [await _webhook_user(world) for _ in range(3)]
     drafts = [Draft(user_id=users[i % 3], destinations=("webhook",)) for i in range(300)]
-    recorder = Recorder(delay_s=0.01, fail_every=17)
+    # Sends slow enough that a batch is still in flight when the other dispatcher claims
+    # (with 10 ms, one could finish and claim again first on a loaded machine).
+    recorder = Recorder(delay_s=0.1, fail_every=17)
     # Each may hold at most one batch, so neither can take the whole outbox while the other
     # waits for SQLite's write lock: both must claim, and still nothing is sent twice.
     first, second = (
