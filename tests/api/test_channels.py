@@ -338,3 +338,23 @@ async def test_a_channel_whose_secret_the_keys_cannot_open_can_still_be_paused(
     assert paused.json()["enabled"] is False and paused.json()["name"] == "Old mail"
     async with rekeyed.sessionmaker() as session:
         assert (await session.get(Channel, channel)).secret_ciphertext == before  # type: ignore[union-attr]
+
+
+async def test_an_own_bot_token_naming_the_service_bot_is_refused(make_env: Any) -> None:
+    """The service bot's id is public: a made-up token with it would put another user's
+    channel beside the service bot's chats. Its chats are linked with /start instead."""
+    env = await make_env(telegram_bot_token="111111:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ")
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    made_up = {**TELEGRAM, "secret": "111111:" + "A" * 35}
+    refused = await env.client.post(f"{API}/channels", json=made_up, headers=auth)
+    assert refused.status_code == 422, refused.text
+    [detail] = refused.json()["error"]["details"]
+    assert detail["field"] == "body.secret" and "/start" in detail["reason"]
+    assert "A" * 35 not in refused.text
+    made = await env.client.post(f"{API}/channels", json=TELEGRAM, headers=auth)
+    assert made.status_code == 201, made.text
+    changed = await env.client.patch(
+        f"{API}/channels/{made.json()['id']}", json={"secret": made_up["secret"]}, headers=auth
+    )
+    assert changed.status_code == 422, changed.text

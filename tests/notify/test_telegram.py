@@ -233,6 +233,53 @@ async def test_a_burst_is_folded_into_one_digest(
     assert standin.violations == []
 
 
+async def test_another_users_token_of_the_same_bot_id_shares_nothing_with_its_chats(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bot's id is public and a private chat's id is its user's id: another user's own-bot
+    channel with a made-up token of the service bot's id and the victim's chat must not share
+    the victim's chat lane. It did, and a digest went out with whichever token came first:
+    the victim's alerts failed as unauthorized (or the attacker's reached the victim)."""
+    monkeypatch.setattr("wickwatch.notify.telegram.PRIVATE_INTERVAL_S", 4.0)
+    standin.tokens = {SERVICE_TOKEN}
+    victim, attacker = await world.user("victim@example.com"), await world.user("a@example.com")
+    await world.channel(victim, "telegram", {"chat_id": 1001, "bot": "service"})
+    made_up = SERVICE_TOKEN.partition(":")[0] + ":" + "A" * 35
+    await world.channel(
+        attacker, "telegram", {"chat_id": 1001, "bot": "own"}, secret_ciphertext=f"enc:{made_up}"
+    )
+    dispatcher = make_dispatcher(sessionmaker, {"telegram": telegram})
+    task = await _running(dispatcher)
+    try:
+        await world.alerts([Draft(user_id=victim, template="{symbol} first")])
+        dispatcher.wake()
+        await standin.wait_for_messages(1)
+        # While the victim's chat waits for its next slot: the attacker's alert, then hers.
+        await world.alerts([replace(Draft(user_id=attacker), symbol="ETHUSDT", base="ETH")])
+        await world.alerts([replace(Draft(user_id=victim), symbol="SOLUSDT", base="SOL")])
+        dispatcher.wake()
+        for _ in range(300):
+            rows = await deliveries(sessionmaker)
+            if all(r.status in ("sent", "failed") for r in rows):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await _stop(dispatcher, task)
+    status = {r.user_id: r.status for r in await deliveries(sessionmaker) if r.user_id != victim}
+    assert [r.status for r in await deliveries(sessionmaker) if r.user_id == victim] == [
+        "sent",
+        "sent",
+    ]
+    assert status == {attacker: "failed"}  # its token is refused, in its own lane
+    texts = [m.text or "" for m in standin.messages()]
+    assert len(texts) == 2 and "SOLUSDT" in texts[1] and "ETHUSDT" not in " ".join(texts)
+    assert all(m.token == SERVICE_TOKEN for m in standin.messages())
+
+
 async def test_a_blocked_bot_fails_at_once_and_tells_admin_and_user(
     world: World,
     sessionmaker: async_sessionmaker[AsyncSession],

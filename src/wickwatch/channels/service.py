@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from limits import parse_many
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from wickwatch.accounts.crypto import MASK, SecretBox, SecretKeyError, mask_secret
 from wickwatch.accounts.errors import InvalidInput
@@ -100,6 +100,8 @@ class ChannelService:
             raise Conflict(f"at most {MAX_CHANNELS_PER_USER} channels per account")
         if isinstance(data, WebhookChannelCreate):
             await self._check_webhook_target(str(data.config.url))
+        if isinstance(data, TelegramChannelCreate):
+            self._check_not_service_bot(data.secret)
         now = utcnow()
         channel = Channel(
             user_id=user.id,
@@ -146,6 +148,8 @@ class ChannelService:
                 check_secret(channel.kind, config_model or _current(channel), data.secret)
             except ValueError as exc:
                 raise InvalidInput("body.secret", str(exc).removeprefix("secret: ")) from None
+            if channel.kind == "telegram":
+                self._check_not_service_bot(data.secret)
             if data.secret is None and _needs_secret(channel):
                 raise InvalidInput("body.secret", f"a {channel.kind} channel needs its secret")
             channel.secret_ciphertext = (
@@ -172,6 +176,18 @@ class ChannelService:
         channel.updated_at = utcnow()
         await self.channels.flush()
         return channel
+
+    def _check_not_service_bot(self, secret: SecretStr | None) -> None:
+        """An own-bot token never names the service's bot: its chats are linked with
+        ``/start``, and its token is the operator's."""
+        service = self.security.settings.telegram_bot_token if self.security else None
+        if secret is None or service is None or not service.get_secret_value():
+            return
+        own_id = secret.get_secret_value().partition(":")[0]
+        if own_id == service.get_secret_value().partition(":")[0]:
+            raise InvalidInput(
+                "body.secret", "this is the service's bot: link a chat to it with /start instead"
+            )
 
     async def _check_webhook_target(self, url: str) -> None:
         """422 now for a URL every send would refuse (a private, loopback or link-local host,

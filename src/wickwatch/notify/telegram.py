@@ -30,6 +30,8 @@ can make the message appear twice (see :mod:`wickwatch.notify.dispatcher`).
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import html
 import logging
 import time
@@ -82,8 +84,13 @@ def is_private(config: Mapping[str, Any]) -> bool:
     return isinstance(chat, int) and chat > 0
 
 
-def bot_id(token: str) -> str:
-    return token.partition(":")[0]
+@functools.lru_cache(maxsize=4096)
+def bot_key(token: str) -> str:
+    """A bot's name in pacing keys: its public id and a digest of the whole token. The id alone
+    is public, so another user's channel with a made-up token of the same id would share (and
+    fold into) the real bot's chats and rate, and its failing token would fail their alerts."""
+    digest = hashlib.sha256(token.encode()).hexdigest()[:16]
+    return f"{token.partition(':')[0]}.{digest}"
 
 
 class TelegramNotifier(Notifier):
@@ -108,7 +115,7 @@ class TelegramNotifier(Notifier):
         self.timeout_s = timeout_s
         self._session: AiohttpSession | None = None
         self._bots: dict[str, Bot] = {}
-        #: Bot id → (its turn, when this process may start its next request, ``monotonic``).
+        #: Bot key → (its turn, when this process may start its next request, ``monotonic``).
         self._bot_gates: dict[str, tuple[asyncio.Lock, list[float]]] = {}
 
     @classmethod
@@ -146,7 +153,7 @@ class TelegramNotifier(Notifier):
 
     def pacing(self, delivery: Delivery) -> Pacing | None:
         token = self.token_for(delivery) or ""
-        owner = bot_id(token) or "none"
+        owner = bot_key(token) if token else "none"
         chat = delivery.config.get("chat_id")
         interval = PRIVATE_INTERVAL_S if is_private(delivery.config) else GROUP_INTERVAL_S
         return Pacing(
@@ -164,7 +171,7 @@ class TelegramNotifier(Notifier):
         """Wait until this process may start another request of this bot: one at a time, each
         ``BOT_INTERVAL_S`` after the previous one was let go (measured when it was, so a stalled
         event loop delays the next request instead of letting several out together)."""
-        key = bot_id(token)
+        key = bot_key(token)
         gate = self._bot_gates.get(key)
         if gate is None:
             if len(self._bot_gates) >= _MAX_BOTS:
