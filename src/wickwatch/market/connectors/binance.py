@@ -127,7 +127,7 @@ class _Binance(VenueConnector):
                 return Backfill(trades, missing)
             params = {"symbol": symbol, "fromId": last + 1, "limit": _PAGE}
         reached = trades[-1].ts_ms if trades else since.ts_ms
-        return Backfill(trades, missing or (reached, until.ts_ms))
+        return Backfill(trades, (missing[0] if missing else reached, until.ts_ms))
 
 
 class BinanceSpot(_Binance):

@@ -147,7 +147,9 @@ class _Bybit(VenueConnector):
         if since.trade_id is not None and since.trade_id in ids:
             return Backfill(rows[ids.index(since.trade_id) + 1 :])
         fresh = [t for t in rows if t.ts_ms >= since.ts_ms]
-        if len(raw) >= self.recent_limit and (not rows or rows[0].ts_ms > since.ts_ms):
+        # A full page without the last trade seen may start inside its millisecond.
+        unproven = since.trade_id is not None or not rows or rows[0].ts_ms > since.ts_ms
+        if len(raw) >= self.recent_limit and unproven:
             reached = rows[0].ts_ms if rows else until.ts_ms
             return Backfill(fresh, (since.ts_ms, reached))
         return Backfill(fresh)

@@ -359,7 +359,7 @@ class Feed:
             if track is None:
                 track = self._new_track(symbol)
             held = track.recovering
-            track.begin_recovery(conn.alive_ms)
+            track.begin_recovery(self._exchange_time(conn.alive_ms))
             if not held and self._hold is not None and track.since is not None:
                 self._hold(self.venue.exchange, self.venue.market, symbol, track.since.ts_ms)
 
@@ -449,7 +449,10 @@ class Feed:
     def _exchange_now(self) -> int:
         """The venue's clock now, as the sink estimates it from the trades (exchange time,
         which gaps and backfill bounds are in); the local clock before any trade."""
-        local = now_ms()
+        return self._exchange_time(now_ms())
+
+    def _exchange_time(self, local: int) -> int:
+        """A local receive time (:func:`now_ms`) as venue time, as the sink estimates it."""
         clock = getattr(self.sink, "exchange_now_ms", None)
         if clock is not None:
             estimate = clock(self.venue.exchange, self.venue.market, local)
@@ -552,13 +555,17 @@ class Feed:
                 "gap in %s %d..%d not backfilled: %s", track.symbol, gap[0], gap[1], failure
             )
         accept = track.accept
-        backfilled = [t for t in recovered if accept(t)]
-        live = [t for t in buffered if accept(t)]
+        # One time order for REST and live trades (stable: REST first at equal times). REST
+        # answers reach past the first live trade; accepted first, they would move the track's
+        # floor past older buffered trades, which were then dropped as "already processed".
+        from_rest = {id(t) for t in recovered}
+        merged = [t for t in sorted([*recovered, *buffered], key=lambda t: t.ts_ms) if accept(t)]
+        backfilled = [t for t in merged if id(t) in from_rest]
         self.status.backfilled_trades += len(backfilled)
         if backfilled and self._recovered is not None:
             self._recovered(backfilled)
-        if backfilled or live:
-            self._deliver(backfilled + live)
+        if merged:
+            self._deliver(merged)
         self._released(track.symbol)
 
     async def _maintain(self) -> None:
@@ -610,9 +617,18 @@ class Feed:
             )
             for conn in self._conns:
                 conn.remove(set(removed))
+            exchange, market = self.venue.exchange, self.venue.market
+            end = self._exchange_now()
             for symbol in removed.values():
-                if self._tracks.pop(symbol, None) is not None:
-                    self._released(symbol)
+                track = self._tracks.get(symbol)
+                if track is None or not track.recovering:
+                    continue  # kept: its ids still de-duplicate a relisting's snapshot
+                since = track.since
+                if since is not None and since.ts_ms < end:
+                    self.sink.mark_gap(exchange, market, symbol, since.ts_ms, end + 1)
+                    self.status.record_gap(GapRecord(symbol, since.ts_ms, end, "delisted"))
+                track.end_recovery()
+                self._released(symbol)
         if added:
             self.log.info("subscribing %d new streams: %s", len(added), sorted(added)[:10])
             pending = sorted(added)
