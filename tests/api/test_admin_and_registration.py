@@ -84,6 +84,34 @@ async def test_invite_for_one_address_with_a_role_and_expiry(make_env: Any) -> N
     assert missing.status_code == 404
 
 
+async def test_invites_stop_working_when_their_admin_loses_the_role(make_env: Any) -> None:
+    """Codes an admin made (and may have kept) open no account once that admin is demoted,
+    disabled or deleted: they created new administrators for ever."""
+    env: Env = await make_env(registration_mode="invite")
+    _, boss_email = await env.create_user(role="admin")
+    boss = bearer(await env.token(boss_email))
+    codes: dict[str, str] = {}
+    for how in ("demoted", "disabled", "deleted"):
+        rogue_id, rogue_email = await env.create_user(f"{how}@example.com", role="admin")
+        rogue = bearer(await env.token(rogue_email))
+        made = await env.client.post(f"{API}/admin/invites", json={"role": "admin"}, headers=rogue)
+        assert made.status_code == 201, made.text
+        codes[how] = made.json()["code"]
+        if how == "deleted":
+            done = await env.client.delete(f"{API}/admin/users/{rogue_id}", headers=boss)
+        else:
+            change = {"role": "user"} if how == "demoted" else {"is_active": False}
+            url = f"{API}/admin/users/{rogue_id}"
+            done = await env.client.patch(url, json=change, headers=boss)
+        assert done.status_code in (200, 204), done.text
+    for how, code in codes.items():
+        refused = await _register(env, f"new-{how}@example.com", invite_code=code)
+        assert refused.status_code == 403, (how, refused.text)
+    kept = await env.client.post(f"{API}/admin/invites", json={}, headers=boss)
+    welcome = await _register(env, "ok@example.com", invite_code=kept.json()["code"])
+    assert welcome.status_code == 201, welcome.text
+
+
 async def test_open_registration_rules(env: Env) -> None:
     assert (await _register(env, "a@example.com")).status_code == 201
     taken = await _register(env, "A@EXAMPLE.com")

@@ -288,6 +288,11 @@ class AccountService:
             or (invite.email is not None and invite.email != email)
         ):
             raise InviteInvalid("invite code is invalid, used or expired")
+        # An invite is only as good as its issuer: one made by an admin since demoted, disabled
+        # or deleted (a session hijacked, say) no longer opens an account, least of all an admin's.
+        issuer = await self.users.get(invite.created_by) if invite.created_by else None
+        if issuer is None or issuer.role != "admin" or not issuer.is_active:
+            raise InviteInvalid("invite code is invalid, used or expired")
         return invite
 
     async def _create(
