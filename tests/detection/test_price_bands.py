@@ -82,17 +82,23 @@ def test_alert_content_and_wick_crossing() -> None:
     assert kinds(m, candle(2, 100.0, 111.0, 100.0, 100.0)) == [(2, "above_max")]
 
 
-def test_incomplete_candles_and_other_markets_do_not_fire() -> None:
+def test_other_markets_do_not_fire_and_incomplete_candles_fire_but_never_rearm() -> None:
     m = PriceBandMonitor()
     m.set_band(1, 1, PriceBand(coin="ETH", exchange="okx", market="futures", max_price=10.0))
     assert not m.on_candle(candle(0, 11.0, symbol="ETHUSDT"))  # binance: not watched
-    assert not m.on_candle(
-        candle(0, 11.0, symbol="ETH-USDT-SWAP", exchange="okx", market="futures", complete=False)
-    )
-    assert m.prices.get("okx", "futures", "ETH-USDT-SWAP") == (11.0, 0)
-    assert kinds(m, candle(1, 11.0, symbol="ETH-USDT-SWAP", exchange="okx", market="futures")) == [
-        (1, "above_max")
-    ]
+    okx = {"symbol": "ETH-USDT-SWAP", "exchange": "okx", "market": "futures"}
+    # A wick through the max in an incomplete candle (the first after a start, a gap) that is
+    # back inside a second later: its prices are real trades, so the crossing is told (it was
+    # lost: the next complete candle was inside).
+    assert kinds(m, candle(0, 9.0, 11.0, 9.0, 9.0, complete=False, **okx)) == [(0, "above_max")]
+    assert m.prices.get("okx", "futures", "ETH-USDT-SWAP") == (9.0, 0)
+    # An incomplete close inside does not re-arm (it may not be the last price)...
+    assert kinds(m, candle(1, 9.0, 11.0, 9.0, 9.0, complete=False, **okx)) == []
+    assert m.state_of(1) == "above"
+    # ... a complete one does.
+    assert kinds(m, candle(2, 9.0, **okx)) == []
+    assert m.state_of(1) == "inside"
+    assert kinds(m, candle(3, 11.0, **okx)) == [(3, "above_max")]
 
 
 def test_state_restore_remove_and_disable() -> None:

@@ -13,22 +13,30 @@ import itertools
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.detection.helpers import candle
 from tests.roles.kit import add_user, count, eventually, quiet_market, role_settings, spike_rules
 from wickwatch.bus.memory import MemoryBus
 from wickwatch.config import Settings
+from wickwatch.detection import Detector, PriceBandMonitor
 from wickwatch.market.connectors import FeedConfig
 from wickwatch.market.simulators import BinanceSimulator
 from wickwatch.market.types import Trade
+from wickwatch.markets.repository import MarketRepository
 from wickwatch.notify.standin import TelegramStandIn
+from wickwatch.pricealerts.repository import PriceAlertRepository
+from wickwatch.pricealerts.schemas import PriceAlertUpdate
+from wickwatch.pricealerts.service import PriceAlertService
 from wickwatch.roles.collector import Collector
 from wickwatch.roles.notifier import NotifierRole
-from wickwatch.storage.models import Alert, AlertDelivery, PriceAlert
+from wickwatch.roles.pricebands import PriceBandSync, save_band_state
+from wickwatch.storage.models import Alert, AlertDelivery, PriceAlert, User
 
 CHAT = 5151
 SYMBOL = "ZZWWUSDT"  #: not a simulated symbol: only the test trades it
@@ -163,3 +171,61 @@ async def test_band_crossings_fire_once_each_survive_a_restart_and_are_delivered
 
         await eventually(delivered, timeout_s=15, what="both deliveries marked sent")
         assert await count(sessionmaker, AlertDelivery) == 2
+
+
+async def test_editing_the_other_edge_while_a_crossing_is_unwritten_does_not_resend_it(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The crossing's alert and its state "above" wait in the writer's queue (seconds deep in a
+    crowded spike) while the user moves the *min*: the API reads "inside" and keeps it, the
+    writer's guarded state update then changes nothing, and the reload took the stored
+    "inside": the next candle still above the max sent the same crossing again."""
+    uid = await add_user(sessionmaker, "race@example.com")
+    async with sessionmaker() as session:
+        band = PriceAlert(
+            user_id=uid,
+            coin="BTC",
+            exchange="binance",
+            market="spot",
+            symbol="BTCUSDT",
+            min_price=Decimal("90"),
+            max_price=Decimal("110"),
+            hysteresis_pct=1.0,
+            state="inside",
+            is_enabled=True,
+            created_at=datetime.now(UTC),
+        )
+        session.add(band)
+        await session.commit()
+        band_id = band.id
+    monitor = PriceBandMonitor()
+    sync = PriceBandSync(monitor, Detector(), sessionmaker, None, markets=["binance_spot"])
+    await sync.load_all()
+    assert [a.kind for a in monitor.on_candle(candle(1, 111.0))] == ["above_max"]
+    [draft] = sync.take()  # queued for the writer
+    assert draft.state == "above"
+    async with sessionmaker() as session:
+        user = await session.get(User, uid)
+        assert user is not None
+        service = PriceAlertService(
+            PriceAlertRepository(session), MarketRepository(session), datetime.now(UTC)
+        )
+        await service.update(user, band_id, PriceAlertUpdate(min_price=Decimal("80")))
+        await session.commit()
+    async with sessionmaker() as session:
+        await save_band_state(session, draft.band, draft.state, fired_at=datetime.now(UTC))
+        await session.commit()
+    await sync.reload({uid}, periodic=False)  # the API's bus message
+    assert monitor.state_of(band_id) == "above"
+    assert monitor.on_candle(candle(2, 111.5)) == []
+    # Moving the edge it crossed re-arms, as the API does.
+    async with sessionmaker() as session:
+        user = await session.get(User, uid)
+        assert user is not None
+        service = PriceAlertService(
+            PriceAlertRepository(session), MarketRepository(session), datetime.now(UTC)
+        )
+        await service.update(user, band_id, PriceAlertUpdate(max_price=Decimal("111")))
+        await session.commit()
+    await sync.reload({uid}, periodic=False)
+    assert [a.kind for a in monitor.on_candle(candle(3, 111.5))] == ["above_max"]

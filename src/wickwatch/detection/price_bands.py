@@ -14,9 +14,10 @@ A band watches one market (default: the coin against USDT on Binance spot, ``BTC
   below → ``above_max`` likewise.
 
 One transition per candle at most (if one candle spans the whole band from inside, ``above_max``
-wins). So each crossing fires once and noise around a boundary does not repeat it. Incomplete
-candles update :class:`LatestPrices` but are not evaluated (a gap does not fire, the next complete
-candle does). A new band starts ``inside``: if the price is already outside it fires on the next
+wins). So each crossing fires once and noise around a boundary does not repeat it. An incomplete
+candle (the first after a start, one in a gap) can fire — its prices are real trades: missing ones
+can hide a crossing, never invent one — but never re-arms, as its close may not be the last
+price. A new band starts ``inside``: if the price is already outside it fires on the next
 candle. The state is exposed (:meth:`PriceBandMonitor.state_of`, and every change in order in
 :attr:`PriceBandMonitor.transitions`) so it can be persisted (``price_alerts.state``) and
 restored with :meth:`PriceBandMonitor.set_band`.
@@ -231,8 +232,11 @@ class PriceBandMonitor:
     def on_candle(self, c: Candle) -> list[PriceBandAlert]:
         self.prices.update(c)
         bands = self._by_market.get((c.exchange, c.market, c.symbol))
-        if bands is None or not c.complete:
+        if bands is None:
             return []
+        # Every price of an incomplete candle (a start, a gap) is a real trade: missing trades
+        # can hide a crossing, never invent one. Only its close may be stale: no re-arm by it.
+        complete = c.complete
         out: list[PriceBandAlert] = []
         for entry in bands.values():
             band = entry.band
@@ -244,8 +248,9 @@ class PriceBandMonitor:
                 kind, price, edge, entry.state = ABOVE_MAX, c.high, hi_edge, ABOVE
             elif state != BELOW and lo_edge is not None and c.low <= lo_edge:
                 kind, price, edge, entry.state = BELOW_MIN, c.low, lo_edge, BELOW
-            elif (state == ABOVE and c.close < entry.rearm_high) or (
-                state == BELOW and c.close > entry.rearm_low
+            elif complete and (
+                (state == ABOVE and c.close < entry.rearm_high)
+                or (state == BELOW and c.close > entry.rearm_low)
             ):
                 entry.state = INSIDE
                 self.transitions.append((entry.band_id, INSIDE, None))

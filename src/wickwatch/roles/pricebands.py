@@ -32,7 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.bus import PRICE_ALERTS, Bus
 from wickwatch.detection import Detector, UserSettings
 from wickwatch.detection.price_bands import (
+    ABOVE,
     ABOVE_MAX,
+    BELOW,
+    INSIDE,
     PriceBand,
     PriceBandAlert,
     PriceBandMonitor,
@@ -62,15 +65,23 @@ class BandRow(msgspec.Struct, frozen=True, gc=False):
     max_price: Decimal | None
     hysteresis_pct: float
 
-    def same_definition(self, other: BandRow) -> bool:
-        """Same market and edges: a state computed for one is valid for the other."""
-        return (self.symbol, self.exchange, self.market, self.min_price, self.max_price) == (
-            other.symbol,
-            other.exchange,
-            other.market,
-            other.min_price,
-            other.max_price,
-        )
+    def kept_state(self, edited: BandRow, live: str | None) -> str | None:
+        """The monitor's ``live`` state carried over to the ``edited`` band, or None (take the
+        stored one). The API's re-arm rule applied to the fresher state: another market, or
+        the edge it crossed moved, re-arms; an edit of the other edge keeps the crossing, even
+        while the crossing's own state is still queued for the writer (the API read the older
+        one, and the stored state would send the same crossing again)."""
+        if live is None or (self.symbol, self.exchange, self.market) != (
+            edited.symbol,
+            edited.exchange,
+            edited.market,
+        ):
+            return None
+        if (live == ABOVE and edited.max_price != self.max_price) or (
+            live == BELOW and edited.min_price != self.min_price
+        ):
+            return INSIDE
+        return live
 
 
 class PriceBandDraft(msgspec.Struct, frozen=True, gc=False):
@@ -263,8 +274,8 @@ class PriceBandSync(UserSync):
             if held == band:
                 continue
             state = stored_state
-            if held is not None and held.same_definition(band):
-                state = self.monitor.state_of(band_id) or stored_state
+            if held is not None:
+                state = held.kept_state(band, self.monitor.state_of(band_id)) or stored_state
             try:
                 self.monitor.set_band(band.user_id, band.id, _band_model(band), state=state)
             except (ValidationError, ValueError) as exc:
