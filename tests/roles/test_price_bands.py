@@ -27,15 +27,16 @@ from wickwatch.config import Settings
 from wickwatch.detection import Detector, PriceBandMonitor
 from wickwatch.market.connectors import FeedConfig
 from wickwatch.market.simulators import BinanceSimulator
-from wickwatch.market.types import Trade
+from wickwatch.market.types import Instrument, Trade
 from wickwatch.markets.repository import MarketRepository
 from wickwatch.notify.standin import TelegramStandIn
+from wickwatch.notify.templates import placeholder_values
 from wickwatch.pricealerts.repository import PriceAlertRepository
 from wickwatch.pricealerts.schemas import PriceAlertUpdate
 from wickwatch.pricealerts.service import PriceAlertService
 from wickwatch.roles.collector import Collector
 from wickwatch.roles.notifier import NotifierRole
-from wickwatch.roles.pricebands import PriceBandSync, save_band_state
+from wickwatch.roles.pricebands import PriceBandDraft, PriceBandSync, save_band_state
 from wickwatch.storage.models import Alert, AlertDelivery, PriceAlert, User
 
 CHAT = 5151
@@ -229,3 +230,43 @@ async def test_editing_the_other_edge_while_a_crossing_is_unwritten_does_not_res
         await session.commit()
     await sync.reload({uid}, periodic=False)
     assert [a.kind for a in monitor.on_candle(candle(3, 111.5))] == ["above_max"]
+
+
+async def test_a_hyperliquid_spot_band_alert_names_its_pair(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A band on ``@107`` reads HYPE/USDC, as a spike alert on it does (it read "@107" and
+    linked to .../trade/@107/: the base and quote were guessed from the spelling)."""
+    uid = await add_user(sessionmaker, "hype@example.com")
+    async with sessionmaker() as session:
+        session.add(
+            PriceAlert(
+                user_id=uid,
+                coin="HYPE",
+                exchange="hyperliquid",
+                market="spot",
+                symbol="@107",
+                max_price=Decimal("50"),
+                hysteresis_pct=0.5,
+                state="inside",
+                is_enabled=True,
+                created_at=datetime.now(UTC),
+            )
+        )
+        await session.commit()
+    detector = Detector()
+    detector.set_instruments(
+        [Instrument("hyperliquid", "spot", "@107", "HYPE", "USDC", True, "0.001")]
+    )
+    monitor = PriceBandMonitor()
+    sync = PriceBandSync(monitor, detector, sessionmaker, None, markets=["hyperliquid_spot"])
+    await sync.load_all()
+    hype = {"symbol": "@107", "exchange": "hyperliquid", "market": "spot"}
+    assert [a.kind for a in monitor.on_candle(candle(1, 49.0, 51.0, 49.0, 50.5, **hype))] == [
+        "above_max"
+    ]
+    [draft] = sync.take()
+    assert isinstance(draft, PriceBandDraft)
+    assert (draft.base, draft.quote) == ("HYPE", "USDC")
+    values = placeholder_values(draft)
+    assert values["symbol"] == "HYPE/USDC" and "@107" not in values["link"]

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -126,11 +126,17 @@ def _edge(value: float, stored: Decimal | None) -> str:
 
 
 def band_draft(
-    alert: PriceBandAlert, band: BandRow, state: str, settings: UserSettings | None
+    alert: PriceBandAlert,
+    band: BandRow,
+    state: str,
+    settings: UserSettings | None,
+    resolve: Callable[[str, str, str], tuple[str, str]] | None = None,
 ) -> PriceBandDraft:
+    """``resolve``: the detector's instrument-aware base/quote (Hyperliquid's ``@107`` is
+    HYPE/USDC); without it, the symbol's spelling."""
     above = alert.kind == ABOVE_MAX
     stored_edge = band.max_price if above else band.min_price
-    base, quote = split_symbol(alert.exchange, alert.market, alert.symbol)
+    base, quote = (resolve or split_symbol)(alert.exchange, alert.market, alert.symbol)
     user = settings or _DEFAULTS
     return PriceBandDraft(
         user_id=alert.user_id,
@@ -305,7 +311,8 @@ class PriceBandSync(UserSync):
                 out.append(BandState(band=band, state=state))
             else:
                 settings = self.detector.settings_of(band.user_id)
-                out.append(band_draft(alert, band, state, settings))
+                resolve = self.detector.resolver.resolve
+                out.append(band_draft(alert, band, state, settings, resolve))
         transitions.clear()
         return out
 
