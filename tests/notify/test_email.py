@@ -6,18 +6,26 @@ import asyncio
 import email
 import email.policy
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.notify.conftest import Draft, World, deliveries, make_dispatcher
+from wickwatch.notify.base import Delivery, Outcome
 from wickwatch.notify.email import EmailNotifier, SmtpServer
+from wickwatch.notify.templates import render_alert
+from wickwatch.storage.models import Alert, AlertDelivery
+from wickwatch.storage.types import utcnow
 
 
 @dataclass
@@ -309,3 +317,166 @@ async def test_a_users_own_smtp_server_on_a_private_address_is_refused(
     assert row.status == "failed"
     assert "127.0.0.1 is a loopback address" in (row.last_error or "")
     assert box.logins == [] and box.messages == []
+
+
+@asynccontextmanager
+async def tarpit_smtp(delay: float) -> AsyncIterator[int]:
+    """An SMTP server that accepts everything but answers every line ``delay`` s late."""
+    served: list[asyncio.Task[None]] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async def say(text: str) -> None:
+            await asyncio.sleep(delay)
+            writer.write(text.encode())
+            await writer.drain()
+
+        try:
+            await say("220 tarpit ESMTP\r\n")
+            while line := await reader.readline():
+                verb = line[:4].upper()
+                if verb in (b"EHLO", b"HELO"):
+                    await say("250-tarpit\r\n250 8BITMIME\r\n")
+                elif verb == b"DATA":
+                    await say("354 go on\r\n")
+                    while (await reader.readline()) not in (b".\r\n", b""):
+                        pass
+                    await say("250 queued\r\n")
+                elif verb == b"QUIT":
+                    await say("221 bye\r\n")
+                    break
+                else:
+                    await say("250 ok\r\n")
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    def start(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        served.append(asyncio.create_task(serve(reader, writer)))
+
+    server = await asyncio.start_server(start, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        for task in served:
+            task.cancel()
+        await asyncio.gather(*served, return_exceptions=True)
+
+
+def _delivery(key: str = "k" * 32) -> Delivery:
+    return Delivery(
+        id=1, alert_id=1, user_id=1, channel="email", destination="me@example.com",
+        idempotency_key=key, attempts=0, config={"address": "me@example.com"},
+    )  # fmt: skip
+
+
+async def test_an_smtp_send_is_bounded_by_a_deadline_not_by_the_number_of_commands() -> None:
+    """aiosmtplib's timeout is per command: a server that answers each line just inside it
+    held one send for ~7 timeouts (banner, EHLO, MAIL, RCPT, DATA, '.', QUIT) — 140 s with
+    the 20 s a user's own server gets, and a dispatcher's send slot with it."""
+    async with tarpit_smtp(0.8) as port:  # seven lines: 5.6 s, each inside the 1 s timeout
+        notifier = EmailNotifier(
+            SmtpServer(host="127.0.0.1", port=port, starttls=False, timeout_s=1.0),
+            allow_private=True,
+        )
+        alert = Draft(user_id=1)
+        started = time.monotonic()
+        result = await notifier.send(_delivery(), alert, render_alert(alert, None))
+        took = time.monotonic() - started
+    assert took < 4.0, (took, result)  # the deadline: two timeouts
+    assert result.outcome is Outcome.RETRY and "TimeoutError" in (result.error or "")
+
+
+async def _make_due(
+    sessionmaker: async_sessionmaker[AsyncSession], ids: list[int], *, backdate: bool
+) -> None:
+    async with sessionmaker() as session:
+        if backdate:  # the alerts' period ended
+            alert_ids = (
+                await session.scalars(
+                    select(AlertDelivery.alert_id).where(AlertDelivery.id.in_(ids))
+                )
+            ).all()
+            await session.execute(
+                update(Alert)
+                .where(Alert.id.in_(alert_ids))
+                .values(created_at=utcnow() - timedelta(minutes=15))
+            )
+        await session.execute(
+            update(AlertDelivery)
+            .where(AlertDelivery.id.in_(ids))
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
+
+
+async def test_a_retried_digest_with_more_alerts_gets_a_message_id_of_its_own(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    """A digest's Message-ID is its first row's key. The server stores digest {a1, a2} but its
+    250 comes after our timeout, so the rows are retried; by the retry a3 is due too and the
+    resent digest {a1, a2, a3} carried the same Message-ID. Mail systems that drop a repeated
+    Message-ID (Gmail does) discarded it: a3 was never seen."""
+    box, port = mailbox
+    slow_once = [True]
+    original = box.handle_DATA
+
+    async def handle_DATA(server, session, envelope):  # type: ignore[no-untyped-def]
+        answer = await original(server, session, envelope)  # stored
+        if slow_once.pop() if slow_once else False:
+            await asyncio.sleep(1.5)  # ... but answered after the client's timeout
+        return answer
+
+    box.handle_DATA = handle_DATA  # type: ignore[method-assign]
+    notifier = EmailNotifier(
+        SmtpServer(host="127.0.0.1", port=port, starttls=False, timeout_s=1.0),
+        allow_private=True,
+    )
+    user = await world.user()
+    await world.channel(user, "email", {"address": "digest@example.com", "digest_minutes": 15})
+    first = await world.alerts(
+        [Draft(user_id=user, symbol="BTCUSDT"), Draft(user_id=user, symbol="ETHUSDT", base="ETH")],
+        destinations=("email",),
+    )
+    await _make_due(sessionmaker, first, backdate=True)
+    await make_dispatcher(sessionmaker, {"email": notifier}).run_once()
+    assert [r.status for r in await deliveries(sessionmaker)] == ["pending", "pending"]
+
+    later = await world.alerts(
+        [Draft(user_id=user, symbol="SOLUSDT", base="SOL")], destinations=("email",)
+    )
+    await _make_due(sessionmaker, later, backdate=True)
+    await _make_due(sessionmaker, first, backdate=False)
+    await make_dispatcher(sessionmaker, {"email": notifier}).run_once()
+
+    (_e1, one), (_e2, two) = box.messages
+    assert "SOLUSDT" not in str(one["Subject"]) and "SOLUSDT" in str(two["Subject"])
+    assert one["Message-ID"] != two["Message-ID"], one["Message-ID"]
+
+
+async def test_an_internationalised_domain_is_delivered_without_smtputf8(
+    world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The channels API stores ``me@пример.рф`` as typed (EmailStr keeps the Unicode domain).
+    The domain has an ASCII form (IDNA) every server takes; sent as Unicode it needs
+    SMTPUTF8, and a server without it makes every attempt fail ("retrying" 8 times, then
+    failed)."""
+    box, port = Mailbox(), _free_port()
+    controller = Controller(
+        box, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False
+    )  # a server without SMTPUTF8 (aiosmtpd's Controller turns it on by default)
+    controller.start()
+    user = await world.user(locale="ru")
+    await world.channel(user, "email", {"address": "me@пример.рф"})
+    await world.alerts([Draft(user_id=user, destinations=("email",))])
+    try:
+        await make_dispatcher(sessionmaker, {"email": _notifier(port)}).run_once()
+    finally:
+        controller.stop()
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "sent", (row.status, row.last_error)
+    [(envelope, _message)] = box.messages
+    assert envelope.rcpt_tos == ["me@xn--e1afmkfd.xn--p1ai"]

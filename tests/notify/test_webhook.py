@@ -420,3 +420,83 @@ async def test_an_endless_answer_is_not_read_into_memory() -> None:
         await notifier.aclose()
     assert result.outcome is Outcome.SENT, result
     assert written < 64 * MAX_ANSWER_BYTES  # the server stopped when we hung up, far from 1 GiB
+
+
+async def test_a_short_retry_after_on_a_5xx_does_not_use_up_the_attempts_of_a_short_outage(
+    world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A receiver in a 2.5 s outage answers ``503`` with ``Retry-After: 1`` (what many load
+    balancers send). The dispatcher's own back-off (2 s, 4 s) would reach it after the outage;
+    honouring "1" as the whole delay spent all 3 attempts inside the outage and failed the
+    alert for good. (A 429's Retry-After counts no attempt and is still honoured.)"""
+    first: list[float] = []
+    received: list[float] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        await request.read()
+        now = time.monotonic()
+        first[:] = first or [now]
+        received.append(now - first[0])
+        if now - first[0] < 2.5:
+            return web.Response(status=503, headers={"Retry-After": "1"})
+        return web.Response(status=200)
+
+    notifier = WebhookNotifier(allow_private=True, timeout_s=5)
+    async with loopback_http("/hook", handler) as url:
+        await _setup(world, url)
+        dispatcher = make_dispatcher(
+            sessionmaker, {"webhook": notifier}, max_attempts=3, retry_base_s=2.0, retry_max_s=60
+        )
+        task = asyncio.create_task(dispatcher.run())
+        try:
+            for _ in range(500):
+                [row] = await deliveries(sessionmaker)
+                if row.status in ("sent", "failed"):
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            dispatcher.stop()
+            await task
+            await notifier.aclose()
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "sent", (row.status, row.last_error, received)
+
+
+async def test_a_stop_hands_back_rows_that_waited_for_a_send_slot_and_never_went_out(
+    world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """``_send_batch`` commits ``sending`` (attempt + 1) for the whole batch, then each send
+    waits for one of ``concurrency`` slots. At a stop, ``_drain`` cancels what is still waiting
+    and hands back only rows not ``sending``: a row that never left stays ``sending`` — a
+    "possible repeat" with an attempt spent, and on its last attempt ``expire_abandoned``
+    fails it ("outcome unknown") although no request was ever made."""
+    slow, fast = Receiver(delays=[8.0]), Receiver()
+    notifier = WebhookNotifier(allow_private=True, timeout_s=10)
+    async with (
+        loopback_http("/hook", slow.handle) as slow_url,
+        loopback_http("/hook", fast.handle) as fast_url,
+    ):
+        await _setup(world, slow_url)  # claimed first: takes the only send slot
+        await _setup(world, fast_url)
+        dispatcher = make_dispatcher(
+            sessionmaker, {"webhook": notifier}, concurrency=1, max_attempts=1, lease_s=2.0
+        )
+        task = asyncio.create_task(dispatcher.run())
+        for _ in range(200):
+            if slow.requests:
+                break
+            await asyncio.sleep(0.02)
+        dispatcher.stop()  # a deploy: drains for max(5 s, lease / 2), then cancels
+        await task
+        _slow_row, fast_row = await deliveries(sessionmaker)
+        left = (fast_row.status, fast_row.attempts)
+        await asyncio.sleep(2.5)  # the lease runs out; another dispatcher starts
+        await make_dispatcher(
+            sessionmaker, {"webhook": notifier}, max_attempts=1, lease_s=2.0
+        ).run_once()
+        await notifier.aclose()
+    _slow_row, fast_row = await deliveries(sessionmaker)
+    # never sent, so it should have been handed back ("pending", 0) and now be delivered
+    assert (left, fast_row.status, len(fast.requests)) == (("pending", 0), "sent", 1), (
+        fast_row.last_error
+    )

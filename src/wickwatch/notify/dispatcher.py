@@ -68,6 +68,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import logging
 import os
 import random
@@ -76,7 +77,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar
 
@@ -145,10 +146,25 @@ class Job:
     attempts: int
     lost: bool = False  #: another dispatcher took the lease over
     sending: bool = field(default=False)  #: this dispatcher committed ``sending``
+    #: Its request may have left (it had a send slot, or its lane's message was being sent):
+    #: a ``sending`` row not started is provably unsent, and a stop hands it back.
+    started: bool = field(default=False)
 
     @property
     def id(self) -> int:
         return self.row.id
+
+
+def _as_one(jobs: Sequence[Job]) -> Job:
+    """The job a lane's message is sent as: a digest carries an idempotency key of its own
+    set of alerts (an e-mail's Message-ID: a digest retried with more alerts under its first
+    alert's key was dropped as a repeat by mail systems that de-duplicate by Message-ID)."""
+    head = jobs[0]
+    if len(jobs) == 1:
+        return head
+    keys = "\n".join(sorted(j.delivery.idempotency_key for j in jobs))
+    key = hashlib.sha256(keys.encode()).hexdigest()[:32]
+    return replace(head, delivery=replace(head.delivery, idempotency_key=key))
 
 
 @dataclass(eq=False)
@@ -554,6 +570,7 @@ class Dispatcher:
     async def _send_one(self, job: Job, rendered: Rendered) -> None:
         try:
             async with self._send_slots:
+                job.started = True
                 result = await self._call(job, rendered)
                 await self._record([job], result)
         finally:
@@ -646,7 +663,9 @@ class Dispatcher:
             await self._record(jobs, rendered, pace=(*lane_pace, time.time()))
             self._release(jobs)
             return
-        result = await self._call(jobs[0], rendered)
+        for job in jobs:
+            job.started = True
+        result = await self._call(_as_one(jobs), rendered)
         # The next message one interval after the receiver answered: request latency
         # never squeezes two messages closer.
         self._lane_next[name] = time.time() + pacing.interval_s
@@ -935,13 +954,17 @@ class Dispatcher:
                         await repo.update_channel_config(session, channel_id, result.config_update)
                 # One delay for the item: the alerts of a digest stay one digest when retried
                 # (a delay drawn per row, with its jitter, split them into several messages).
-                delay = (
-                    max(result.retry_after, MIN_RETRY_S)  # "Retry-After: 0" is no hammer
-                    if result.retry_after is not None
-                    else self.backoff(
-                        max(j.attempts - (throttled and j.id in free) for j in item.jobs)
-                    )
+                backoff = self.backoff(
+                    max(j.attempts - (throttled and j.id in free) for j in item.jobs)
                 )
+                if result.retry_after is None:
+                    delay = backoff
+                elif throttled:  # asked to wait, nothing counted: the receiver's word holds
+                    delay = max(result.retry_after, MIN_RETRY_S)  # "Retry-After: 0" is no hammer
+                else:
+                    # A failure (5xx) that counts an attempt: a short Retry-After ("1" from a
+                    # load balancer) must not spend every attempt inside a brief outage.
+                    delay = max(result.retry_after, backoff)
                 failing = False
                 for job in item.jobs:
                     uncounted = throttled and job.id in free
@@ -1092,10 +1115,20 @@ class Dispatcher:
         deadline = time.monotonic() + max(5.0, self.config.lease_s / 2)
         while self._tasks and time.monotonic() < deadline:
             await asyncio.wait(list(self._tasks), timeout=deadline - time.monotonic())
+        # Rows marked ``sending`` that never got a send slot: no request left, so the attempt
+        # is taken back and they are handed back with the rest (left ``sending``, they were
+        # "possible repeats" when their lease ran out, and failed on their last attempt).
+        # (Taken before the cancels: a cancelled send lets go of its row.)
+        waiting = [j for j in self._held.values() if not j.started]
         for task in list(self._tasks):
             task.cancel()
-        idle = [j for j in self._held.values() if not j.sending]
-        await self._hand_back(idle, at=time.time(), error=None)
+        unstarted = [j for j in waiting if j.sending]
+        if unstarted:
+            try:
+                await self._db(functools.partial(self._unsend, jobs=unstarted))
+            except Exception as exc:
+                log.warning("could not take back %d unsent deliveries: %s", len(unstarted), exc)
+        await self._hand_back([j for j in waiting if not j.sending], at=time.time(), error=None)
 
     async def _db(self, action: Callable[[AsyncSession], Awaitable[T]], tries: int = 5) -> T:
         """Run ``action`` in a fresh session, retrying transient database errors briefly."""

@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
 SUBJECT_PREFIX = "[wickwatch] "
 SMTP_TIMEOUT_S = 20.0
+#: A whole send (connect to the end of DATA) within this many per-command timeouts: aiosmtplib's
+#: timeout is per command, and a server answering each line just inside it held a send (and a
+#: dispatcher's send slot) for seven of them.
+SMTP_DEADLINE_FACTOR = 2.0
 #: Most alerts in one digest mail: a period with more is sent as several mails.
 EMAIL_DIGEST_MAX = 2000
 DIGEST_MIN_MINUTES = 5
@@ -137,7 +141,7 @@ class EmailNotifier(Notifier):
         return Pacing(
             lane=f"mail-digest:{delivery.channel_id}",
             interval_s=0.0,
-            hold_s=SMTP_TIMEOUT_S,
+            hold_s=SMTP_TIMEOUT_S * (SMTP_DEADLINE_FACTOR + 1),  # a send, then its QUIT
             fold_all=True,
             max_fold=EMAIL_DIGEST_MAX,
         )
@@ -167,6 +171,10 @@ class EmailNotifier(Notifier):
         to = str(delivery.config.get("address") or "").strip()
         if not _ADDRESS.match(to):
             return SendResult.failed(f"not an e-mail address: {to!r}")
+        try:
+            to = ascii_domain(to)
+        except UnicodeError:
+            return SendResult.failed(f"not an e-mail address (its domain): {to!r}")
         server = self.server_for(delivery)
         if server is None:
             return SendResult.failed(
@@ -199,8 +207,9 @@ class EmailNotifier(Notifier):
             try:
                 # Not aiosmtplib.send: a STARTTLS refused for its certificate fails inside
                 # connect(), which it never closes (a transport left for the garbage collector).
-                await client.connect()
-                await client.send_message(message)
+                async with asyncio.timeout(server.timeout_s * SMTP_DEADLINE_FACTOR):
+                    await client.connect()
+                    await client.send_message(message)
                 await _quit(client)
             finally:
                 client.close()
@@ -221,12 +230,24 @@ class EmailNotifier(Notifier):
             )
             text = f"{what}: {exc.code} {exc.message}"
             return SendResult.failed(text) if _permanent(exc.code) else SendResult.retry(text)
+        except aiosmtplib.SMTPNotSupported as exc:
+            # A non-ASCII mailbox name and a server without SMTPUTF8: the same every time.
+            return SendResult.failed(f"the SMTP server cannot take this address: {exc}")
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             return SendResult.retry(f"SMTP unreachable: {type(exc).__name__}: {exc}")
         finally:
             if sock is not None:
                 sock.close()
         return SendResult.sent(message["Message-ID"])
+
+
+def ascii_domain(address: str) -> str:
+    """``address`` with its domain in its ASCII (IDNA) form, which every server takes
+    (``me@пример.рф`` → ``me@xn--e1afmkfd.xn--p1ai``); sent as typed it needs SMTPUTF8."""
+    local, _, domain = address.rpartition("@")
+    if domain.isascii():
+        return address
+    return f"{local}@{domain.encode('idna').decode('ascii')}"
 
 
 def _permanent(code: int) -> bool:
