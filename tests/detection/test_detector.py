@@ -9,6 +9,8 @@ import pytest
 from tests.detection.helpers import candle, flat
 from wickwatch.detection import AlertDraft, Detector, InMemorySpikeHistory, UserSettings
 from wickwatch.detection.rules import compile_user
+from wickwatch.market.candles import CandleBuilder
+from wickwatch.market.types import Trade
 
 
 def settings(**kw: object) -> UserSettings:
@@ -686,3 +688,71 @@ def test_down_only_rules_wait_out_an_up_spike_and_fire_on_the_dump_in_its_window
     dump = d.on_candle(candle(12, 100.0, 100.0, 95.5, 96.0))
     assert sorted(a.user_id for a in dump) == list(range(20, 40))
     assert {(a.direction, a.rule) for a in dump} == {("down", "dumps")}
+
+
+def test_a_recovered_symbols_late_seconds_do_not_resend_its_spike() -> None:
+    """A symbol whose connection stalled is held while its trades are backfilled
+    (CandleBuilder.hold): its seconds close after the rest of the venue has moved on — after a
+    silence timeout (50 s), reconnect back-off and the backfill wait, well over a minute late.
+    The memory prune assumed no candle comes more than 60 s late, forgot the symbol's
+    de-duplication and cooldown memory, and the spike reported just before the stall was sent
+    a second time by the first recovered window that still held it."""
+    d = Detector()
+    d.update_user(
+        1,
+        UserSettings.model_validate(
+            {"cooldown_s": 60, "thresholds": [{"min_delta_pct": 2.0, "window_s": 60}]}
+        ),
+    )
+    for c in flat(0, 10, symbol="SOLUSDT"):
+        d.on_candle(c)
+    [first] = d.on_candle(candle(10, 100.0, 103.0, 100.0, 100.0, symbol="SOLUSDT"))
+    assert first.ts_ms == 10_000
+    # the rest of the venue goes on for two minutes while SOLUSDT is held (stall + recovery)
+    for t in range(11, 140):
+        assert not d.on_candle(candle(t, 50.0, symbol="ETHUSDT"))
+    # then SOLUSDT's backfilled seconds close, in order, flat: the window of 60 s closing at
+    # 11 still holds second 10 — the spike already reported (and inside its 60 s cooldown)
+    again = d.on_candle(candle(11, 100.0, symbol="SOLUSDT"))
+    assert again == []
+
+
+def test_a_held_symbol_released_minutes_later_does_not_resend_its_spike() -> None:
+    """The same through the candle builder's hold and release, as a collector does it."""
+    b = CandleBuilder()
+    d = Detector()
+    d.update_user(
+        1,
+        UserSettings.model_validate(
+            {"cooldown_s": 60, "thresholds": [{"min_delta_pct": 2.0, "window_s": 60}]}
+        ),
+    )
+    sent: list[AlertDraft] = []
+
+    def trade(sym: str, ts: int, price: float, recv: int | None = None) -> None:
+        b.add(Trade("binance", "spot", sym, price, 1.0, price, "buy", ts,
+                    ts if recv is None else recv, str(ts)))  # fmt: skip
+
+    def tick(now: int) -> None:
+        sent.extend(d.on_candles(b.close_due(now)))
+
+    for t in range(0, 10):
+        trade("SOLUSDT", t * 1000 + 100, 100.0)
+        trade("ETHUSDT", t * 1000 + 100, 50.0)
+        tick(t * 1000 + 500)
+    trade("SOLUSDT", 10_100, 100.0)
+    trade("SOLUSDT", 10_200, 103.0)  # the spike
+    trade("SOLUSDT", 10_300, 100.0)
+    tick(11_500)
+    assert [a.ts_ms for a in sent] == [10_000]
+    # SOLUSDT's connection is found stalled; it is held from after its last trade
+    b.hold("binance", "spot", "SOLUSDT", 10_300)
+    for t in range(11, 140):
+        trade("ETHUSDT", t * 1000 + 100, 50.0)
+        tick(t * 1000 + 1_400)
+    # the backfill brings SOLUSDT's quiet seconds back; the hold is released
+    for t in range(11, 20):
+        trade("SOLUSDT", t * 1000 + 100, 100.0, recv=140_000)
+    b.release("binance", "spot", "SOLUSDT")
+    tick(140_500)
+    assert [a.ts_ms for a in sent] == [10_000]  # the spike at 10 once

@@ -814,6 +814,10 @@ class Detector:
             self._prune_slice = -(-len(queue) // _PRUNE_STEPS)
         now_ms -= _RETAIN_MS
         users = self._users
+        # A symbol held while its gap is backfilled closes its seconds minutes after the rest
+        # of the venue: its memory is judged at its own newest candle too (its candles come in
+        # order), or a spike reported before the stall was sent again by its recovered windows.
+        newest = self._cols.last_ts.item
         for _ in range(min(self._prune_slice, len(queue))):
             user = users.get(queue.pop())
             if user is None:
@@ -821,7 +825,9 @@ class Detector:
             cooldown_ms = user.max_cooldown_ms()
             for memory in user.memory.values():
                 stale = [
-                    st for st, e in memory.items() if is_idle(e, now_ms, _RETAIN_MS, cooldown_ms)
+                    st
+                    for st, e in memory.items()
+                    if is_idle(e, min(now_ms, newest(st.row)), _RETAIN_MS, cooldown_ms)
                 ]
                 for st in stale:
                     del memory[st]
