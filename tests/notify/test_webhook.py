@@ -500,3 +500,24 @@ async def test_a_stop_hands_back_rows_that_waited_for_a_send_slot_and_never_went
     assert (left, fast_row.status, len(fast.requests)) == (("pending", 0), "sent", 1), (
         fast_row.last_error
     )
+
+
+@pytest.mark.parametrize("host", ["１２７.０.０.１", "127。0。0。1", "①②⑦.0.0.1"])
+async def test_unicode_forms_of_a_loopback_literal_are_refused_at_send_time(
+    receiver: Receiver, host: str
+) -> None:
+    """yarl (IDNA/UTS46) turns these hosts into the literal 127.0.0.1, and aiohttp never asks
+    the resolver for a literal address: the guard in GuardedResolver was skipped, and
+    url_problem() saw only a "name". (The API's URL type normalises them before saving; a
+    stored config that never went through it was exposed.)"""
+    notifier = WebhookNotifier(allow_private=False, timeout_s=5)
+    port = receiver.url.split(":")[2].split("/")[0]
+    alert = Draft(user_id=1)
+    try:
+        result = await notifier.send(
+            _direct(f"http://{host}:{port}/hook"), alert, render_alert(alert, None)
+        )
+    finally:
+        await notifier.aclose()
+    assert receiver.requests == []  # the loopback receiver must never be called
+    assert result.outcome is Outcome.FAILED

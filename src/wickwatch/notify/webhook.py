@@ -24,6 +24,7 @@ change between check and connect. The channels API runs the same check when a UR
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -35,6 +36,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
+import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
@@ -132,11 +134,16 @@ def url_problem(url: str, *, allow_private: bool) -> str | None:
         return "credentials in the URL are not allowed; use the signing secret"
     if allow_private:
         return None
+    host = parts.hostname
+    with contextlib.suppress(ValueError):
+        # The host aiohttp connects to: IDNA maps "１２７.０.０.１" or "127。0。0。1" to a literal
+        # address, which is never resolved (so never seen by the resolver's check).
+        host = yarl.URL(url).host or host
     try:
-        ipaddress.ip_address(parts.hostname.split("%", 1)[0])
+        ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
         return None  # a name: checked when it is resolved
-    return address_problem(parts.hostname)
+    return address_problem(host)
 
 
 async def target_problem(
