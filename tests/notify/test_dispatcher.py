@@ -324,11 +324,17 @@ async def test_rows_of_a_dead_dispatcher_are_sent_after_its_lease(
     user = await _webhook_user(world)
     await world.alerts([Draft(user_id=user, destinations=("webhook",))] * 5)
     async with sessionmaker() as session:  # a dispatcher claims and dies
-        await repo.claim(session, worker="dead", now=utcnow(), lease_s=0.3, limit=3)
+        dead = await repo.claim(session, worker="dead", now=utcnow(), lease_s=30, limit=3)
     recorder = Recorder()
     dispatcher = make_dispatcher(sessionmaker, {"webhook": recorder})
     assert await dispatcher.run_once() == 2  # the free ones
-    await asyncio.sleep(0.35)
+    async with sessionmaker() as session:  # its lease runs out (however slow the machine)
+        await session.execute(
+            update(AlertDelivery)
+            .where(AlertDelivery.id.in_([r.id for r in dead]))
+            .values(locked_until=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
     assert await dispatcher.run_once() == 3  # the dead one's, after its lease
     assert sorted(recorder.sends.values()) == [1] * 5
     assert {r.status for r in await deliveries(sessionmaker)} == {"sent"}

@@ -44,15 +44,30 @@ async def test_a_feed_is_collected_by_one_collector_at_a_time(
         # The database dropped the holder's connection: its next check takes the locks again.
         watch = asyncio.create_task(second.watch())
         async with engines[0].connect() as admin:
-            await admin.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                    "WHERE locktype = 'advisory' AND classid = 30583 AND granted"
-                )
-            )
+            held = "FROM pg_locks WHERE locktype = 'advisory' AND classid = 30583 AND granted"
+            dropped = list((await admin.execute(text(f"SELECT pid {held}"))).scalars())
+            await admin.execute(text(f"SELECT pg_terminate_backend(pid) {held}"))
             await admin.commit()
+        assert dropped
         third = AdvisoryLeases(engines[0], retry_s=0.05)
-        await asyncio.sleep(0.6)
+
+        async def retaken() -> bool:  # nobody but the second is asking for the locks
+            async with engines[0].connect() as admin:
+                granted = await admin.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND classid = 30583 AND granted AND NOT pid = ANY(:dropped)"
+                    ),
+                    {"dropped": dropped},
+                )
+            return bool(granted == 2)
+
+        for _ in range(200):  # the second's watch retakes both (a few checks of 0.1 s)
+            if await retaken():
+                break
+            await asyncio.sleep(0.05)
+        assert await retaken(), "the second did not take its locks again"
+        assert second.held == {"okx_spot", "binance_spot"}
         took = asyncio.create_task(third.acquire("binance_spot"))
         await asyncio.sleep(0.3)
         assert not took.done()  # retaken by the second before anyone else could
@@ -137,8 +152,13 @@ async def test_a_collector_that_lost_its_feed_to_another_stops_it_and_waits(
                     )  # fmt: skip
                     await session.commit()
                 assert await second.wait_live(15.0)  # the second took it over...
-                for _ in range(100):  # ...and the first, at its next check, lets go
-                    if first.snapshots() == []:
+
+                def let_go() -> bool:  # no longer reported, and its feed stopped (or remade)
+                    state = first.feeds["binance_spot"].state.value
+                    return first.snapshots() == [] and state in ("new", "stopped")
+
+                for _ in range(200):  # ...and the first, at its next check, lets go
+                    if let_go():
                         break
                     await asyncio.sleep(0.05)
                 assert first.snapshots() == []

@@ -109,21 +109,20 @@ async def test_missing_pings_close_the_connection() -> None:
     sim_cfg = SimConfig(symbols=3, generate=False)
 
     class StrictPing(BitgetSimulator):
-        ping_timeout_s = 0.6
+        ping_timeout_s = 2.5  # far above the 0.2 s pings: see test_okx
 
-    async with scenarios.running(StrictPing, BitgetSpot, "spot", sim_config=sim_cfg) as (
-        sim,
-        feed,
-        _sink,
-    ):
-        await asyncio.sleep(1.5)
+    steady = replace(scenarios.fast_config(BitgetSpot), silence_s=3.0)
+    async with scenarios.running(
+        StrictPing, BitgetSpot, "spot", sim_config=sim_cfg, config=steady
+    ) as (sim, feed, _sink):
+        await asyncio.sleep(6.0)
         assert sim.violations == []
         assert feed.status.reconnects == 0
     rare = replace(scenarios.fast_config(BitgetSpot), ping_interval_s=5.0, silence_s=10.0)
     async with scenarios.running(
         StrictPing, BitgetSpot, "spot", sim_config=sim_cfg, config=rare
     ) as (sim, feed, _sink):
-        await scenarios.eventually(lambda: feed.status.reconnects >= 1, 3.0)
+        await scenarios.eventually(lambda: feed.status.reconnects >= 1, 10.0)
         assert any("no ping" in v for v in sim.violations)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import orjson
 import pytest
@@ -105,14 +106,13 @@ async def test_futures_gap_beyond_a_page_is_paged_back_by_time() -> None:
 async def test_pongs_keep_a_quiet_connection() -> None:
     """No trades at all: ``spot.ping`` answered by ``spot.pong`` keeps the silence watchdog
     quiet (and the simulator's idle limit)."""
-    limits = SimLimits(streams_per_connection=1000, idle_timeout_s=0.6)
+    limits = SimLimits(streams_per_connection=1000, idle_timeout_s=2.5)  # see test_okx
     sim_cfg = SimConfig(symbols=3, generate=False, limits=limits)
-    async with scenarios.running(GateSimulator, GateSpot, "spot", sim_config=sim_cfg) as (
-        sim,
-        feed,
-        _sink,
-    ):
-        await asyncio.sleep(1.6)
+    cfg = replace(scenarios.fast_config(GateSpot), silence_s=3.0)
+    async with scenarios.running(
+        GateSimulator, GateSpot, "spot", sim_config=sim_cfg, config=cfg
+    ) as (sim, feed, _sink):
+        await asyncio.sleep(6.0)
         assert feed.status.reconnects == 0
         assert feed.status.malformed_frames == 0
     assert sim.violations == []

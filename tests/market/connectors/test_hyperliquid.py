@@ -318,12 +318,13 @@ async def test_rest_rate_limit_marks_gap() -> None:
 async def test_pings_keep_an_idle_connection_open() -> None:
     """The server closes a connection it sent nothing to for a while: with no trades, our
     ``{"method":"ping"}`` gets ``{"channel":"pong"}`` and keeps it (and the watchdog) quiet."""
-    limits = SimLimits(streams_per_connection=1000, args_per_request=1, idle_timeout_s=0.6)
+    limits = SimLimits(streams_per_connection=1000, args_per_request=1, idle_timeout_s=2.5)
     sim_cfg = SimConfig(symbols=3, generate=False, limits=limits)
+    cfg = replace(scenarios.fast_config(HyperliquidFutures), silence_s=3.0)  # see test_okx
     async with scenarios.running(
-        HyperliquidSimulator, HyperliquidFutures, "futures", sim_config=sim_cfg
+        HyperliquidSimulator, HyperliquidFutures, "futures", sim_config=sim_cfg, config=cfg
     ) as (sim, feed, _sink):
-        await asyncio.sleep(1.6)
+        await asyncio.sleep(6.0)
         assert feed.status.reconnects == 0
     assert sim.violations == []
 
