@@ -174,6 +174,20 @@ async def test_band_crossings_fire_once_each_survive_a_restart_and_are_delivered
         assert await count(sessionmaker, AlertDelivery) == 2
 
 
+async def _edit_band(
+    sessionmaker: async_sessionmaker[AsyncSession], uid: int, band_id: int, edit: PriceAlertUpdate
+) -> None:
+    """The user's edit through the API's service (what PATCH /price-alerts/{id} does)."""
+    async with sessionmaker() as session:
+        user = await session.get(User, uid)
+        assert user is not None
+        service = PriceAlertService(
+            PriceAlertRepository(session), MarketRepository(session), datetime.now(UTC)
+        )
+        await service.update(user, band_id, edit)
+        await session.commit()
+
+
 async def test_editing_the_other_edge_while_a_crossing_is_unwritten_does_not_resend_it(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -205,14 +219,7 @@ async def test_editing_the_other_edge_while_a_crossing_is_unwritten_does_not_res
     assert [a.kind for a in monitor.on_candle(candle(1, 111.0))] == ["above_max"]
     [draft] = sync.take()  # queued for the writer
     assert draft.state == "above"
-    async with sessionmaker() as session:
-        user = await session.get(User, uid)
-        assert user is not None
-        service = PriceAlertService(
-            PriceAlertRepository(session), MarketRepository(session), datetime.now(UTC)
-        )
-        await service.update(user, band_id, PriceAlertUpdate(min_price=Decimal("80")))
-        await session.commit()
+    await _edit_band(sessionmaker, uid, band_id, PriceAlertUpdate(min_price=Decimal("80")))
     async with sessionmaker() as session:
         await save_band_state(session, draft.band, draft.state, fired_at=datetime.now(UTC))
         await session.commit()
@@ -220,14 +227,7 @@ async def test_editing_the_other_edge_while_a_crossing_is_unwritten_does_not_res
     assert monitor.state_of(band_id) == "above"
     assert monitor.on_candle(candle(2, 111.5)) == []
     # Moving the edge it crossed re-arms, as the API does.
-    async with sessionmaker() as session:
-        user = await session.get(User, uid)
-        assert user is not None
-        service = PriceAlertService(
-            PriceAlertRepository(session), MarketRepository(session), datetime.now(UTC)
-        )
-        await service.update(user, band_id, PriceAlertUpdate(max_price=Decimal("111")))
-        await session.commit()
+    await _edit_band(sessionmaker, uid, band_id, PriceAlertUpdate(max_price=Decimal("111")))
     await sync.reload({uid}, periodic=False)
     assert [a.kind for a in monitor.on_candle(candle(3, 111.5))] == ["above_max"]
 
