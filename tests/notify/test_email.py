@@ -480,3 +480,35 @@ async def test_an_internationalised_domain_is_delivered_without_smtputf8(
     assert row.status == "sent", (row.status, row.last_error)
     [(envelope, _message)] = box.messages
     assert envelope.rcpt_tos == ["me@xn--e1afmkfd.xn--p1ai"]
+
+
+async def test_a_period_is_one_mail_even_when_its_rows_span_two_claims(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    """Digest periods are aligned to the clock, so every user's digest falls due at the same
+    boundary and a claim (``batch_size``: 200; 2 here) takes rows of many channels in id order.
+    A channel whose rows spanned two claims got two mails for one period (here three): the lane
+    sent what the first claim gave it before the next claim's rows arrived."""
+    box, port = mailbox
+    users = [await world.user(), await world.user()]
+    for n, user in enumerate(users):
+        await world.channel(user, "email", {"address": f"d{n}@example.com", "digest_minutes": 15})
+    drafts = [
+        Draft(user_id=users[i % 2], symbol=f"C{i}USDT", base=f"C{i}") for i in range(6)
+    ]  # ids interleaved between the two users, as alerts arrive
+    ids = await world.alerts(drafts, destinations=("email",))
+    await _make_due(sessionmaker, ids, backdate=True)
+    dispatcher = make_dispatcher(sessionmaker, {"email": _notifier(port)}, batch_size=2)
+    task = asyncio.create_task(dispatcher.run())
+    try:
+        for _ in range(300):
+            if {r.status for r in await deliveries(sessionmaker)} == {"sent"}:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        dispatcher.stop()
+        await task
+    per_channel = sorted(e.rcpt_tos[0] for e, _m in box.messages)
+    assert per_channel == ["d0@example.com", "d1@example.com"], per_channel

@@ -385,17 +385,46 @@ class Dispatcher:
                     attempts,
                     extra={"delivery_id": row_id, "user_id": user_id, "channel": channel},
                 )
+            limit = min(self.config.batch_size, room)
             rows = await repo.claim(
                 session,
                 worker=self.worker_id,
                 now=now,
                 lease_s=self.config.lease_s,
-                limit=min(self.config.batch_size, room),
+                limit=limit,
                 channels=self.notifiers,
             )
+            digests = self._digests_due(rows, now) if len(rows) >= limit else set()
+            if digests and room > len(rows):
+                # Digest periods end together for every user: a claim in id order across
+                # channels split a channel's period over two claims, and its lane sent two
+                # mails. The rest of those channels' due rows join this claim.
+                rows += await repo.claim(
+                    session,
+                    worker=self.worker_id,
+                    now=now,
+                    lease_s=self.config.lease_s,
+                    limit=room - len(rows),
+                    channels=self.notifiers,
+                    channel_ids=digests,
+                )
         if rows:
             await self._accept(rows, now)
         return len(rows)
+
+    def _digests_due(self, rows: Sequence[repo.ClaimedRow], now: datetime) -> set[int]:
+        """Channels among ``rows`` that collect their alerts into a digest whose period is over."""
+        out: set[int] = set()
+        for row in rows:
+            channel = row.channel_row
+            if channel is None or row.channel_id is None or row.channel_id in out:
+                continue
+            collect = self.notifiers[row.channel].collect_until(
+                channel.config or {}, row.alert.created_at
+            )
+            if collect is not None and collect <= now:
+                out.add(row.channel_id)
+        return out
 
     # --- accepting claimed rows --------------------------------------------------------------
 

@@ -265,6 +265,7 @@ async def claim(
     lease_s: float,
     limit: int,
     channels: Iterable[str] | None = None,
+    channel_ids: Iterable[int] | None = None,
 ) -> list[ClaimedRow]:
     """Take up to ``limit`` due deliveries (oldest first) under a lease until ``now + lease_s``.
 
@@ -274,11 +275,14 @@ async def claim(
     (SELECT …) RETURNING`` under its database write lock. Either way, one statement both checks
     that a row is due and takes it, so two dispatchers never hold the same row. A row taken over
     from ``sending`` keeps that status, so the new holder knows it may already have been sent.
-    Only rows of ``channels`` (the plugins this dispatcher runs) are taken. Commits.
+    Only rows of ``channels`` (the plugins this dispatcher runs) are taken, and of
+    ``channel_ids`` when given (the rest of a digest's rows). Commits.
     """
     condition = _due(now)
     if channels is not None:
         condition = and_(AD.channel.in_(list(channels)), condition)
+    if channel_ids is not None:
+        condition = and_(one_of(AD.channel_id, set(channel_ids), dialect_of(session)), condition)
     # A plain read first: idle pollers then never take SQLite's write lock (nor row locks).
     if (await session.execute(select(AD.id).where(condition).limit(1))).first() is None:
         await session.commit()
