@@ -20,10 +20,12 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.notify.conftest import Draft, World, deliveries, make_dispatcher
+from tests.notify.conftest import Draft, World, deliveries, loopback_http, make_dispatcher
+from tests.notify.test_webhook import SECRET, Receiver
 from wickwatch.notify.base import Delivery, Outcome
 from wickwatch.notify.email import EmailNotifier, SmtpServer
 from wickwatch.notify.templates import render_alert
+from wickwatch.notify.webhook import WebhookNotifier
 from wickwatch.storage.models import Alert, AlertDelivery
 from wickwatch.storage.types import utcnow
 
@@ -512,3 +514,46 @@ async def test_a_period_is_one_mail_even_when_its_rows_span_two_claims(
         await task
     per_channel = sorted(e.rcpt_tos[0] for e, _m in box.messages)
     assert per_channel == ["d0@example.com", "d1@example.com"], per_channel
+
+
+async def test_one_users_slow_smtp_server_does_not_hold_up_other_users_webhooks(
+    world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Every unpaced send of every user shares ``concurrency`` slots (64; 2 here so the test is
+    small): a user whose own SMTP server crawls, with as many alerts in flight as there are
+    slots, held up everyone else's webhooks and e-mails. Now one server gets ``per_server``
+    of them at once (4; 1 here)."""
+    hook = Receiver()
+    webhook = WebhookNotifier(allow_private=True, timeout_s=5)
+    async with tarpit_smtp(0.7) as port, loopback_http("/hook", hook.handle) as url:
+        slow_user = await world.user()
+        for n in range(2):
+            await world.channel(
+                slow_user, "email",
+                {"address": f"me{n}@example.com",
+                 "smtp": {"host": "127.0.0.1", "port": port, "starttls": False}},
+            )  # fmt: skip
+        await world.alerts([Draft(user_id=slow_user, destinations=("email",))])
+        other = await world.user()
+        await world.channel(other, "webhook", {"url": url}, secret_ciphertext=f"enc:{SECRET}")
+        await world.alerts([Draft(user_id=other, destinations=("webhook",))])
+        dispatcher = make_dispatcher(
+            sessionmaker,
+            {"email": EmailNotifier(None, allow_private=True), "webhook": webhook},
+            concurrency=2,
+            per_server=1,
+        )
+        started = time.monotonic()
+        task = asyncio.create_task(dispatcher.run())
+        try:
+            for _ in range(600):
+                if hook.requests:
+                    break
+                await asyncio.sleep(0.02)
+            waited = time.monotonic() - started
+        finally:
+            dispatcher.stop()
+            await task
+            await webhook.aclose()
+    # 4.9 s (seven lines of 0.7 s) when the slow sends held both slots
+    assert waited < 3.0, f"another user's webhook waited {waited:.1f} s for a slow SMTP server"

@@ -151,6 +151,12 @@ class Notifier(ABC):
         """Rate limits of this delivery; None sends it as soon as it is due."""
         return None
 
+    def server_of(self, delivery: Delivery) -> str | None:
+        """The user-chosen server this delivery talks to (a user's webhook host, a user's own
+        SMTP server), or None: the dispatcher caps the sends to one such server at once, so a
+        slow one cannot take every send slot from everyone else's deliveries."""
+        return None
+
     def collect_until(self, config: Mapping[str, Any], created_at: datetime) -> datetime | None:
         """When a delivery of an alert created at ``created_at`` may go out at the earliest (None
         = as soon as it is due): a digest channel collects alerts until its next boundary."""

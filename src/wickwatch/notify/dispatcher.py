@@ -76,7 +76,7 @@ import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar
@@ -119,6 +119,8 @@ class DispatcherConfig:
     max_inflight: int = 2000
     #: Unpaced sends running at once.
     concurrency: int = 64
+    #: Of those, to one user-chosen server at once (:meth:`Notifier.server_of`).
+    per_server: int = 4
     #: Longest in-process wait for a pacing slot; later slots hand the rows back to the outbox.
     max_hold_s: float = 20.0
     #: Most alerts folded into one digest message.
@@ -284,6 +286,8 @@ class Dispatcher:
         self._lanes: dict[str, deque[Job]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._send_slots = asyncio.Semaphore(self.config.concurrency)
+        #: Server → (its own slots, how many sends hold or wait for them).
+        self._server_slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
         self._stopping = False
@@ -598,12 +602,33 @@ class Dispatcher:
 
     async def _send_one(self, job: Job, rendered: Rendered) -> None:
         try:
-            async with self._send_slots:
+            async with self._server_turn(job), self._send_slots:
                 job.started = True
                 result = await self._call(job, rendered)
                 await self._record([job], result)
         finally:
             self._release([job])
+
+    @contextlib.asynccontextmanager
+    async def _server_turn(self, job: Job) -> AsyncIterator[None]:
+        """One of the job's server's ``per_server`` slots, taken before a send slot: sends
+        waiting for a slow server wait here, not in the shared slots."""
+        server = job.notifier.server_of(job.delivery)
+        if server is None:
+            yield
+            return
+        entry = self._server_slots.get(server)
+        if entry is None:
+            entry = self._server_slots[server] = (asyncio.Semaphore(self.config.per_server), [0])
+        slots, users = entry
+        users[0] += 1
+        try:
+            async with slots:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._server_slots[server]
 
     async def _run_lane(self, name: str, queue: deque[Job]) -> None:
         """One chat: one message at a time, paced; what piles up meanwhile becomes a digest.

@@ -146,6 +146,12 @@ class EmailNotifier(Notifier):
             max_fold=EMAIL_DIGEST_MAX,
         )
 
+    def server_of(self, delivery: Delivery) -> str | None:
+        own = delivery.config.get("smtp")
+        if isinstance(own, Mapping) and own.get("host"):
+            return f"smtp:{delivery.user_id}:{str(own['host']).lower()}"
+        return None  # the operator's server: its own limits
+
     def collect_until(self, config: Mapping[str, Any], created_at: datetime) -> datetime | None:
         minutes = digest_minutes(config)
         return digest_boundary(created_at, minutes) if minutes else None

@@ -209,6 +209,11 @@ class WebhookNotifier(Notifier):
     def destination(config: Mapping[str, Any]) -> str:
         return str(config.get("url", ""))[:255]
 
+    def server_of(self, delivery: Delivery) -> str | None:
+        # Per user: many users' hooks on one big host (a chat service) are not one server's load.
+        host = urlsplit(str(delivery.config.get("url", ""))).hostname or ""
+        return f"hook:{delivery.user_id}:{host}"
+
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
