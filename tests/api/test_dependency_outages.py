@@ -76,3 +76,19 @@ def test_only_unreachability_counts_as_unavailable() -> None:
     assert database_unavailable(refused)
     assert not database_unavailable(IntegrityError("INSERT", {}, ValueError("duplicate key")))
     assert not database_unavailable(ValueError("a bug"))
+
+
+def test_a_database_starting_up_counts_as_unavailable() -> None:
+    """PostgreSQL restarting answers "the database system is starting up" for a few seconds:
+    SQLAlchemy's asyncpg adapter raises its own error *from* asyncpg's, and the API answered
+    500 there (a fault test caught it after a database restart)."""
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+
+    starting = asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+    adapted = Exception("the database system is starting up")  # the adapter's Error
+    adapted.__cause__ = starting
+    assert database_unavailable(DBAPIError(None, None, adapted))
+    bug = Exception("syntax error")
+    bug.__cause__ = asyncpg.exceptions.PostgresSyntaxError("syntax error")
+    assert not database_unavailable(DBAPIError(None, None, bug))

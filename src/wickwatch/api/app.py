@@ -61,13 +61,19 @@ def database_unavailable(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return True
         exc = exc.orig if exc.orig is not None else exc
-    return isinstance(
-        exc,
-        asyncpg.PostgresConnectionError
-        | asyncpg.exceptions.OperatorInterventionError
-        | asyncpg.InterfaceError
-        | ConnectionError
-        | TimeoutError,
+    # SQLAlchemy's asyncpg adapter raises its own error from asyncpg's ("the database system is
+    # starting up" while PostgreSQL restarts): the cause tells.
+    causes = (exc, exc.__cause__) if exc.__cause__ is not None else (exc,)
+    return any(
+        isinstance(
+            cause,
+            asyncpg.PostgresConnectionError
+            | asyncpg.exceptions.OperatorInterventionError
+            | asyncpg.InterfaceError
+            | ConnectionError
+            | TimeoutError,
+        )
+        for cause in causes
     )
 
 
