@@ -180,11 +180,12 @@ class ChannelService:
     def _check_not_service_bot(self, secret: SecretStr | None) -> None:
         """An own-bot token never names the service's bot: its chats are linked with
         ``/start``, and its token is the operator's."""
+        from wickwatch.notify.telegram import bot_id
+
         service = self.security.settings.telegram_bot_token if self.security else None
         if secret is None or service is None or not service.get_secret_value():
             return
-        own_id = secret.get_secret_value().partition(":")[0]
-        if own_id == service.get_secret_value().partition(":")[0]:
+        if bot_id(secret.get_secret_value()) == bot_id(service.get_secret_value()):
             raise InvalidInput(
                 "body.secret", "this is the service's bot: link a chat to it with /start instead"
             )

@@ -90,7 +90,7 @@ from wickwatch.notify.base import Delivery, Notifier, Outcome, SendResult
 from wickwatch.notify.templates import Rendered, display_symbol, render_alert, render_digest
 from wickwatch.ops.metrics import DELIVERIES, DELIVERY_SECONDS
 from wickwatch.ops.redact import url_origin
-from wickwatch.storage.models import Alert
+from wickwatch.storage.models import Alert, Channel
 from wickwatch.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -420,15 +420,16 @@ class Dispatcher:
         """Channels among ``rows`` that collect their alerts into a digest whose period is over."""
         out: set[int] = set()
         for row in rows:
-            channel = row.channel_row
-            if channel is None or row.channel_id is None or row.channel_id in out:
+            if row.channel_row is None or row.channel_id is None or row.channel_id in out:
                 continue
-            collect = self.notifiers[row.channel].collect_until(
-                channel.config or {}, row.alert.created_at
-            )
+            collect = self._collect_until(row, row.channel_row)
             if collect is not None and collect <= now:
                 out.add(row.channel_id)
         return out
+
+    def _collect_until(self, row: repo.ClaimedRow, channel: Channel) -> datetime | None:
+        """Until when the row's channel collects its alerts (a digest), or None."""
+        return self.notifiers[row.channel].collect_until(channel.config or {}, row.alert.created_at)
 
     # --- accepting claimed rows --------------------------------------------------------------
 
@@ -450,7 +451,7 @@ class Dispatcher:
             if until is not None:
                 skipped.append((row, repo.SKIPPED, f"muted until {until.isoformat()}"))
                 continue
-            collect = notifier.collect_until(config, row.alert.created_at)
+            collect = self._collect_until(row, channel)
             if collect is not None and collect > now:
                 deferred.append((row, collect))
                 continue

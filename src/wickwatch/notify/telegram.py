@@ -84,13 +84,18 @@ def is_private(config: Mapping[str, Any]) -> bool:
     return isinstance(chat, int) and chat > 0
 
 
+def bot_id(token: str) -> str:
+    """A bot's public id: the part of its token before the colon."""
+    return token.partition(":")[0]
+
+
 @functools.lru_cache(maxsize=4096)
 def bot_key(token: str) -> str:
     """A bot's name in pacing keys: its public id and a digest of the whole token. The id alone
     is public, so another user's channel with a made-up token of the same id would share (and
     fold into) the real bot's chats and rate, and its failing token would fail their alerts."""
     digest = hashlib.sha256(token.encode()).hexdigest()[:16]
-    return f"{token.partition(':')[0]}.{digest}"
+    return f"{bot_id(token)}.{digest}"
 
 
 class TelegramNotifier(Notifier):

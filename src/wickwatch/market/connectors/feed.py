@@ -434,17 +434,21 @@ class Feed:
         gap is reported and the sink's hold released, so their waiting candles close
         (incomplete) instead of waiting for ever (a collector that hands a feed over, or
         stops, while a connection is down)."""
-        exchange, market = self.venue.exchange, self.venue.market
         end = self._exchange_now()
-        for symbol, track in self._tracks.items():
-            if not track.recovering:
-                continue
-            since = track.since
-            if since is not None and since.ts_ms < end:
-                self.sink.mark_gap(exchange, market, symbol, since.ts_ms, end + 1)
-                self.status.record_gap(GapRecord(symbol, since.ts_ms, end, "feed stopped"))
-            track.end_recovery()
-            self._released(symbol)
+        for track in self._tracks.values():
+            if track.recovering:
+                self._give_up_recovery(track, end, "feed stopped")
+
+    def _give_up_recovery(self, track: Track, end: int, reason: str) -> None:
+        """End a recovery that will not be backfilled: its gap (since the last trade seen, to
+        ``end``) is reported and the sink's hold released, so its candles close incomplete."""
+        since = track.since
+        if since is not None and since.ts_ms < end:
+            exchange, market = self.venue.exchange, self.venue.market
+            self.sink.mark_gap(exchange, market, track.symbol, since.ts_ms, end + 1)
+            self.status.record_gap(GapRecord(track.symbol, since.ts_ms, end, reason))
+        track.end_recovery()
+        self._released(track.symbol)
 
     def _exchange_now(self) -> int:
         """The venue's clock now, as the sink estimates it from the trades (exchange time,
@@ -617,18 +621,12 @@ class Feed:
             )
             for conn in self._conns:
                 conn.remove(set(removed))
-            exchange, market = self.venue.exchange, self.venue.market
             end = self._exchange_now()
             for symbol in removed.values():
+                # The track is kept: its ids still de-duplicate a relisting's snapshot.
                 track = self._tracks.get(symbol)
-                if track is None or not track.recovering:
-                    continue  # kept: its ids still de-duplicate a relisting's snapshot
-                since = track.since
-                if since is not None and since.ts_ms < end:
-                    self.sink.mark_gap(exchange, market, symbol, since.ts_ms, end + 1)
-                    self.status.record_gap(GapRecord(symbol, since.ts_ms, end, "delisted"))
-                track.end_recovery()
-                self._released(symbol)
+                if track is not None and track.recovering:
+                    self._give_up_recovery(track, end, "delisted")
         if added:
             self.log.info("subscribing %d new streams: %s", len(added), sorted(added)[:10])
             pending = sorted(added)
