@@ -271,6 +271,9 @@ async def test_a_slow_receiver_times_out_and_is_retried_until_it_answers_in_time
         ("http://[ff02::1]/hook", "multicast"),
         ("http://0.0.0.0/hook", "unspecified"),
         ("http://[::ffff:127.0.0.1]/hook", "loopback"),
+        ("http://[2002:7f00:1::1]/hook", "loopback"),  # 6to4 of 127.0.0.1
+        ("http://[2002:a00:1::1]/hook", "private"),  # 6to4 of 10.0.0.1
+        ("http://[64:ff9b::a9fe:a9fe]/hook", "link-local"),  # NAT64 of 169.254.169.254
         ("http://100.64.0.1/hook", "not a public address"),
         ("ftp://example.com/hook", "https://"),
         ("http://user:pw@example.com/hook", "credentials"),
@@ -285,6 +288,8 @@ def test_public_targets_and_names_pass_the_static_check() -> None:
     assert url_problem("https://93.184.216.34/hook", allow_private=False) is None
     assert url_problem("https://hooks.example.com/x", allow_private=False) is None  # at connect
     assert address_problem("1.1.1.1") is None and address_problem("2606:4700::1111") is None
+    assert address_problem("2002:808:808::1") is None  # 6to4 of a public address
+    assert address_problem("64:ff9b::808:808") is None  # NAT64 of a public address
     assert url_problem("http://127.0.0.1/hook", allow_private=True) is None
 
 

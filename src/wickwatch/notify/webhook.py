@@ -68,11 +68,21 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
 def address_problem(address: str) -> str | None:
     """Why ``address`` is not a public unicast address, or None when it is."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv6 address that carries an IPv4 one is judged by the IPv4 one: mapped, 6to4
+        # (2002::/16, which Python calls global) and NAT64's well-known prefix (64:ff9b::/96,
+        # which a NAT64 network translates to the embedded address, private ones included).
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            ip = embedded
     for label, flag in (
         ("loopback", ip.is_loopback),
         ("unspecified", ip.is_unspecified),
