@@ -245,6 +245,9 @@ class Settings(BaseSettings):
         "wickwatch <alerts@localhost>", description="Sender address of e-mail alerts."
     )
     smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_tls: bool = Field(
+        False, description="Speak TLS from the first byte (SMTPS, port 465) instead of STARTTLS."
+    )
     smtp_allow_private: bool = Field(
         False,
         description="Let users' own SMTP servers be private, loopback or link-local addresses.",

@@ -31,6 +31,8 @@ EMAIL = {
     },
     "secret": SMTP_PASSWORD,
 }
+#: a login without STARTTLS or TLS: the password would cross the network readable
+CLEAR_TEXT_SMTP = {"host": "smtp.example.com", "username": "me", "starttls": False}
 WEBHOOK = {
     "kind": "webhook",
     "name": "Hook",
@@ -110,6 +112,7 @@ async def test_other_users_channels_are_not_found(env: Env) -> None:
         ({**WEBHOOK, "secret": "short"}, "body.webhook"),
         ({**WEBHOOK, "config": {"url": "javascript:alert(1)"}}, "body.webhook.config.url"),
         ({**EMAIL, "config": {"address": "me@example.com"}}, "body.email"),
+        ({**EMAIL, "config": {"address": "me@example.com", "smtp": CLEAR_TEXT_SMTP}}, "body.email"),
         ({**EMAIL, "kind": "pigeon"}, "body"),
         ({**WEBHOOK, "extra": 1}, "body.webhook.extra"),
     ],
@@ -281,6 +284,23 @@ async def _mail_channel(env: Env, auth: dict[str, str]) -> int:
     made = await env.client.post(f"{API}/channels", json=EMAIL, headers=auth)
     assert made.status_code == 201, made.text
     return int(made.json()["id"])
+
+
+async def test_an_smtp_password_is_only_taken_for_an_encrypted_connection(env: Env) -> None:
+    """STARTTLS or TLS from the first byte (SMTPS, the default on port 465): a password for a
+    connection in clear text would be readable by anyone on the way, so it is refused."""
+    _, email = await env.create_user()
+    auth = bearer(await env.token(email))
+    smtp = {"host": "smtp.example.com", "username": "me"}
+    clear = {**EMAIL, "config": {"address": "me@example.com", "smtp": {**smtp, "starttls": False}}}
+    refused = await env.client.post(f"{API}/channels", json=clear, headers=auth)
+    assert refused.status_code == 422 and "clear text" in refused.text, refused.text
+    for extra, tls in (({"starttls": False, "tls": True}, True), ({"port": 465}, True),
+                       ({}, False)):  # fmt: skip
+        body = {**EMAIL, "config": {"address": "me@example.com", "smtp": {**smtp, **extra}}}
+        created = await env.client.post(f"{API}/channels", json=body, headers=auth)
+        assert created.status_code == 201, created.text
+        assert created.json()["config"]["smtp"]["tls"] is tls, extra
 
 
 async def test_an_smtp_password_never_follows_the_channel_to_another_server(env: Env) -> None:

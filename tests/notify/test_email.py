@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from sqlalchemy import select, update
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.notify.conftest import Draft, World, deliveries, loopback_http, make_dispatcher
 from tests.notify.test_webhook import SECRET, Receiver
+from wickwatch.channels.schemas import SmtpConfig
 from wickwatch.notify.base import Delivery, Outcome
 from wickwatch.notify.email import EmailNotifier, SmtpServer
 from wickwatch.notify.templates import render_alert
@@ -36,6 +39,8 @@ class Mailbox:
     refuse: set[str] = field(default_factory=set)
     greylist: set[str] = field(default_factory=set)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    #: per login: whether it came over TLS (SMTPS or after STARTTLS)
+    logins_over_tls: list[bool] = field(default_factory=list)
     #: the answer to every login instead of checking it (e.g. a 454 temporary failure)
     login_answer: str | None = None
     #: hang up on QUIT without answering (after the message was accepted)
@@ -70,6 +75,8 @@ class Mailbox:
         assert isinstance(data, LoginPassword)
         login, password = data.login.decode(), data.password.decode()
         self.logins.append((login, password))
+        assert server.transport is not None
+        self.logins_over_tls.append(server.transport.get_extra_info("ssl_object") is not None)
         if self.login_answer is not None:
             return AuthResult(success=False, handled=False, message=self.login_answer)
         ok = (login, password) == ("me", "smtp-secret")
@@ -98,6 +105,53 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
         yield box, port
     finally:
         controller.stop()
+
+
+@pytest.fixture(params=["tls", "starttls"])
+def tls_mailbox(
+    request: pytest.FixtureRequest, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Mailbox, int, str]]:
+    """A server that takes a login only over TLS: from the first byte (``tls``, SMTPS) or after
+    STARTTLS, which it requires. Its certificate (for 127.0.0.1) is from a throw-away CA that
+    the client trusts through ``SSL_CERT_FILE``, as it would trust a public one."""
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    box = Mailbox()
+    port = _free_port()
+    implicit = request.param == "tls"
+    controller = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=server_context if implicit else None,
+        tls_context=None if implicit else server_context,
+        require_starttls=not implicit,
+        authenticator=box.authenticate,
+        # aiosmtpd counts only STARTTLS as TLS for this; with SMTPS every byte is encrypted
+        auth_require_tls=not implicit,
+    )
+    if implicit:
+        # aiosmtpd's start-up probe wraps its socket with the server's own context; a client
+        # one that trusts the CA does the same check
+        client_context = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+        controller._trigger_server = _tls_probe(controller, client_context)  # type: ignore[method-assign]
+    controller.start()
+    try:
+        yield box, port, request.param
+    finally:
+        controller.stop()
+
+
+def _tls_probe(controller: Controller, context: ssl.SSLContext) -> Any:
+    def probe() -> None:
+        raw = socket.create_connection(("127.0.0.1", controller.port), 1.0)
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as wrapped:
+            wrapped.recv(1024)
+
+    return probe
 
 
 def _notifier(port: int) -> EmailNotifier:
@@ -176,6 +230,55 @@ async def test_the_users_own_server_with_login(
     assert box.logins == [("me", "smtp-secret")]
     [(envelope, message)] = box.messages
     assert envelope.mail_from == "me@example.com" and message["To"] == "me@example.com"
+
+
+async def test_the_users_own_server_over_tls_or_starttls(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tls_mailbox: tuple[Mailbox, int, str],
+) -> None:
+    """The password goes only over an encrypted connection: this server refuses a login in
+    clear text, and an SMTPS server (port 465) does not answer one at all."""
+    box, port, mode = tls_mailbox
+    user = await world.user()
+    smtp: dict[str, object] = {"host": "127.0.0.1", "port": port, "username": "me"}
+    smtp.update({"tls": True, "starttls": False} if mode == "tls" else {"starttls": True})
+    await world.channel(
+        user,
+        "email",
+        {"address": "me@example.com", "smtp": smtp},
+        secret_ciphertext="enc:smtp-secret",
+    )
+    await world.alerts([Draft(user_id=user, destinations=("email",))])
+    await make_dispatcher(
+        sessionmaker, {"email": EmailNotifier(None, allow_private=True)}
+    ).run_once()
+    [delivery] = await deliveries(sessionmaker)
+    assert delivery.status == "sent", delivery.last_error
+    assert box.logins == [("me", "smtp-secret")] and box.logins_over_tls == [True]
+    [(envelope, _)] = box.messages
+    assert envelope.rcpt_tos == ["me@example.com"]
+
+
+def test_port_465_means_tls_from_the_first_byte_unless_said_otherwise() -> None:
+    """Also for a channel stored before ``tls`` existed (its config has no ``tls``)."""
+    notifier = EmailNotifier(None)
+
+    def server(smtp: dict[str, object]) -> SmtpServer:
+        delivery = Delivery(
+            id=1, alert_id=1, user_id=1, channel="email", destination="me@example.com",
+            idempotency_key="k", attempts=0, channel_id=1,
+            config={"address": "me@example.com", "smtp": smtp}, secret="pw",
+        )  # fmt: skip
+        found = notifier.server_for(delivery)
+        assert found is not None
+        return found
+
+    assert server({"host": "smtp.yandex.ru", "port": 465}).tls is True
+    assert server({"host": "smtp.yandex.ru", "port": 465, "tls": False}).tls is False
+    assert server({"host": "smtp.yandex.ru", "port": 587}).tls is False
+    assert SmtpConfig(host="smtp.mail.ru", port=465).tls is True
+    assert SmtpConfig(host="smtp.mail.ru").tls is False
 
 
 async def test_a_refused_recipient_fails_and_a_wrong_password_too(

@@ -56,7 +56,11 @@ class SmtpConfig(_Strict):
     host: str = Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]+$")
     port: int = Field(587, ge=1, le=65535)
     username: str | None = Field(None, max_length=320)
-    starttls: bool = True
+    starttls: bool = Field(True, description="Upgrade the connection with STARTTLS (port 587).")
+    tls: bool | None = Field(
+        None,
+        description="TLS from the first byte (SMTPS, port 465); absent = on for port 465 only.",
+    )
     from_: str | None = Field(
         None,
         alias="from",
@@ -80,6 +84,18 @@ class SmtpConfig(_Strict):
                 "not an e-mail address: one address, me@example.com or Name <me@example.com>"
             )
         return value.strip()
+
+    @model_validator(mode="after")
+    def _implicit_tls(self) -> SmtpConfig:
+        # Port 465 speaks TLS from the first byte: a client waiting for a greeting in clear
+        # text only times out (Yandex and Mail.ru give 465 first in their instructions).
+        if self.tls is None:
+            self.tls = self.port == 465
+        return self
+
+    @property
+    def encrypted(self) -> bool:
+        return self.starttls or bool(self.tls)
 
 
 class EmailConfig(_Strict):
@@ -139,6 +155,11 @@ def check_secret(kind: str, config: BaseModel | None, secret: SecretStr | None) 
         assert isinstance(config, EmailConfig)
         if config.smtp is None:
             raise ValueError("secret: an SMTP password needs an `smtp` server")
+        if not config.smtp.encrypted:
+            raise ValueError(
+                "secret: the SMTP password would cross the network in clear text: "
+                "turn on `starttls` or `tls`"
+            )
 
 
 Secret = Annotated[

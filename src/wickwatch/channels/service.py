@@ -275,7 +275,8 @@ def _current(channel: Channel) -> BaseModel | None:
 
 def _smtp_login(config: dict[str, Any] | None) -> tuple[str, int, str | None, bool] | None:
     """Where an e-mail channel's password is sent: its own server's host, port, user and
-    STARTTLS (None without an own server)."""
+    STARTTLS (None without an own server). Implicit TLS is not part of it: the port is, and
+    a password is only taken with STARTTLS or TLS on (schemas.check_secret)."""
     smtp = (config or {}).get("smtp")
     if not isinstance(smtp, dict):
         return None

@@ -4,6 +4,7 @@ Channel configuration (kind ``email``)::
 
     {"address": "me@example.com",
      "smtp": {"host": "smtp.example.com", "port": 587, "username": "me", "starttls": true,
+              "tls": false,                               # true: SMTPS (the default on 465)
               "from": "Alerts <me@example.com>"},         # optional: the user's own server
      "digest_minutes": 15}                                # optional: one mail every N minutes
 
@@ -81,6 +82,8 @@ class SmtpServer:
     password: str | None = None
     sender: str = "wickwatch <alerts@localhost>"
     starttls: bool = True
+    #: TLS from the first byte (SMTPS, port 465); STARTTLS is then not asked for
+    tls: bool = False
     timeout_s: float = SMTP_TIMEOUT_S
 
 
@@ -127,6 +130,7 @@ class EmailNotifier(Notifier):
                 password=password.get_secret_value() if password else None,
                 sender=settings.smtp_from,
                 starttls=settings.smtp_starttls,
+                tls=settings.smtp_tls,
             ),
             allow_private=settings.smtp_allow_private,
         )
@@ -159,9 +163,11 @@ class EmailNotifier(Notifier):
     def server_for(self, delivery: Delivery) -> SmtpServer | None:
         own = delivery.config.get("smtp")
         if isinstance(own, Mapping) and own.get("host"):
+            port = int(own.get("port") or 587)
+            tls = own.get("tls")
             return SmtpServer(
                 host=str(own["host"]),
-                port=int(own.get("port") or 587),
+                port=port,
                 username=own.get("username") or None,
                 password=delivery.secret,
                 sender=str(
@@ -170,6 +176,7 @@ class EmailNotifier(Notifier):
                     or delivery.config["address"]
                 ),
                 starttls=bool(own.get("starttls", True)),
+                tls=port == 465 if tls is None else bool(tls),  # as schemas.SmtpConfig
             )
         return self.server
 
@@ -207,7 +214,8 @@ class EmailNotifier(Notifier):
                 sock=sock,
                 username=server.username,
                 password=server.password if server.username else None,
-                start_tls=server.starttls,
+                use_tls=server.tls,
+                start_tls=server.starttls and not server.tls,
                 timeout=server.timeout_s,
             )
             try:

@@ -2477,9 +2477,15 @@ export interface components {
             port: number;
             /**
              * Starttls
+             * @description Upgrade the connection with STARTTLS (port 587).
              * @default true
              */
             starttls: boolean;
+            /**
+             * Tls
+             * @description TLS from the first byte (SMTPS, port 465); absent = on for port 465 only.
+             */
+            tls?: boolean | null;
             /** Username */
             username?: string | null;
         };
