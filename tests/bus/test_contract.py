@@ -627,6 +627,73 @@ async def test_a_redis_refusing_writes_is_an_outage_not_an_error(
 
 
 @pytest.mark.redis
+async def test_consumers_keep_draining_a_redis_that_refuses_writes(
+    redis_server: RedisServer,
+) -> None:
+    """A full Redis still reads and acknowledges: what is already in a stream is consumed while
+    the publishes wait in the buffer (re-creating the group, a write, was refused in a loop)."""
+    redis_server.start()
+    admin = aioredis.Redis.from_url(redis_server.url)
+    bus = _outage_bus(redis_server.url)
+    try:
+        await bus.publish_many(
+            ALERTS, [{"n": n} for n in range(5)], keys=[f"a{n}" for n in range(5)]
+        )
+        first = await bus.consume(ALERTS, "notifiers", "n1", batch=1, block_ms=100)
+        await bus.ack(ALERTS, "notifiers", [m.id for m in first])
+        await admin.config_set("maxmemory-policy", "noeviction")
+        await admin.config_set("maxmemory", "1")
+        assert await bus.publish(ALERTS, {"n": 5}, key="a5") is None  # buffered: Redis is full
+        assert not bus.up
+        got: list[Message] = []
+        async with asyncio.timeout(5):
+            while len(got) < 4:
+                got += await bus.consume(ALERTS, "notifiers", "n1", batch=10, block_ms=100)
+        assert [m.key for m in got] == ["a1", "a2", "a3", "a4"]
+    finally:
+        await admin.config_set("maxmemory", "0")
+        await bus.close()
+        await admin.aclose()
+
+
+@pytest.mark.redis
+async def test_a_redis_that_cannot_save_is_an_outage_for_every_call(tmp_path: Path) -> None:
+    """MISCONF (a failed save: Redis refuses writes and even PING): consume, ack and ping
+    answer as in an outage, and close() still closes the connections after logging what it
+    could not send (it raised, and the process's shutdown skipped everything after it)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    server = RedisServer(_free_port(), data)
+    server.start()
+    admin = aioredis.Redis.from_url(server.url)
+    bus = _outage_bus(server.url)
+    try:
+        await bus.publish(ALERTS, {"n": 0}, key="a0")
+        [taken] = await bus.consume(ALERTS, "g", "c", block_ms=100)
+        await admin.config_set("save", "3600 1")
+        shutil.rmtree(data)  # the next save fails: Redis stops taking writes (MISCONF)
+        await admin.bgsave()
+        for _ in range(100):
+            if (await admin.info("persistence"))["rdb_last_bgsave_status"] == "err":
+                break
+            await asyncio.sleep(0.05)
+        assert await bus.publish(ALERTS, {"n": 1}, key="a1") is None  # buffered
+        assert await bus.consume(ALERTS, "g", "c", block_ms=100) == []
+        assert await bus.ack(ALERTS, "g", [taken.id]) == 0  # stays pending: delivered again
+        assert await bus.ping() is False
+        assert len(await admin.client_list()) > 1  # the bus's connections and this one
+        await bus.close()
+        for _ in range(50):  # the server notices the closed sockets at once, give or take
+            if len(await admin.client_list()) == 1:
+                break
+            await asyncio.sleep(0.02)
+        assert len(await admin.client_list()) == 1
+    finally:
+        await admin.aclose()
+        server.kill()
+
+
+@pytest.mark.redis
 async def test_publisher_started_before_redis_flushes_when_it_comes(
     redis_server: RedisServer,
 ) -> None:

@@ -258,7 +258,6 @@ class RedisBus(Bus):
         return sum(len(b) for b in self._buffers.values()) + self._inflight
 
     def _mark_down(self, exc: BaseException) -> None:
-        self._groups_ready.clear()  # a restarted Redis has lost them
         if self._up:
             self._up = False
             self._stats["outages"] += 1
@@ -496,7 +495,9 @@ class RedisBus(Bus):
                 if out or time.monotonic() >= deadline:
                     break
                 self._check_open()
-        except DOWN_ERRORS as exc:
+        except PUBLISH_ERRORS as exc:
+            if not _down(exc):
+                raise
             self._mark_down(exc)
             if self._closed:
                 raise BusClosed("the bus is closed") from exc
@@ -540,12 +541,12 @@ class RedisBus(Bus):
         try:
             async with self._timeout():
                 done = int(await self._redis.xack(self.key(topic), group, *id_list))
-        except DOWN_ERRORS as exc:
-            # Not fatal: the messages stay pending and are delivered again (at-least-once).
-            self._mark_down(exc)
-            self._stats["ack_failures"] += len(id_list)
-            return 0
-        except ResponseError as exc:
+        except PUBLISH_ERRORS as exc:
+            if _down(exc):
+                # Not fatal: the messages stay pending and are delivered again (at-least-once).
+                self._mark_down(exc)
+                self._stats["ack_failures"] += len(id_list)
+                return 0
             if "NOGROUP" not in str(exc):
                 raise
             return 0  # no such group (any more: Redis restarted): nothing was pending
@@ -696,7 +697,9 @@ class RedisBus(Bus):
         try:
             async with self._timeout():
                 await self._redis.ping()
-        except DOWN_ERRORS as exc:
+        except PUBLISH_ERRORS as exc:
+            if not _down(exc):  # (MISCONF refuses even a PING)
+                raise
             self._mark_down(exc)
             return False
         return True
@@ -726,9 +729,15 @@ class RedisBus(Bus):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._buffered():
-            try:  # one last attempt, so a clean shutdown right after an outage loses nothing
-                await self._flush()
-            except DOWN_ERRORS as exc:
-                log.error("redis bus closed with %d unsent messages: %s", self._buffered(), exc)
-        await self._redis.aclose()
+        try:
+            if self._buffered():
+                try:  # one last attempt, so a clean shutdown right after an outage loses nothing
+                    await self._flush()
+                except PUBLISH_ERRORS as exc:
+                    if not _down(exc):
+                        raise
+                    log.error(
+                        "redis bus closed with %d unsent messages: %s", self._buffered(), exc
+                    )
+        finally:
+            await self._redis.aclose()
