@@ -221,6 +221,7 @@ async def test_candles_of_a_time_range(env: Env) -> None:
     for params, field in (
         ({"from_ms": 10, "to_ms": 10}, "query.to_ms"),
         ({"from_ms": 0, "to_ms": 7 * 86_400_000 + 1}, "query.to_ms"),
+        ({"from_ms": NOW_MS - 8 * 86_400_000}, "query.from_ms"),  # no to_ms: the start
         ({"from_ms": -5}, "query.from_ms"),
         ({"market": "perp"}, "query.market"),
     ):
@@ -229,3 +230,21 @@ async def test_candles_of_a_time_range(env: Env) -> None:
         assert field in [d["field"] for d in response.json()["error"]["details"]]
     missing = await env.client.get(url, params={"exchange": "okx"}, headers=headers)
     assert missing.status_code == 422
+
+
+async def test_a_symbol_in_another_case_is_answered_for_the_venues_spelling(env: Env) -> None:
+    """`/symbols` finds `btc`; `/prices/latest` and `/candles` with `btcusdt` answered 404 and
+    an empty 200 (indistinguishable from "no data in this range")."""
+    env.clock.now = NOW
+    _, headers = await member(env)
+    minute = NOW_MS - NOW_MS % 60_000
+    await add_rows(env.sessionmaker, [candle_row(minute, "65000")])
+    query = {"exchange": "binance", "market": "spot", "symbol": "btcusdt"}
+    latest = await env.client.get(f"{API}/prices/latest", params=query, headers=headers)
+    assert (latest.status_code, latest.json()["symbol"]) == (200, "BTCUSDT"), latest.text
+    candles = (await env.client.get(f"{API}/candles", params=query, headers=headers)).json()
+    assert (candles["symbol"], [c["t"] for c in candles["candles"]]) == ("BTCUSDT", [minute])
+    unknown = {**query, "symbol": "nosuchusdt"}
+    assert (
+        await env.client.get(f"{API}/prices/latest", params=unknown, headers=headers)
+    ).status_code == 404

@@ -115,3 +115,91 @@ async def test_prices_are_written_again_now_and_then_and_expire_without_a_writer
         assert await writer.redis.hget(key, "BTC_USDT") == f"1.5 {BASE_MS}".encode()
     finally:
         await writer.close()
+
+
+QUERY = {"exchange": "binance", "market": "spot", "symbol": "BTCUSDT"}
+
+
+async def test_redis_away_falls_back_to_newer_history_not_to_a_frozen_live_price(
+    make_env: Any, redis_url: str
+) -> None:
+    """The API's mirror keeps the last price it read; while Redis is away the stored history
+    (the collector keeps writing minutes) is newer and is what the user sees."""
+    env = await make_env(redis_url=redis_url)
+    _, headers = await member(env)
+    collector = LatestPrices()
+    writer = LatestPriceWriter(collector, redis_url)
+    url = f"{API}/prices/latest"
+    try:
+        collector.update(closed("BTCUSDT", BASE_MS, 60_000.0))
+        await writer.write_once()
+        first = (await env.client.get(url, params=QUERY, headers=headers)).json()
+        assert (first["price"], first["source"]) == ("60000.0", "live")
+
+        mirror: RedisLatestPrices = env.app.state.latest_prices
+        await mirror.redis.aclose()
+        mirror.redis = Redis.from_url("redis://127.0.0.1:1", socket_connect_timeout=0.5)
+        await add_rows(env.sessionmaker, [candle_row(BASE_MS + 600_000, "70000")])
+        later = (await env.client.get(url, params=QUERY, headers=headers)).json()
+        assert (later["price"], later["ts_ms"], later["source"]) == (
+            "70000",
+            BASE_MS + 600_000,
+            "history",
+        )
+    finally:
+        await writer.close()
+
+
+async def test_a_collector_that_lost_its_feed_does_not_put_old_prices_back(
+    make_env: Any, redis_url: str
+) -> None:
+    """Collector A lost the feed's lock and B took it over: A's minutely full write must not
+    put A's older prices back over B's newer ones (a price in Redis only moves forward)."""
+    env = await make_env(redis_url=redis_url)
+    _, headers = await member(env)
+    prices_a, prices_b = LatestPrices(), LatestPrices()
+    writer_a = LatestPriceWriter(prices_a, redis_url)
+    writer_b = LatestPriceWriter(prices_b, redis_url)
+    url = f"{API}/prices/latest"
+    try:
+        await writer_a.redis.delete(hash_key("binance", "spot"))
+        prices_a.update(closed("BTCUSDT", BASE_MS, 60_000.0))
+        await writer_a.write_once()
+        prices_b.update(closed("BTCUSDT", BASE_MS + 30_000, 61_000.0))
+        await writer_b.write_once()
+        writer_a._next_rewrite = 0.0  # a minute later: A's full write is due
+        assert await writer_a.write_once() == 0
+        later = (await env.client.get(url, params=QUERY, headers=headers)).json()
+        assert (later["price"], later["ts_ms"]) == ("61000.0", BASE_MS + 30_000)
+        writer_b._next_rewrite = 0.0  # the holder's own full write (same prices) still goes
+        assert await writer_b.write_once() == 1
+    finally:
+        await writer_a.close()
+        await writer_b.close()
+
+
+def test_a_lost_feeds_prices_are_forgotten() -> None:
+    prices = LatestPrices()
+    prices.update(closed("BTCUSDT", BASE_MS, 1.0))
+    prices.set(("okx", "spot", "BTC-USDT"), 2.0, BASE_MS)
+    prices.drop_feed("binance", "spot")
+    assert [key for key, _ in prices.items()] == [("okx", "spot", "BTC-USDT")]
+
+
+async def test_asking_for_symbols_that_do_not_exist_does_not_grow_the_refresh_set(
+    make_env: Any, redis_url: str
+) -> None:
+    """Every symbol asked about was re-read from Redis every second for the life of the
+    process, also those that exist nowhere: one user could make each refresh slow enough to
+    block the API's event loop."""
+    env = await make_env(redis_url=redis_url)
+    _, headers = await member(env)
+    url = f"{API}/prices/latest"
+    for i in range(3):
+        response = await env.client.get(
+            url, params={**QUERY, "symbol": f"NOSUCH{i}USDT"}, headers=headers
+        )
+        assert response.status_code == 404
+    mirror: RedisLatestPrices = env.app.state.latest_prices
+    await mirror.refresh()
+    assert not mirror.wanted

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.roles.kit import role_settings
 from tests.seed import candle_row
+from wickwatch.roles import collector as collector_module
 from wickwatch.roles.collector import Collector
 from wickwatch.storage.models import ErrorLogEntry, PriceCandle1m
 
@@ -30,8 +33,10 @@ async def test_price_history_and_error_log_past_their_retention_are_deleted(
         for symbol in ("BTCUSDT", "DELISTEDUSDT"):
             for age in (40, 31, 29, 0):
                 session.add(minute("binance", "spot", symbol, age))
-        # another collector's feed: not this one's to purge
+        # a feed this collector does not run (another's, or one taken off WICKWATCH_MARKETS,
+        # which no collector would ever purge): past the retention all the same
         session.add(minute("okx", "spot", "BTC-USDT", 40))
+        session.add(minute("okx", "spot", "BTC-USDT", 29))
         for age in (15, 5):
             session.add(
                 ErrorLogEntry(
@@ -57,6 +62,38 @@ async def test_price_history_and_error_log_past_their_retention_are_deleted(
         ("binance", "BTCUSDT", 29),
         ("binance", "DELISTEDUSDT", 0),
         ("binance", "DELISTEDUSDT", 29),
-        ("okx", "BTC-USDT", 40),
+        ("okx", "BTC-USDT", 29),
     ]
     assert errors == ["5 days old"]
+
+
+async def test_feeds_keep_reporting_while_a_long_purge_runs(
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A purge of a backlog (a lowered retention, a collector off for days) takes long; the
+    status of the feeds is still written every interval meanwhile, or every feed of the
+    collector would show ``down`` ("stopped reporting") while it collects normally."""
+    settings = role_settings(database_url, tmp_path, status_interval_s=0.1)
+    collector = Collector(settings, sessionmaker, None, markets=[])
+    purging, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_purge(now: datetime | None = None) -> None:
+        purging.set()
+        await release.wait()
+
+    reports: list[int] = []
+    monkeypatch.setattr(collector, "purge", slow_purge)
+    monkeypatch.setattr(collector_module, "_FIRST_PURGE_S", 0.0)
+    monkeypatch.setattr(collector.stats_writer, "put", lambda rows: reports.append(1))
+    await collector.start()
+    try:
+        await asyncio.wait_for(purging.wait(), 5.0)
+        before = len(reports)
+        await asyncio.sleep(1.0)
+        assert len(reports) >= before + 3  # ~10 intervals of 0.1 s
+    finally:
+        release.set()
+        await collector.stop()

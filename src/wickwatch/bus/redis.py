@@ -736,8 +736,6 @@ class RedisBus(Bus):
                 except PUBLISH_ERRORS as exc:
                     if not _down(exc):
                         raise
-                    log.error(
-                        "redis bus closed with %d unsent messages: %s", self._buffered(), exc
-                    )
+                    log.error("redis bus closed with %d unsent messages: %s", self._buffered(), exc)
         finally:
             await self._redis.aclose()

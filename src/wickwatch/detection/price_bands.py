@@ -147,6 +147,15 @@ class LatestPrices:
         """:meth:`get`, for sources that may have to ask elsewhere first (Redis)."""
         return self.get(exchange, market, symbol)
 
+    def forget(self, key: tuple[str, str, str]) -> None:
+        self._prices.pop(key, None)
+
+    def drop_feed(self, exchange: str, market: str) -> None:
+        """Forget one feed's prices: this process no longer collects it (another collector
+        took it over), so what it has is frozen and must not be written anywhere as live."""
+        for key in [k for k in self._prices if k[0] == exchange and k[1] == market]:
+            del self._prices[key]
+
     def items(self) -> list[tuple[tuple[str, str, str], tuple[float, int]]]:
         """A snapshot of every ``((exchange, market, symbol), (price, ts_ms))``."""
         return list(self._prices.items())

@@ -13,6 +13,7 @@ from wickwatch.api.deps import DbSession, SecurityDep, SettingsDep
 from wickwatch.api.responses import error_responses
 from wickwatch.config import ALL_MARKETS
 from wickwatch.detection.schemas import Exchange, Market
+from wickwatch.errors import NotFound
 from wickwatch.markets.repository import MarketRepository
 from wickwatch.markets.schemas import (
     MAX_MS,
@@ -75,7 +76,7 @@ async def list_markets(user: CurrentUser, service: Service) -> list[MarketStatus
 async def search_symbol(
     user: CurrentUser,
     session: DbSession,
-    catalog: Annotated[SymbolCatalog, Depends(get_symbol_catalog)],
+    catalog: Catalog,
     q: Annotated[
         str | None,
         Query(
@@ -97,22 +98,51 @@ async def search_symbol(
     return search_symbols(entries, q, exchange=exchange, market=market, limit=limit)
 
 
+Catalog = Annotated[SymbolCatalog, Depends(get_symbol_catalog)]
+
+
+async def venue_spelling(
+    catalog: SymbolCatalog, session: DbSession, exchange: str, market: str, symbol: str
+) -> str | None:
+    """The symbol as the venue writes it, for one asked in another case (`btcusdt`), when
+    exactly one stored symbol of the feed matches; None otherwise. Symbols cannot simply be
+    upper-cased: Hyperliquid writes `kPEPE`. Asked only after an exact miss."""
+    wanted = symbol.upper()
+    found = {
+        entry.symbol
+        for entry in await catalog.get(MarketRepository(session), ALL_MARKETS)
+        if entry.exchange == exchange and entry.market == market and entry.symbol.upper() == wanted
+    }
+    return found.pop() if len(found) == 1 and symbol not in found else None
+
+
 @router.get("/prices/latest", responses=error_responses(404))
 async def latest_price(
     user: CurrentUser,
     service: Service,
+    session: DbSession,
+    catalog: Catalog,
     exchange: ExchangeQuery,
     market: MarketQuery,
     symbol: SymbolQuery,
 ) -> LatestPrice:
-    """The latest known price of a symbol (404 when none is known)."""
-    return await service.latest_price(exchange, market, symbol)
+    """The latest known price of a symbol (404 when none is known). A symbol in another case
+    than the venue's (`btcusdt`) is answered for the venue's (`BTCUSDT`)."""
+    try:
+        return await service.latest_price(exchange, market, symbol)
+    except NotFound:
+        spelled = await venue_spelling(catalog, session, exchange, market, symbol)
+        if spelled is None:
+            raise
+        return await service.latest_price(exchange, market, spelled)
 
 
 @router.get("/candles")
 async def list_candles(
     user: CurrentUser,
     service: Service,
+    session: DbSession,
+    catalog: Catalog,
     security: SecurityDep,
     exchange: ExchangeQuery,
     market: MarketQuery,
@@ -129,12 +159,22 @@ async def list_candles(
 ) -> Candles:
     """Candles of a symbol from the stored history, oldest first: those starting in
     `[from_ms, to_ms)` (default: the last 60 candles of `tf`); at most 10,080 candles per
-    request (a week of `1m`, 35 days of `5m`, … 27 years of `1d`)."""
+    request (a week of `1m`, 35 days of `5m`, … 27 years of `1d`). A symbol in another case
+    than the venue's (`btcusdt`) is answered for the venue's (`BTCUSDT`)."""
     step = TIMEFRAME_MS[tf]
     end = to_ms if to_ms is not None else int(security.now().timestamp() * 1000) + 1
     start = from_ms if from_ms is not None else max(0, end - DEFAULT_CANDLES * step)
     if end <= start:
         raise InvalidInput("query.to_ms", "must be after from_ms")
     if end - start > MAX_CANDLES * step:
+        if to_ms is None:  # the start alone is too far back: it is the field to change
+            raise InvalidInput(
+                "query.from_ms", f"at most {MAX_CANDLES} candles of {tf} before now: give to_ms"
+            )
         raise InvalidInput("query.to_ms", f"at most {MAX_CANDLES} candles of {tf} after from_ms")
-    return await service.candles(exchange, market, symbol, start, end, MAX_CANDLES, step)
+    candles = await service.candles(exchange, market, symbol, start, end, MAX_CANDLES, step)
+    if not candles.candles:
+        spelled = await venue_spelling(catalog, session, exchange, market, symbol)
+        if spelled is not None:
+            return await service.candles(exchange, market, spelled, start, end, MAX_CANDLES, step)
+    return candles

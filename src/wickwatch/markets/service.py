@@ -12,8 +12,8 @@
   is read with one index probe per symbol and cached per API process for a minute.
 * **Latest price**: the last closed 1-second candle from ``app.state.latest_prices`` — the
   collector's own :class:`~wickwatch.detection.LatestPrices` when it runs in this process, the
-  collectors' prices in Redis (:mod:`wickwatch.markets.latest`) otherwise — else the close of the
-  newest stored 1-minute candle.
+  collectors' prices in Redis (:mod:`wickwatch.markets.latest`) otherwise — else, or when it is
+  older (a live source that fell behind), the close of the newest stored 1-minute candle.
 """
 
 from __future__ import annotations
@@ -224,18 +224,22 @@ class MarketService:
         ]
 
     async def latest_price(self, exchange: str, market: str, symbol: str) -> LatestPrice:
+        """The live price, unless the stored history has a newer one (a live source that
+        fell behind: as the price alerts' ``current_price`` does)."""
+        live = None
         if self.latest_prices is not None:
             live = await self.latest_prices.fetch(exchange, market, symbol)
-            if live is not None:
-                return LatestPrice(
-                    exchange=exchange,
-                    market=market,
-                    symbol=symbol,
-                    price=Decimal(repr(float(live[0]))),
-                    ts_ms=live[1],
-                    source="live",
-                )
         row = await self.markets.latest_candle(exchange, market, symbol)
+        # A stored minute's close is its last second's: a live price from before that is older.
+        if live is not None and (row is None or live[1] >= row.ts_ms + 59_000):
+            return LatestPrice(
+                exchange=exchange,
+                market=market,
+                symbol=symbol,
+                price=Decimal(repr(float(live[0]))),
+                ts_ms=live[1],
+                source="live",
+            )
         if row is None:
             raise NotFound(f"no price of {symbol} on {exchange} {market}")
         return LatestPrice(

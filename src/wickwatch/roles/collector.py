@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wickwatch.admin.repository import AdminRepository
 from wickwatch.alerts.events import WATCH, candle_event, candle_key
 from wickwatch.bus import CANDLES, Bus, BusError
-from wickwatch.config import Settings
+from wickwatch.config import ALL_MARKETS, Settings
 from wickwatch.detection import AlertDraft, Detector, LatestPrices, PriceBandMonitor
 from wickwatch.market.candles import CandleBuilder, Gap, MinuteAggregator, monotonic_epoch_ms
 from wickwatch.market.connectors import (
@@ -79,6 +79,8 @@ from wickwatch.storage.types import utcnow
 log = logging.getLogger(__name__)
 
 TICK_S = 0.1
+#: The first purge, a minute after the start (not during it: loading users and history).
+_FIRST_PURGE_S = 60.0
 _HOUR_S = 3600.0
 #: Sent alerts at least this far back are remembered at start (windows are at most 60 s).
 _RECENT_MIN_MS = 120_000
@@ -239,6 +241,7 @@ class Collector:
         spawn = self._spawn
         spawn(self._tick_loop(), "collector.ticker")
         spawn(self._status_loop(), "collector.status", graceful=True)
+        spawn(self._purge_loop(), "collector.purge", graceful=True)
         spawn(self.alert_writer.run(), "collector.alerts", graceful=True)
         spawn(self.minute_writer.run(), "collector.minutes", graceful=True)
         spawn(self.stats_writer.run(), "collector.stats", graceful=True)
@@ -287,6 +290,9 @@ class Collector:
             return
         await feed.stop()
         exchange, market = split_market(name)
+        # The other collector's prices are the live ones now: ours would put old prices back
+        # in Redis (the writer's minutely full write) and keep the feed's hash from expiring.
+        self.prices.drop_feed(exchange, market)
         stopped = self.builder.exchange_now_ms(exchange, market, now_ms())
         if stopped is not None:  # until ours runs it again, the other collector has its trades
             self.builder.restart(exchange, market, int(stopped))
@@ -513,23 +519,32 @@ class Collector:
 
     async def _status_loop(self) -> None:
         interval = self.settings.status_interval_s
-        next_purge = time.monotonic() + 60.0
-        while not self._stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(interval):
-                    await self._stop.wait()
-            if self._stop.is_set():
-                return
+        while not await self._stopped_within(interval):
             self.stats_writer.put(self.snapshots())
             for feed in self.feeds.values():
                 self._learn_instruments(feed)
-            if time.monotonic() >= next_purge:
-                next_purge = time.monotonic() + _HOUR_S
-                await self.purge()
+
+    async def _purge_loop(self) -> None:
+        """Its own task, not a step of the status loop: purging a backlog (a lowered
+        retention, a collector that was off for days) takes long, and meanwhile no status
+        would be written and every feed would show ``down``."""
+        if await self._stopped_within(_FIRST_PURGE_S):
+            return
+        while True:
+            await self.purge()
+            if await self._stopped_within(_HOUR_S):
+                return
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stop.wait()
+        return self._stop.is_set()
 
     async def purge(self, now: datetime | None = None) -> None:
-        """Hourly housekeeping: spike history, this collector's feeds' 1-minute price history
-        and the error log, each past its retention (a failure is logged and retried next hour)."""
+        """Hourly housekeeping: spike history, the 1-minute price history of every feed (also
+        of feeds no collector runs any more) and the error log, each past its retention (a
+        failure is logged and retried next hour)."""
         now = now if now is not None else utcnow()
         now_ms = int(now.timestamp() * 1000)
         history_cut = now_ms - self.settings.price_history_retention_days * 86_400_000
@@ -538,7 +553,9 @@ class Collector:
             await self.history.purge(self.sessionmaker, now_ms)
         except Exception as exc:
             log.warning("spike history purge failed: %s", exc)
-        for name in self.markets:
+        for name in ALL_MARKETS:
+            if self._stop.is_set():
+                return  # a stop waits for this task: between two deletes, not for all of them
             exchange, _, market = name.partition("_")
             await self._purge_step(
                 f"{name} price history", partial(_purge_prices, exchange, market, history_cut)
