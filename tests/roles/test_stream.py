@@ -11,6 +11,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import pytest
 
 from tests.api.kit import PASSWORD, cheap_passwords
 from tests.roles.kit import role_settings
+from tests.seed import feed_row
 from wickwatch.accounts.schemas import UserCreate
 from wickwatch.accounts.service import AccountService
 from wickwatch.alerts.events import WATCH
@@ -29,6 +31,7 @@ from wickwatch.bus import ALERTS, CANDLES, STATUS
 from wickwatch.bus.memory import MemoryBus
 from wickwatch.roles.runtime import ApiServer
 from wickwatch.storage import migrate
+from wickwatch.storage.models import ExchangeStats
 
 LIMITS = {
     "rate_limit_login_ip": "10000/minute",
@@ -225,15 +228,23 @@ async def test_market_status_and_live_candles(served: Served) -> None:
     _, token = await served.user("charts@example.com")
     watch = served.bus.subscribe(WATCH)
     await watch.start()
-    status_row = {"exchange": "okx", "market": "spot", "status": "up", "trades_per_s": 3.0}
+    status_row = status_event("okx", "spot", datetime.now(UTC), trades_per_s=3.0)
     topic = "candles:binance_futures:BTCUSDT"
     async with served.socket(token, topics=["markets", topic, "candles:nowhere:X"]) as ws:
         refused = await receive(ws)
         assert refused["type"] == "error" and refused["code"] == "unknown_topic"
         await served.bus.publish(STATUS, status_row)
-        assert await receive(ws) == {"type": "market_status", "data": status_row}
+        frame = await receive(ws)
+        assert frame["type"] == "market_status"
+        # as GET /markets shows it: "up" is "active"
+        status = frame["data"]
+        assert (status["exchange"], status["status"], status["trades_per_s"]) == (
+            "okx",
+            "active",
+            3.0,
+        )
         async with served.socket(token, topics=["markets"]) as late:  # gets the latest at once
-            assert (await receive(late))["data"] == status_row
+            assert (await receive(late))["data"]["trades_per_s"] == 3.0
         async with asyncio.timeout(5):
             announced = (await anext(watch)).payload
         assert announced["keys"] == ["binance_futures:BTCUSDT"] and announced["ttl_s"] > 0
@@ -251,6 +262,37 @@ async def test_market_status_and_live_candles(served: Served) -> None:
         await served.bus.publish(STATUS, {**status_row, "status": "degraded"})
         await ws.send_str('{"type":"ping"}')
         assert (await receive(ws))["type"] == "pong"
+
+
+def status_event(exchange: str, market: str, at: datetime, **values: Any) -> dict[str, Any]:
+    """A collector's status message (``roles.persist.status_event``): its feed's row."""
+    row = feed_row(exchange, market, at, **values)
+    event = {c.name: getattr(row, c.name) for c in ExchangeStats.__table__.columns}
+    event["updated_at"] = at.isoformat()
+    return event
+
+
+async def test_a_feed_whose_collector_stopped_reporting_is_down_on_the_stream_too(
+    served: Served,
+) -> None:
+    """A collector that dies sends no "down": GET /markets shows its feed down once the row is
+    three status intervals old, and the stream must say the same — to an open page (pushed as
+    the row ages) and to one that opens later (not the cached "up")."""
+    _, token = await served.user("markets@example.com")
+    async with served.socket(token, topics=["markets"]) as open_page:
+        await served.bus.publish(STATUS, status_event("okx", "spot", datetime.now(UTC)))
+        assert (await receive(open_page))["data"]["status"] == "active"
+        # no more reports (status interval 0.3 s): the open page is told it is down
+        aged = await receive(open_page)
+        assert (aged["data"]["status"], aged["data"]["stale"]) == ("down", True)
+    async with served.socket(token, topics=["markets"]) as later:
+        frame = await receive(later)
+    assert (frame["data"]["status"], frame["data"]["stale"]) == ("down", True)
+    async with served.http.get(
+        f"{served.server.url}/api/v1/markets", headers={"Authorization": f"Bearer {token}"}
+    ) as response:
+        rest = {(f["exchange"], f["market"]): f for f in await response.json()}
+    assert rest[("okx", "spot")]["status"] == "down"
 
 
 async def test_a_slow_socket_is_closed_and_asked_to_reconnect(served: Served) -> None:

@@ -10,7 +10,7 @@ Protocol (the UI's ``web/src/live/stream.ts``)::
                      {"type":"pong"}
     server → client  {"type":"ready","user_id":…,"expires_at":…}
                      {"type":"alert","data":{AlertPublic}}                    topic "alerts"
-                     {"type":"market_status","data":{exchange_stats row}}     topic "markets"
+                     {"type":"market_status","data":{MarketStatus}}           topic "markets"
                      {"type":"candle","topic":"candles:<feed>:<SYMBOL>","data":{t,o,h,l,c,v}}
                      {"type":"ping"} · {"type":"reconnect"} · {"type":"error","code":…,"message":…}
     close codes      4401 token missing/invalid/expired (refresh, reconnect) · 4403 forbidden ·
@@ -42,6 +42,7 @@ import re
 import time
 from collections import Counter, deque
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -66,6 +67,8 @@ from wickwatch.bus import (
 )
 from wickwatch.config import ALL_MARKETS, Settings
 from wickwatch.errors import WickwatchError
+from wickwatch.markets.service import STALE_INTERVALS, feed_status
+from wickwatch.storage.models import ExchangeStats
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +152,10 @@ class StreamConnection:
         return frames
 
 
+#: the fields of a status row (``roles.persist.status_event``: an ``exchange_stats`` row)
+_STATS_COLUMNS = frozenset(c.name for c in ExchangeStats.__table__.columns)
+
+
 class StreamHub:
     """Fans the bus out to this process's sockets; one per app (:func:`get_hub`)."""
 
@@ -159,8 +166,11 @@ class StreamHub:
         own_bus: bool = False,
         sessionmaker: async_sessionmaker[AsyncSession] | None = None,
         session_check_s: float = SESSION_CHECK_S,
+        status_interval_s: float = 5.0,
     ) -> None:
         self.bus = bus
+        #: the collectors' status interval: a feed's row older than three of them is down
+        self.status_interval_s = status_interval_s
         self.own_bus = own_bus
         self.sessionmaker = sessionmaker
         self.session_check_s = session_check_s
@@ -168,6 +178,8 @@ class StreamHub:
         self.by_user: dict[int, set[StreamConnection]] = {}
         #: newest status frame per feed, sent to a socket when it subscribes to "markets"
         self.status: dict[str, bytes] = {}
+        #: the collector's newest row per feed, aged by :meth:`_age_status`
+        self._status_rows: dict[str, ExchangeStats] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._subscriptions: list[Subscription] = []
         self._started: asyncio.Task[None] | None = None
@@ -192,6 +204,7 @@ class StreamHub:
             self._subscriptions.append(sub)
             self._tasks.append(asyncio.create_task(self._pump(sub, handler), name=f"hub.{topic}"))
         self._tasks.append(asyncio.create_task(self._announce_watch(), name="hub.watch"))
+        self._tasks.append(asyncio.create_task(self._age_status(), name="hub.status_age"))
         if self.sessionmaker is not None:
             self._tasks.append(asyncio.create_task(self._check_sessions(), name="hub.sessions"))
 
@@ -287,12 +300,47 @@ class StreamHub:
                 conn.push_alert(frame)
 
     def _on_status(self, row: dict[str, Any]) -> None:
-        key = f"{row.get('exchange')}_{row.get('market')}"
-        frame = compact(orjson.dumps({"type": "market_status", "data": row}))
+        stats = ExchangeStats(**{k: v for k, v in row.items() if k in _STATS_COLUMNS})
+        if isinstance(stats.updated_at, str):
+            stats.updated_at = datetime.fromisoformat(stats.updated_at)
+        if stats.updated_at is None or stats.updated_at.tzinfo is None:
+            return  # not a status row (every collector's carries its time)
+        key = f"{stats.exchange}_{stats.market}"
+        self._status_rows[key] = stats
+        self._publish_status(key, stats)
+
+    def _publish_status(self, key: str, stats: ExchangeStats) -> None:
+        """The feed's status as ``GET /markets`` shows it (``active``/``degraded``/``down``,
+        ``stale`` when its collector stopped reporting), so the two never disagree."""
+        public = feed_status(
+            stats,
+            stats.exchange,
+            stats.market,
+            now=datetime.now(UTC),
+            status_interval_s=self.status_interval_s,
+        )
+        frame = compact(
+            orjson.dumps({"type": "market_status", "data": public.model_dump(mode="json")})
+        )
         self.status[key] = frame
         for conn in self.connections:
             if "markets" in conn.topics:
                 conn.push_latest(f"status:{key}", frame)
+
+    async def _age_status(self) -> None:
+        """A collector that died sends no "down": every status interval, a feed whose newest
+        row went stale is sent again, now ``down`` (once: then it stays stale)."""
+        stale: set[str] = set()
+        while not self.closed:
+            await asyncio.sleep(self.status_interval_s)
+            limit = STALE_INTERVALS * self.status_interval_s
+            now = datetime.now(UTC)
+            for key, stats in list(self._status_rows.items()):
+                if (now - stats.updated_at).total_seconds() <= limit:
+                    stale.discard(key)
+                elif key not in stale:
+                    stale.add(key)
+                    self._publish_status(key, stats)
 
     def _on_candle(self, event: dict[str, Any]) -> None:
         topic = f"candles:{event.get('key')}"
@@ -357,6 +405,7 @@ async def get_hub(app: FastAPI) -> StreamHub:
             own_bus=own,
             sessionmaker=app.state.sessionmaker,
             session_check_s=SESSION_CHECK_S,
+            status_interval_s=app.state.settings.status_interval_s,
         )
         app.state.stream_hub = hub
     await hub.start()
