@@ -19,6 +19,9 @@ describe("formatUsdCompact", () => {
     expect(formatUsdCompact(980_400, "en-GB")).toBe("$980.40K");
     expect(formatUsdCompact(12.4, "en-GB")).toBe("$12");
   });
+  it("prints a volume just under a unit in that unit, as the Telegram messages do ($1.00M, never $1,000.00K)", () => {
+    expect([999.49, 999.7, 999_994.99, 999_999, 999_995_000].map((v) => formatUsdCompact(v, "en-GB"))).toEqual(["$999", "$1.00K", "$999.99K", "$1.00M", "$1.00B"]);
+  });
   it("renders missing values as a dash", () => {
     expect(formatUsdCompact(null, "en-GB")).toBe("—");
     expect(formatUsdCompact("abc", "en-GB")).toBe("—");

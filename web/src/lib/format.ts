@@ -24,18 +24,25 @@ export function formatPct(value: number, locale: string, digits = 1): string {
   return nf(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value) + "%";
 }
 
+/**
+ * The units of compact USD volumes (templates.py `format_volume`): each unit, its suffix, and
+ * where it starts — where the smaller unit would print 1000 after rounding to two decimals
+ * (999,999 is $1.00M, not $1000.00K).
+ */
+export const VOLUME_UNITS: readonly (readonly [limit: number, suffix: string, starts: number])[] = [
+  [1e9, "B", 999_995_000],
+  [1e6, "M", 999_995],
+  [1e3, "K", 999.5],
+];
+
 /** `$1.25M`, `$980K`, `$12` — the same scale the Telegram messages use. */
 export function formatUsdCompact(value: number | string | null | undefined, locale: string): string {
   if (value === null || value === undefined || value === "") return "—";
   const n = typeof value === "string" ? Number(value) : value;
   if (!Number.isFinite(n)) return "—";
   const abs = Math.abs(n);
-  for (const [limit, suffix] of [
-    [1e9, "B"],
-    [1e6, "M"],
-    [1e3, "K"],
-  ] as const) {
-    if (abs >= limit) {
+  for (const [limit, suffix, starts] of VOLUME_UNITS) {
+    if (abs >= starts) {
       return "$" + nf(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n / limit) + suffix;
     }
   }

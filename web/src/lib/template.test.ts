@@ -82,6 +82,11 @@ describe("templateProblem (same rules as templates.template_problem)", () => {
     expect(templateProblem("{price:.2f}")).toEqual({ kind: "spec", name: "price" });
     expect(templateProblem("{price!r}")).toEqual({ kind: "spec", name: "price" });
   });
+  it("rejects a placeholder in an unquoted attribute: a value with a space or \"=\" would break the tag", () => {
+    expect(templateProblem("<a href={link}>x</a>")).toEqual({ kind: "unquoted", at: 1, tag: "a" });
+    expect(templateProblem('<a href="{link}">x</a>')).toBeNull();
+    expect(templateProblem("<a href='{link}'>x</a>")).toBeNull();
+  });
   it("rejects unbalanced braces but allows doubled ones", () => {
     expect(templateProblem("{symbol")?.kind).toBe("malformed");
     expect(templateProblem("symbol}")?.kind).toBe("malformed");

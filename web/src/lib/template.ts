@@ -11,7 +11,7 @@
 
 import detection from "../api/detection.json";
 import type { AlertPublic } from "../api/contract";
-import { EXCHANGE_NAMES, EXCHANGE_SHORT } from "./format";
+import { EXCHANGE_NAMES, EXCHANGE_SHORT, VOLUME_UNITS } from "./format";
 import TZ_ABBR from "./tzAbbr.json";
 
 export const PLACEHOLDERS: readonly string[] = detection.placeholders;
@@ -23,7 +23,9 @@ export type TemplateProblem =
   | { kind: "unknown"; name: string }
   | { kind: "spec"; name: string }
   /** Not valid Telegram HTML (templates.telegram_html_problem). */
-  | { kind: "html"; problem: HtmlProblem };
+  | { kind: "html"; problem: HtmlProblem }
+  /** A placeholder in an unquoted attribute (`<a href={link}>`): a value with a space or "=" breaks the tag. */
+  | { kind: "unquoted"; at: number; tag: string };
 
 /** Split a template into literal text and fields; throws a TemplateProblem when malformed. */
 export function parseTemplate(template: string): TemplatePart[] {
@@ -59,6 +61,11 @@ export function parseTemplate(template: string): TemplatePart[] {
   return parts;
 }
 
+/** Fields and doubled braces of a template (templates._FIELD). */
+const FIELD = /\{\{|\}\}|\{[^{}]*\}/g;
+/** The stand-in value of templates._PROBE (as long as the shortest placeholder, so positions stay right). */
+const PROBE = "x y=z?";
+
 /** The first problem of a template, or null when the server will accept it. */
 export function templateProblem(template: string): TemplateProblem | null {
   let parts: TemplatePart[];
@@ -74,8 +81,14 @@ export function templateProblem(template: string): TemplateProblem | null {
     if (p.field !== name) return { kind: "spec", name };
   }
   // the markup around the fields (values are escaped when sent), character positions kept
-  const html = telegramHtmlProblem(template.replace(/\{\{|\}\}|\{[^{}]*\}/g, (f) => "x".repeat(f.length)));
-  return html ? { kind: "html", problem: html } : null;
+  const html = telegramHtmlProblem(template.replace(FIELD, (f) => "x".repeat(f.length)));
+  if (html) return { kind: "html", problem: html };
+  // again with a stand-in holding what values hold (a link's query has "=" and "?", a strategy
+  // name a space), as the server checks: markup that only these break has a placeholder in an
+  // unquoted attribute, and the server refuses it (the message would go out as escaped text)
+  const probed = telegramHtmlProblem(template.replace(FIELD, (f) => PROBE.padEnd(f.length, "x")));
+  if (probed) return { kind: "unquoted", at: "at" in probed ? probed.at : 1, tag: "tag" in probed ? probed.tag : "" };
+  return null;
 }
 
 export type MessageLang = "en" | "ru";
@@ -107,12 +120,8 @@ export function pyFixed(x: number, digits: number): string {
 export function formatVolume(usd: string | number | null, lang: MessageLang = "en"): string {
   if (usd === null) return WORDS[lang].na;
   const value = Number(usd);
-  for (const [limit, suffix] of [
-    [1e9, "B"],
-    [1e6, "M"],
-    [1e3, "K"],
-  ] as const) {
-    if (value >= limit) return `$${pyFixed(value / limit, 2)}${suffix}`;
+  for (const [limit, suffix, starts] of VOLUME_UNITS) {
+    if (value >= starts) return `$${pyFixed(value / limit, 2)}${suffix}`;
   }
   return `$${pyFixed(value, 0)}`;
 }
@@ -217,8 +226,18 @@ export function chartLink(exchange: string, market: string, symbol: string, base
   }
 }
 
+/**
+ * The settings' default template in each language (templates.py `PLAIN_TEMPLATES`): a user who
+ * never edited it gets its words in the language of the messages.
+ */
+export const PLAIN_TEMPLATES: Record<MessageLang, string> = {
+  en: DEFAULT_TEMPLATE,
+  ru: "{exchange_market_short} {symbol} {delta_formatted} {direction} · тень {wick_formatted} · объём {volume_formatted} · {price} · {time}",
+};
+
 /** The template the server uses: the user's when every field is known, else the built-in message (templates._usable). */
 export function usableTemplate(template: string, lang: MessageLang = "en"): string {
+  if (template === DEFAULT_TEMPLATE) return PLAIN_TEMPLATES[lang];
   if (template) {
     try {
       const fields = parseTemplate(template).filter((p): p is { field: string } => "field" in p);

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { afterEach, expect, it } from "vitest";
 import type { AlertPublic } from "../../api/contract";
 import { I18nProvider, type Lang } from "../../i18n";
+import { DEFAULT_TEMPLATE } from "../../lib/template";
 import { TemplateEditor } from "./TemplateEditor";
 
 afterEach(cleanup);
@@ -78,4 +79,19 @@ it("an empty template previews what is sent instead: the built-in message, or th
   cleanup();
   const strategy = renderEditor("en", { initial: "", inherits: "{strategy} ×{series_count}", sample: { strategy: "Dumps", series_count: 3 } });
   expect(strategy.preview().textContent).toBe("Dumps ×3");
+});
+
+it("previews the untouched default template with the words of the user's language, as the server sends it", () => {
+  const ed = renderEditor("ru", { initial: DEFAULT_TEMPLATE });
+  expect(ed.preview().textContent).toBe("BN-F SOLUSDT +4.27% рост · тень 38.5% · объём $1.83M · 187.42 · 2026-01-15 12:34:56 UTC");
+});
+
+it("refuses a placeholder in an unquoted attribute, as the server does, and says to quote it", () => {
+  const ed = renderEditor("en", { initial: '<a href="{link}">chart</a>' });
+  expect(screen.queryByTestId("template-problem")).toBeNull();
+  ed.type("<a href={link}>chart</a>");
+  expect(screen.getByTestId("template-problem").textContent).toBe('Character 1: a placeholder in an attribute of <a> needs quotes, as in href="{link}".');
+  cleanup();
+  renderEditor("ru", { initial: "<a href={link}>график</a>" });
+  expect(screen.getByTestId("template-problem").textContent).toBe('Символ 1: подстановку в атрибуте <a> возьмите в кавычки, например href="{link}".');
 });

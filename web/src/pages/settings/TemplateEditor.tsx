@@ -80,6 +80,8 @@ function problemText(problem: TemplateProblem, t: (key: TKey, params?: Record<st
       return t("template.spec", { name: problem.name });
     case "malformed":
       return t("template.malformed");
+    case "unquoted":
+      return t("template.unquoted", { at: problem.at, tag: problem.tag });
     case "html": {
       const { reason, ...params } = problem.problem;
       return t(`template.html.${reason}` as TKey, params);
