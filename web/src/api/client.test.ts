@@ -106,11 +106,54 @@ describe("ApiClient", () => {
   it("hands the stream a token refreshed shortly before it expires", async () => {
     const fetch = vi.fn(async () => json(200, tokens("renewed", "csrf-2")));
     const c = new ApiClient("", fetch, all);
-    c.acceptTokens({ ...tokens("old"), expires_at: new Date(Date.now() + 5_000).toISOString() });
+    c.acceptTokens({ ...tokens("old"), expires_in: 5 });
     await expect(c.freshAccessToken()).resolves.toBe("renewed");
     c.acceptTokens(tokens("long"));
     await expect(c.freshAccessToken()).resolves.toBe("long");
     expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it("does not refresh before every request when the browser's clock runs ahead of the server's", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const serverNow = () => Date.now() - 3_600_000; // an hour behind the browser
+      const fetch = vi.fn(async (_url: RequestInfo | URL) => json(200, { ok: true }));
+      const c = new ApiClient("", fetch, all);
+      c.acceptTokens({ ...tokens("A"), expires_at: new Date(serverNow() + 900_000).toISOString() }); // good for 15 minutes
+      for (let i = 0; i < 5; i++) await c.get("/api/v1/alerts");
+      vi.advanceTimersByTime(14 * 60_000);
+      await c.get("/api/v1/alerts");
+      expect(fetch.mock.calls.map(([u]) => String(u))).not.toContain("/api/v1/auth/refresh");
+      vi.advanceTimersByTime(60_000); // the token's 15 minutes are over: refreshed first
+      await c.get("/api/v1/alerts");
+      expect(fetch.mock.calls.filter(([u]) => String(u) === "/api/v1/auth/refresh")).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("stays signed in when a refresh is rate limited, and waits Retry-After before the next one", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const fetch = vi.fn(async (url: RequestInfo | URL) =>
+        String(url) === "/api/v1/auth/refresh"
+          ? json(429, { error: { code: "rate_limited", message: "too many token refreshes" } }, { "Retry-After": "30" })
+          : json(401, { error: { code: "unauthorized", message: "expired" } }),
+      );
+      const c = new ApiClient("", fetch, all);
+      c.acceptTokens(tokens("old"));
+      const refreshes = () => fetch.mock.calls.filter(([u]) => String(u) === "/api/v1/auth/refresh").length;
+      await expect(c.get("/x")).rejects.toMatchObject({ status: 401 });
+      expect(c.getSession()).not.toBeNull();
+      await expect(c.get("/x")).rejects.toMatchObject({ status: 401 });
+      expect(refreshes()).toBe(1); // not again within Retry-After
+      vi.advanceTimersByTime(30_000);
+      await expect(c.get("/x")).rejects.toMatchObject({ status: 401 });
+      expect(refreshes()).toBe(2);
+      expect(c.getSession()).not.toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("does not try to refresh without a CSRF token", async () => {

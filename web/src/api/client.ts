@@ -8,8 +8,9 @@
 // refresh restores it silently.
 //
 // A request that gets 401 refreshes once (one refresh in flight shared by all callers) and is
-// retried; a failed refresh signs the user out locally. Errors come back as ApiError with the
-// server's {"error": {"code", "message", "details"}} body.
+// retried; a refresh the server refuses (401/403) signs the user out locally, a rate-limited one
+// (429) keeps the session and is not tried again before Retry-After. Errors come back as ApiError
+// with the server's {"error": {"code", "message", "details"}} body.
 
 import { capabilities as serverCapabilities, type Capabilities } from "./capabilities";
 import { API } from "./paths";
@@ -60,6 +61,7 @@ export interface RequestOptions {
 
 export interface Session {
   accessToken: string;
+  /** When the access token expires, by the browser's clock (see acceptTokens). */
   expiresAt: number;
   user: UserPublic;
 }
@@ -67,6 +69,8 @@ export interface Session {
 type Listener = (session: Session | null) => void;
 
 export const CSRF_COOKIE = "ww_csrf";
+/** How long to wait after a 429 to a refresh that named no Retry-After. */
+const REFRESH_PAUSE_S = 60;
 export const CSRF_HEADER = "X-CSRF-Token";
 
 /** The value of cookie `name` in a `document.cookie` string. */
@@ -123,6 +127,8 @@ async function toApiError(response: Response): Promise<ApiError> {
 export class ApiClient {
   private session: Session | null = null;
   private refreshing: Promise<boolean> | null = null;
+  /** No refresh before this time (Date.now()): the server rate-limited the last one. */
+  private refreshPausedUntil = 0;
   /** The CSRF token of the last login/refresh answer (the cookie is preferred when readable). */
   private csrfMemory: string | null = null;
   private readonly listeners = new Set<Listener>();
@@ -157,10 +163,14 @@ export class ApiClient {
     for (const l of this.listeners) l(session);
   }
 
-  /** Adopt a login/refresh answer. */
+  /**
+   * Adopt a login/refresh answer. The expiry is counted from now with the token's lifetime
+   * (`expires_in`), not read from the server's absolute `expires_at`: a browser clock ahead of
+   * the server's would see every fresh token as expiring and refresh before every request.
+   */
   acceptTokens(tokens: TokenResponse): Session {
     if (tokens.csrf_token) this.csrfMemory = tokens.csrf_token;
-    const expiresAt = Date.parse(tokens.expires_at) || Date.now() + tokens.expires_in * 1000;
+    const expiresAt = Date.now() + tokens.expires_in * 1000;
     const session = { accessToken: tokens.access_token, expiresAt, user: tokens.user };
     this.setSession(session);
     return session;
@@ -196,6 +206,7 @@ export class ApiClient {
       if (this.session) this.clearSession();
       return false;
     }
+    if (Date.now() < this.refreshPausedUntil) return false;
     try {
       const tokens = await this.request<TokenResponse>("POST", API.auth.refresh, {
         auth: false,
@@ -205,7 +216,10 @@ export class ApiClient {
       this.acceptTokens(tokens);
       return true;
     } catch (err) {
-      if (err instanceof ApiError && err.status !== 0 && err.status < 500) this.clearSession();
+      if (!(err instanceof ApiError)) return false;
+      // only the server's "this session is over" signs out: a 429 or an outage leaves it valid
+      if (err.status === 401 || err.status === 403) this.clearSession();
+      else if (err.status === 429) this.refreshPausedUntil = Date.now() + (err.retryAfterS ?? REFRESH_PAUSE_S) * 1000;
       return false;
     }
   }
