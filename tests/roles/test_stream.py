@@ -138,6 +138,32 @@ async def test_alerts_go_to_their_user_only(served: Served) -> None:
         assert (await receive(a_quiet))["type"] == "pong"  # nothing queued before it
 
 
+async def test_an_alert_right_after_ready_reaches_a_client_that_subscribed_before_auth(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser sends its topics, then the auth frame, and reads what it missed (GET
+    /alerts?after_id=) once "ready" comes: an alert published after that read must come over
+    the socket, or it is in neither. So "ready" means subscribed, even on a server slow to
+    take the subscription (here 0.2 s)."""
+    handle = stream._handle
+
+    async def slow_handle(*args: Any) -> None:
+        await asyncio.sleep(0.2)
+        await handle(*args)
+
+    monkeypatch.setattr(stream, "_handle", slow_handle)
+    user_id, token = await served.user("gap@example.com")
+    async with served.http.ws_connect(served.ws_url) as ws:
+        await ws.send_str(orjson.dumps({"type": "subscribe", "topics": ["alerts"]}).decode())
+        await ws.send_str(orjson.dumps({"type": "auth", "token": token}).decode())
+        assert (await receive(ws))["type"] == "ready"
+        await served.bus.publish(ALERTS, alert(user_id, 101), key="101")
+        assert await receive(ws, within_s=2.0) == {
+            "type": "alert",
+            "data": {"id": 101, "symbol": "BTCUSDT", "delta_pct": 2.5},
+        }
+
+
 async def test_no_or_bad_token_is_4401(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stream, "AUTH_TIMEOUT_S", 0.3)
     async with served.http.ws_connect(served.ws_url) as ws:

@@ -6,6 +6,8 @@ Protocol (the UI's ``web/src/live/stream.ts``)::
     client → server  {"type":"auth","token":"<access token>"}     first frame, unless the token
                                                                   came with the handshake
                      {"type":"subscribe","topics":["alerts","markets","candles:binance_futures:BTCUSDT"]}
+                                                                  (sent before the auth frame:
+                                                                  in effect once "ready" comes)
                      {"type":"unsubscribe","topics":[…]}
                      {"type":"pong"}
     server → client  {"type":"ready","user_id":…,"expires_at":…}
@@ -480,6 +482,11 @@ async def stream(websocket: WebSocket) -> None:
     hub.add(conn)
     websocket.state.user_id = auth.user.id
     expires = auth.claims.expires_at.timestamp()
+    # The subscribes sent before the auth frame take effect before "ready": the browser reads
+    # what it missed (GET /alerts?after_id=) on "ready", so an alert published after its read
+    # must already reach this socket.
+    for message in pending:
+        await _handle(websocket, hub, conn, message)
     await _send(
         websocket,
         {
@@ -488,8 +495,6 @@ async def stream(websocket: WebSocket) -> None:
             "expires_at": auth.claims.expires_at.isoformat(),
         },
     )
-    for message in pending:
-        await _handle(websocket, hub, conn, message)
     receiver = asyncio.create_task(_receive(websocket, hub, conn))
     try:
         await _deliver(websocket, hub, conn, receiver, expires)

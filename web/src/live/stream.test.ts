@@ -97,7 +97,7 @@ describe("StreamClient", () => {
     states = [];
   });
 
-  it("authenticates first, then subscribes to every topic", async () => {
+  it("sends every topic, then authenticates (the server applies topics sent before the auth frame before it says ready)", async () => {
     const c = make();
     c.subscribe("alerts", () => {});
     c.subscribe("markets", () => {});
@@ -105,8 +105,27 @@ describe("StreamClient", () => {
     expect(c.getState()).toBe("connecting");
     last().open();
     await flush();
-    expect(last().sent).toEqual([{ type: "auth", token: "tok-1" }, { type: "subscribe", topics: ["alerts", "markets"] }]);
+    expect(last().sent).toEqual([{ type: "subscribe", topics: ["alerts", "markets"] }, { type: "auth", token: "tok-1" }]);
     expect(c.getState()).toBe("open");
+  });
+
+  it("reads what it missed after a reconnect once the server is ready, not when the socket opens", async () => {
+    const c = make();
+    const opened = vi.fn();
+    c.onOpen(opened);
+    c.subscribe("alerts", () => {});
+    c.start();
+    last().open();
+    await flush();
+    last().receive({ type: "ready" });
+    expect(opened.mock.calls).toEqual([[false]]);
+    last().drop(1012); // the server restarts
+    timers.advance(1000);
+    last().open(); // connected; the server has not read the auth frame yet
+    await flush();
+    expect(opened.mock.calls).toEqual([[false]]); // a read now could miss an alert published before the subscription took
+    last().receive({ type: "ready" });
+    expect(opened.mock.calls).toEqual([[false], [true]]);
   });
 
   it("routes messages to topic handlers, answers pings and skips junk", async () => {
@@ -137,6 +156,7 @@ describe("StreamClient", () => {
     c.start();
     last().open();
     await flush();
+    last().receive({ type: "ready" });
     expect(opened).toHaveBeenLastCalledWith(false);
     last().drop();
     expect(c.getState()).toBe("reconnecting");
@@ -153,7 +173,8 @@ describe("StreamClient", () => {
     token = "tok-2";
     last().open();
     await flush();
-    expect(last().sent).toEqual([{ type: "auth", token: "tok-2" }, { type: "subscribe", topics: ["alerts"] }]);
+    expect(last().sent).toEqual([{ type: "subscribe", topics: ["alerts"] }, { type: "auth", token: "tok-2" }]);
+    last().receive({ type: "ready" });
     expect(opened).toHaveBeenLastCalledWith(true);
   });
 

@@ -1,18 +1,21 @@
 // The browser's live connection: one WebSocket to /api/v1/stream shared by every page.
 //
 // Contract (see web/README.md, "Live stream"):
-//   client → server  {"type":"auth","token":"<access token>"}         first frame after open
-//                    {"type":"subscribe","topics":["alerts", …]}      (again after every reconnect)
+//   client → server  {"type":"subscribe","topics":["alerts", …]}      first after every open, then
+//                    {"type":"auth","token":"<access token>"}         the server applies the topics
+//                                                                     sent before auth before "ready"
 //                    {"type":"unsubscribe","topics":[…]}
 //                    {"type":"pong"}                                  answer to a ping
-//   server → client  {"type":"ready"}                                 auth accepted
+//   server → client  {"type":"ready"}                                 auth accepted, topics in effect
 //                    {"type":"alert","data":{…}}                      topic "alerts"
 //                    {"type":"market_status","data":{…}}              topic "markets"
 //                    {"type":<any>,"topic":"candles:<exchange_market>:<SYMBOL>","data":{…}}
 //                    {"type":"ping"} · {"type":"reconnect"} · {"type":"error","code":"…"}
 //   close codes      4401 = token expired/invalid (refresh, then reconnect), 4403 = forbidden (stop);
 //                    anything else (1012 restarting, 1013 too slow, network) = reconnect, and the
-//                    feed re-reads what it missed over REST (onOpen with reconnected=true)
+//                    feed re-reads what it missed over REST once "ready" comes (onOpen with
+//                    reconnected=true): earlier, an alert published between that read and the
+//                    server taking the subscription would be in neither
 // The server side is src/wickwatch/api/stream.py.
 //
 // Reconnects with exponential back-off and full jitter; the attempt count resets once a
@@ -107,7 +110,8 @@ export class StreamClient {
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly stateListeners = new Set<(s: StreamState) => void>();
   private readonly openListeners = new Set<(reconnected: boolean) => void>();
-  private opens = 0;
+  /** Connections the server said "ready" on. */
+  private readies = 0;
 
   constructor(options: StreamOptions) {
     this.opts = {
@@ -135,7 +139,10 @@ export class StreamClient {
     return () => this.stateListeners.delete(listener);
   }
 
-  /** Called on every successful open; `reconnected` is false for the very first one. */
+  /**
+   * Called when the server is ready on a connection (authenticated, the topics in effect: from
+   * then on every alert comes over the socket); `reconnected` is false for the very first one.
+   */
   onOpen(listener: (reconnected: boolean) => void): () => void {
     this.openListeners.add(listener);
     return () => this.openListeners.delete(listener);
@@ -251,16 +258,20 @@ export class StreamClient {
   private async handleOpen(socket: SocketLike): Promise<void> {
     const token = await this.opts.getToken();
     if (socket !== this.socket) return;
-    if (token) socket.send(JSON.stringify({ type: "auth", token }));
+    // the topics first: the server applies the ones sent before the auth frame before "ready"
     if (this.topics.size > 0) socket.send(JSON.stringify({ type: "subscribe", topics: [...this.topics.keys()] }));
-    const reconnected = this.opens > 0;
-    this.opens++;
+    if (token) socket.send(JSON.stringify({ type: "auth", token }));
     this.everOpened = true;
     this.authRetry = false;
     this.setState("open");
     this.stableTimer = this.opts.timers.setTimeout(() => {
       this.attempt = 0;
     }, this.opts.stableAfterMs);
+  }
+
+  private handleReady(): void {
+    const reconnected = this.readies > 0;
+    this.readies++;
     for (const l of this.openListeners) l(reconnected);
   }
 
@@ -300,6 +311,7 @@ export class StreamClient {
         }
         return;
       case "ready":
+        this.handleReady();
         return;
     }
     const topic = message.topic ?? TYPE_TOPICS[message.type];
