@@ -6,13 +6,13 @@ import { act, cleanup, fireEvent, render, screen } from "@testing-library/react"
 import { createMemoryRouter, RouterProvider } from "react-router-dom";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from "vitest";
 import { api } from "../api/client";
-import type { AlertPublic } from "../api/contract";
+import type { AlertPublic, TokenResponse } from "../api/contract";
 import { routes } from "../App";
 import { I18nProvider } from "../i18n";
 import { SEEN_DELAY_MS, SEEN_RETRY_MS } from "../live/seen";
 import { makeAlert } from "../test/alerts";
 import { json, mockFetch, type Call } from "../test/fetch";
-import { signIn } from "../test/session";
+import { signIn, testUser } from "../test/session";
 import { AuthProvider } from "./auth";
 import { LiveProvider } from "./live";
 
@@ -207,4 +207,40 @@ it("takes alerts read on another device when the tab comes back", async () => {
   expect(rowStates()).toEqual(["false", "true", "true"]);
   expect(pill()).toBe("1");
   expect(s.reads()).toEqual([]);
+});
+
+/** A silent token refresh of the same account (the access token is about to expire; any request or the stream does it). */
+function refreshTokens() {
+  const tokens: TokenResponse = {
+    access_token: "test-access-2",
+    token_type: "bearer",
+    expires_in: 3600,
+    expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    refresh_token: null,
+    refresh_expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+    csrf_token: "test-csrf",
+    user: { ...testUser }, // a fresh object from the JSON answer
+  };
+  act(() => void api.acceptTokens(tokens));
+}
+
+it("a token refresh does not lose the read mark the Live page just asked for", async () => {
+  const s = server(unread(3));
+  await renderApp();
+  expect(pill()).toBe("3");
+  await wait(SEEN_DELAY_MS / 2); // the mark is being merged for a moment
+  refreshTokens();
+  await wait(SEEN_DELAY_MS * 10);
+  expect(s.reads()).toEqual(["all<=3"]);
+  expect(pill()).toBeNull();
+});
+
+it("a token refresh does not download the feed again", async () => {
+  const s = server(unread(3));
+  await renderApp();
+  const firstPages = () => s.net.calls.filter((c) => c.method === "GET" && c.query.limit === "500").length;
+  expect(firstPages()).toBe(1);
+  refreshTokens();
+  await wait(0);
+  expect(firstPages()).toBe(1);
 });

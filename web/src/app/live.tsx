@@ -47,6 +47,10 @@ const SYNC_EVERY_MS = 30_000;
 
 export function LiveProvider({ children }: { children: ReactNode }) {
   const { user } = useAuth();
+  // The live layer follows the account, not the user object: a silent token refresh (every
+  // 15 min) hands over a new one, and rebuilding would drop the pending read mark and the
+  // alerts batch and download the feed again.
+  const userId = user?.id ?? null;
   const [feed, dispatch] = useReducer(feedReducer as (s: FeedState, a: FeedAction) => FeedState, emptyFeed);
   const seenRef = useRef<SeenSync | null>(null);
   const [streamState, setStreamState] = useState<StreamState>(stream.getState());
@@ -89,7 +93,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
   // Stream lifecycle follows the session.
   useEffect(() => {
-    if (!user) {
+    if (userId === null) {
       stream.stop();
       dispatch({ type: "clear" });
       setHistory("unknown");
@@ -143,14 +147,14 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       seen.stop();
       seenRef.current = null;
     };
-  }, [user, fetchSince]);
+  }, [userId, fetchSince]);
 
   // Without a stream, poll the REST list so the feed still moves (degraded mode).
   useEffect(() => {
-    if (!user || history !== "available" || streamState === "open") return;
+    if (userId === null || history !== "available" || streamState === "open") return;
     const id = setInterval(() => void fetchSince(lastAlertId(feedRef.current)), POLL_MS);
     return () => clearInterval(id);
-  }, [user, history, streamState, fetchSince]);
+  }, [userId, history, streamState, fetchSince]);
 
   const markSeen = useCallback<Live["markSeen"]>(({ upToId, ids }) => {
     if (upToId !== undefined) seenRef.current?.readUpTo(upToId);
