@@ -244,3 +244,27 @@ it("a token refresh does not download the feed again", async () => {
   await wait(0);
   expect(firstPages()).toBe(1);
 });
+
+it("never shows the next account of the browser the previous one's alerts, even those answered after the sign-out", async () => {
+  const aliceAlert = makeAlert({ id: 7, symbol: "ALICEUSDT" });
+  const bobAlert = makeAlert({ id: 3, symbol: "BOBUSDT" });
+  let answerAlice: (() => void) | null = null;
+  mockFetch({
+    // what the server answers depends on whose token asks; Alice's first page is slow
+    "GET /api/v1/alerts": () =>
+      new Promise((resolve) => {
+        const page = (a: AlertPublic) => json(200, { items: [a], next_cursor: null, limit: 500 });
+        if (api.getSession()?.user.id === 2) resolve(page(bobAlert));
+        else answerAlice = () => resolve(page(aliceAlert));
+      }),
+  });
+  const router = await renderApp();
+  expect(answerAlice).not.toBeNull();
+  act(() => api.clearSession()); // Alice signs out
+  await act(async () => answerAlice!()); // her page comes after that
+  await wait(0);
+  act(() => signIn({ ...testUser, id: 2, email: "bob@example.com" })); // Bob, in the same tab
+  await act(() => router.navigate("/live"));
+  await wait(0);
+  expect(screen.getAllByTestId("feed-row").map((r) => r.textContent)).toEqual([expect.stringContaining("BOB")]);
+});

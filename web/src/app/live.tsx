@@ -64,15 +64,24 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const { locale } = useI18n();
   const localeRef = useRef(locale);
   localeRef.current = locale;
+  /**
+   * The signed-in session the live layer serves, aborted when it ends (sign-out, another
+   * account): its requests in flight are cancelled, and an answer that still comes is dropped
+   * rather than shown to the next account.
+   */
+  const sessionRef = useRef<AbortController | null>(null);
 
   const fetchSince = useCallback(async (afterId: number | null) => {
+    const session = sessionRef.current;
+    if (!session) return;
+    const { signal } = session;
     try {
       let alerts: AlertPublic[];
       if (afterId === null) {
-        alerts = itemsOf(await api.get<Page<AlertPublic> | AlertPublic[]>(API.alerts, { query: { limit: 500 } }));
+        alerts = itemsOf(await api.get<Page<AlertPublic> | AlertPublic[]>(API.alerts, { query: { limit: 500 }, signal }));
       } else {
         // the whole gap, page after page (newest first), merged into the feed at once
-        const gap = await fetchAlertsAfter(afterId);
+        const gap = await fetchAlertsAfter(afterId, { get: (query) => api.get<Page<AlertPublic> | AlertPublic[]>(API.alerts, { query, signal }) });
         alerts = gap.alerts;
         if (!gap.complete) {
           const oldest = alerts.length ? alerts[alerts.length - 1]!.id : null;
@@ -84,21 +93,25 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           );
         }
       }
+      if (signal.aborted) return;
       setHistory("available");
       if (alerts.length) dispatch({ type: "received", alerts });
     } catch (err) {
+      if (signal.aborted) return;
       setHistory(err instanceof ApiError && err.notImplemented ? "missing" : "error");
     }
   }, []);
 
   // Stream lifecycle follows the session.
   useEffect(() => {
+    dispatch({ type: "clear" }); // nothing of a previous account stays
+    setHistory("unknown");
     if (userId === null) {
       stream.stop();
-      dispatch({ type: "clear" });
-      setHistory("unknown");
       return;
     }
+    const session = new AbortController();
+    sessionRef.current = session;
     const offState = stream.onState((s) => {
       setStreamState(s);
       setNextRetryAt(stream.getNextRetryAt());
@@ -123,7 +136,9 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     const online = () => stream.retryNow();
     window.addEventListener("online", online);
     // alerts read in another tab or on another device: ask again when this tab comes back
-    const seen = new SeenSync(dispatch);
+    const seen = new SeenSync((action) => {
+      if (!session.signal.aborted) dispatch(action); // a mark answered after the sign-out
+    });
     seenRef.current = seen;
     let lastSync = Date.now();
     const back = () => {
@@ -137,6 +152,9 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     else setStreamState("unavailable"); // this server has no live stream (yet): do not dial it
     void fetchSince(null);
     return () => {
+      session.abort();
+      sessionRef.current = null;
+      stream.stop(); // its socket is authenticated as this account
       offState();
       offOpen();
       offAlerts();
