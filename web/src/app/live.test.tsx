@@ -4,7 +4,7 @@
 // what the server says.
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { createMemoryRouter, RouterProvider } from "react-router-dom";
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it, onTestFinished, vi } from "vitest";
 import { api } from "../api/client";
 import type { AlertPublic, TokenResponse } from "../api/contract";
 import { routes } from "../App";
@@ -50,16 +50,19 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** A server holding `alerts`: GET /alerts (first page, ?after_id=, ?unread=true) and the read routes. */
+/** A server holding `alerts`: GET /alerts (first page, ?after_id=, ?unread=true) and the read routes;
+ * `down` makes GET /alerts answer 503 (the API restarting). */
 function server(alerts: AlertPublic[], readAll: (call: Call) => ReturnType<typeof json> = () => json(200, { count: 0 })) {
   const byId = new Map(alerts.map((a) => [a.id, { ...a }]));
   const newestFirst = () => [...byId.values()].sort((a, b) => b.id - a.id);
+  const state = { down: false };
   const read = (id: number) => () => {
     byId.get(id)!.seen = true;
     return json(200, byId.get(id));
   };
   const net = mockFetch({
     "GET /api/v1/alerts": (call) => {
+      if (state.down) return json(503, { error: { code: "unavailable", message: "database starting", details: null } });
       let items = newestFirst();
       if (call.query.after_id) items = items.filter((a) => a.id > Number(call.query.after_id));
       if (call.query.unread === "true") items = items.filter((a) => !a.seen);
@@ -72,7 +75,7 @@ function server(alerts: AlertPublic[], readAll: (call: Call) => ReturnType<typeo
     },
     ...Object.fromEntries(alerts.map((a) => [`POST /api/v1/alerts/${a.id}/read`, read(a.id)])),
   });
-  return { net, byId, reads: () => net.calls.filter((c) => c.method === "POST").map((c) => (c.path.endsWith("read-all") ? `all<=${c.query.up_to_id}` : c.path.split("/")[4])) };
+  return { net, byId, state, reads: () => net.calls.filter((c) => c.method === "POST").map((c) => (c.path.endsWith("read-all") ? `all<=${c.query.up_to_id}` : c.path.split("/")[4])) };
 }
 
 async function renderApp(url = "/live") {
@@ -267,4 +270,32 @@ it("never shows the next account of the browser the previous one's alerts, even 
   await act(() => router.navigate("/live"));
   await wait(0);
   expect(screen.getAllByTestId("feed-row").map((r) => r.textContent)).toEqual([expect.stringContaining("BOB")]);
+});
+
+it("goes on polling the feed after a poll failed (no live stream on this server)", async () => {
+  const s = server(unread(1));
+  await renderApp();
+  expect(rowStates()).toHaveLength(1);
+  s.state.down = true; // the API restarts: a poll gets 503
+  await wait(5000);
+  s.state.down = false;
+  s.byId.set(2, makeAlert({ id: 2, seen: false }));
+  await wait(60_000);
+  expect(rowStates()).toHaveLength(2);
+});
+
+it("polls less often while the polls keep failing, and every 5 s again once one succeeds", async () => {
+  const random = vi.spyOn(Math, "random").mockReturnValue(0.5); // the back-off's jitter
+  onTestFinished(() => random.mockRestore());
+  const s = server(unread(1));
+  await renderApp();
+  const polls = () => s.net.calls.filter((c) => c.query.after_id !== undefined).length;
+  s.state.down = true;
+  await wait(60_000);
+  expect(polls()).toBe(5); // after 5, 8.75, 15, 26.25 and 47.5 s; every 5 s would be 12
+  s.state.down = false;
+  await wait(18_750); // the next one, 31.25 s after the last: it succeeds
+  expect(polls()).toBe(6);
+  await wait(5000);
+  expect(polls()).toBe(7);
 });

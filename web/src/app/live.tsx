@@ -12,6 +12,7 @@ import { emptyFeed, feedReducer, lastAlertId, type FeedAction, type FeedState } 
 import { SeenSync } from "../live/seen";
 import { defaultStreamUrl, StreamClient, type StreamState } from "../live/stream";
 import { useI18n } from "../i18n";
+import { backoffDelay, type BackoffOptions } from "../lib/backoff";
 import { fetchAlertsAfter } from "./alertGap";
 import { useAuth } from "./auth";
 import { notifyAlert, type NotifyPrefs, loadNotifyPrefs, saveNotifyPrefs } from "./notify";
@@ -41,6 +42,8 @@ export interface Live {
 export const LiveContext = createContext<Live | null>(null);
 const Ctx = LiveContext;
 const POLL_MS = 5000;
+/** Polls after failed ones: waits growing from POLL_MS (a restarting API is not hammered). */
+const POLL_BACKOFF: BackoffOptions = { baseMs: POLL_MS, capMs: 60_000 };
 const BATCH_MS = 100;
 /** At most one "which are still unread?" request per this long (tab switches are frequent). */
 const SYNC_EVERY_MS = 30_000;
@@ -71,9 +74,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
    */
   const sessionRef = useRef<AbortController | null>(null);
 
-  const fetchSince = useCallback(async (afterId: number | null) => {
+  /** Reads the alerts after `afterId` (the newest page when null) into the feed; false when it failed. */
+  const fetchSince = useCallback(async (afterId: number | null): Promise<boolean> => {
     const session = sessionRef.current;
-    if (!session) return;
+    if (!session) return false;
     const { signal } = session;
     try {
       let alerts: AlertPublic[];
@@ -93,12 +97,14 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           );
         }
       }
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
       setHistory("available");
       if (alerts.length) dispatch({ type: "received", alerts });
+      return true;
     } catch (err) {
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
       setHistory(err instanceof ApiError && err.notImplemented ? "missing" : "error");
+      return false;
     }
   }, []);
 
@@ -167,12 +173,28 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     };
   }, [userId, fetchSince]);
 
-  // Without a stream, poll the REST list so the feed still moves (degraded mode).
+  // Without a stream, poll the REST list so the feed still moves (degraded mode). A failed poll
+  // (the API restarting, a network blip) is tried again, later and later; only a server without
+  // the route stops it.
+  const canPoll = history === "available" || history === "error";
   useEffect(() => {
-    if (userId === null || history !== "available" || streamState === "open") return;
-    const id = setInterval(() => void fetchSince(lastAlertId(feedRef.current)), POLL_MS);
-    return () => clearInterval(id);
-  }, [userId, history, streamState, fetchSince]);
+    if (userId === null || !canPoll || streamState === "open") return;
+    let failures = 0;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const next = () => {
+      const delay = failures ? backoffDelay(failures - 1, POLL_BACKOFF) : POLL_MS;
+      timer = setTimeout(async () => {
+        failures = (await fetchSince(lastAlertId(feedRef.current))) ? 0 : failures + 1;
+        if (!stopped) next();
+      }, delay);
+    };
+    next();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [userId, canPoll, streamState, fetchSince]);
 
   const markSeen = useCallback<Live["markSeen"]>(({ upToId, ids }) => {
     if (upToId !== undefined) seenRef.current?.readUpTo(upToId);
