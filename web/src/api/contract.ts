@@ -89,7 +89,8 @@ export type AlertCandles = CandleSeries & { alert_id: number };
 /** Live status of one exchange × market feed (REST, and the stream's "markets" topic). */
 export type MarketStatus = Omit<Schemas["MarketStatus"], "status" | "reported_status" | "stale" | "age_s"> &
   Partial<Pick<Schemas["MarketStatus"], "reported_status" | "stale" | "age_s">> & {
-    /** REST: active / degraded / down; the stream's raw rows: up / degraded / down. */
+    /** active / degraded / down (REST and the stream send the same form; older servers'
+     * stream rows said up / degraded / down). */
     status: string;
   };
 export type ExchangeStatsAdmin = Schemas["ExchangeStatsAdmin"];

@@ -488,7 +488,8 @@ export interface paths {
          * List Candles
          * @description Candles of a symbol from the stored history, oldest first: those starting in
          *     `[from_ms, to_ms)` (default: the last 60 candles of `tf`); at most 10,080 candles per
-         *     request (a week of `1m`, 35 days of `5m`, … 27 years of `1d`).
+         *     request (a week of `1m`, 35 days of `5m`, … 27 years of `1d`). A symbol in another case
+         *     than the venue's (`btcusdt`) is answered for the venue's (`BTCUSDT`).
          */
         get: operations["markets:list_candles"];
         put?: never;
@@ -753,7 +754,8 @@ export interface paths {
         };
         /**
          * Latest Price
-         * @description The latest known price of a symbol (404 when none is known).
+         * @description The latest known price of a symbol (404 when none is known). A symbol in another case
+         *     than the venue's (`btcusdt`) is answered for the venue's (`BTCUSDT`).
          */
         get: operations["markets:latest_price"];
         put?: never;
