@@ -104,22 +104,36 @@ async def record_frames(
 
 
 def record(
-    exchange: Annotated[
-        str, typer.Argument(help="binance, bybit, okx, bitget, gate or hyperliquid.")
-    ],
-    market: Annotated[str, typer.Argument(help="spot or futures.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Recording file (.jsonl.gz).")],
+    exchange: Annotated[
+        str | None,
+        typer.Option("--exchange", "-e", help="binance, bybit, okx, bitget, gate or hyperliquid."),
+    ] = None,
+    market: Annotated[str | None, typer.Option("--market", "-m", help="spot or futures.")] = None,
     symbols: Annotated[
         list[str] | None,
-        typer.Option("--symbol", "-s", help="Only this symbol (repeatable); default: all."),
+        typer.Option(
+            "--symbols",
+            "--symbol",
+            "-s",
+            help="Only these symbols, comma-separated or the option repeated; default: all.",
+        ),
     ] = None,
     seconds: Annotated[
         float | None, typer.Option("--seconds", help="Stop after this long (default: Ctrl-C).")
     ] = None,
     rest_url: Annotated[str | None, typer.Option(help="Override the REST base URL.")] = None,
     ws_url: Annotated[str | None, typer.Option(help="Override the WebSocket URL.")] = None,
+    exchange_arg: Annotated[
+        str | None, typer.Argument(metavar="[EXCHANGE", hidden=True, show_default=False)
+    ] = None,
+    market_arg: Annotated[
+        str | None, typer.Argument(metavar="MARKET]", hidden=True, show_default=False)
+    ] = None,
 ) -> None:
     """Record every frame of a venue's public trade streams, with receive times."""
+    exchange = _given_once(exchange, exchange_arg, "--exchange")
+    market = _given_once(market, market_arg, "--market")
     try:
         venue = connector_class(exchange, market)
     except KeyError as exc:
@@ -129,14 +143,33 @@ def record(
     endpoints = venue.default_endpoints
     if rest_url or ws_url:
         endpoints = Endpoints(rest_url or endpoints.rest_url, ws_url or endpoints.ws_url)
+    wanted = [s.strip() for text in symbols or () for s in text.split(",") if s.strip()]
     summary = RecordSummary()
     with contextlib.suppress(KeyboardInterrupt):
         summary = asyncio.run(
             record_frames(
-                exchange, market, out, symbols=symbols, seconds=seconds, endpoints=endpoints
+                exchange,
+                market,
+                out,
+                symbols=wanted or None,
+                seconds=seconds,
+                endpoints=endpoints,
             )
         )
     typer.echo(
         f"{out}: {summary.frames} frames, {summary.trades} trades "
         f"over {summary.connections} connections"
     )
+
+
+def _given_once(option: str | None, positional: str | None, name: str) -> str:
+    """The value of ``--exchange`` / ``--market``, or of the older positional form
+    (``record okx spot``: scripts written for it keep working)."""
+    if option and positional and option != positional:
+        raise typer.BadParameter(f"given twice: {positional!r} and {option!r}", param_hint=name)
+    value = option or positional
+    if not value:
+        raise typer.BadParameter(
+            "required (wickwatch record --exchange E --market M --out FILE)", param_hint=name
+        )
+    return value

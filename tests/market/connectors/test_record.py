@@ -5,10 +5,17 @@ feed built."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
 
 from tests.market.connectors.scenarios import candles_of, fast_config, slow_reconnect
-from wickwatch.market.connectors import OkxSpot
+from wickwatch.cli import app
+from wickwatch.market.connectors import Endpoints, OkxSpot
 from wickwatch.market.record import record_frames
 from wickwatch.market.recording import FeedEvent, open_recording
 from wickwatch.market.replay import Replay
@@ -133,13 +140,51 @@ async def test_an_outage_the_recorder_could_not_recover_replays_incomplete(
 
 
 def test_record_into_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from wickwatch.cli import app
-
     out = tmp_path / "no-such-dir" / "x.jsonl.gz"
     result = CliRunner().invoke(app, ["record", "okx", "spot", "--out", str(out), "--seconds", "1"])
     assert result.exit_code == 2
     # The error box wraps long paths at any word: read it as one line.
     text = " ".join(result.output.replace("│", " ").split())
     assert "--out" in text and "no such directory" in text
+
+
+@contextlib.contextmanager
+def _simulator_in_a_thread() -> Iterator[tuple[Endpoints, list[str]]]:
+    """An OKX spot simulator on its own event loop, for the command (which runs its own):
+    its endpoints and symbols."""
+    ready = threading.Event()
+    box: dict[str, Any] = {}
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        async with OkxSimulator("spot", SimConfig(symbols=3, trades_per_s=20.0)) as sim:
+            box.update(sim=(sim.endpoints, sim.symbols()), stop=stop)
+            box["loop"] = asyncio.get_running_loop()
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    try:
+        yield box["sim"]
+    finally:
+        box["loop"].call_soon_threadsafe(box["stop"].set)
+        thread.join(10)
+
+
+def test_record_command_takes_exchange_market_and_symbols_options(tmp_path: Path) -> None:
+    """`wickwatch record --exchange E --market M --symbols A,B --out FILE` (the documented
+    form) records those symbols only."""
+    out = tmp_path / "okx.jsonl.gz"
+    with _simulator_in_a_thread() as (endpoints, symbols):
+        args = ["--exchange", "okx", "--market", "spot", "--symbols", ",".join(symbols[:2])]
+        args += ["--out", str(out), "--seconds", "1.5"]
+        args += ["--rest-url", endpoints.rest_url, "--ws-url", endpoints.ws_url]
+        result = CliRunner().invoke(app, ["record", *args])
+    assert result.exit_code == 0, result.output
+    rec = open_recording(out)
+    parser = parser_class("okx", "spot")()
+    trades = [t for _, frame in rec for t in parser.parse_frame(frame, 0) or []]
+    assert {t.symbol for t in trades} == set(symbols[:2])
+    assert f"{out}: " in result.stdout
