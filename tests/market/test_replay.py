@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -27,7 +28,7 @@ from wickwatch.market.replay import (
     open_sources,
     parse_speed,
 )
-from wickwatch.market.types import Candle
+from wickwatch.market.types import Candle, Trade
 
 pytestmark = pytest.mark.realdata
 
@@ -366,6 +367,45 @@ def test_duplicates_are_dropped_on_the_fast_and_the_normalised_path(
     assert (r2.stats.trades, r2.stats.duplicates) == (12, 4)
     assert fast == normalised == ref
     assert sum(c.trades for c in fast) == 8
+
+
+def test_trades_recovered_over_rest_that_also_came_as_frames_count_once(tmp_path: Path) -> None:
+    """A `wickwatch record` session of Binance with one reconnect: trades 1-10 came as frames,
+    the feed held BTCUSDT, 11-15 came on the new connection, and the REST backfill returned
+    9-15 (the `trades` event lists the copies the live feed accepted: 11-15, ids as text).
+    The live feed counted 15 trades (its ids: 11 and "11" are one); so does the replay."""
+    path = tmp_path / "binance.jsonl.gz"
+    with RecordingWriter(path, "binance", "futures", started_ms=T0) as w:
+        for tid in range(1, 11):
+            w.write(
+                _trade_frame(T0 + 20 * tid, "61800.5", "0.010", tid), (T0 + 20 * tid + 5) * 10**6
+            )
+        w.event("hold", {"symbol": "BTCUSDT", "from_ms": T0 + 200}, (T0 + 300) * 10**6)
+        for tid in range(11, 16):
+            w.write(_trade_frame(T0 + 20 * tid, "61800.5", "0.010", tid), (T0 + 400 + tid) * 10**6)
+        rest = [
+            Trade(
+                "binance",
+                "futures",
+                "BTCUSDT",
+                61800.5,
+                0.01,
+                618.005,
+                "buy",
+                T0 + 20 * tid,
+                T0 + 500,
+                str(tid),
+            )
+            for tid in range(11, 16)
+        ]
+        w.event("trades", msgspec.to_builtins(rest), (T0 + 500) * 10**6)
+        w.event("release", {"symbol": "BTCUSDT"}, (T0 + 500) * 10**6)
+
+    candles, r = run([path])
+
+    assert (r.stats.recovered, r.stats.duplicates) == (5, 5)
+    assert sum(c.trades for c in candles) == 15
+    assert sum(c.volume for c in candles) == pytest.approx(0.15)
 
 
 def test_paced_replay_sleeps_by_recorded_time(tmp_path: Path) -> None:

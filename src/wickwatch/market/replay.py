@@ -43,6 +43,7 @@ from wickwatch.market.candles import (
     MinuteAggregator,
     RawTradeSink,
 )
+from wickwatch.market.connectors._tracks import _decimal_id
 from wickwatch.market.recording import (
     FeedEvent,
     Recording,
@@ -156,8 +157,9 @@ class _Seen:
 class TradeDeduper:
     """Drops trades already seen (same semantics as the live feed's per-symbol track).
 
-    Ids are compared as given: the text of a ``Trade``, or the int of a parser's fast path
-    (:meth:`accept_id`); one venue is fed one way.
+    A decimal text id is the same id as its int, as in the live feed: a parser's fast path
+    (:meth:`accept_id`) gives Binance's ids as ints, the recorded REST backfill (``trades``
+    events) as text, and a trade that came both ways counts once.
     """
 
     def __init__(self, horizon_ms: int = DEDUP_HORIZON_MS) -> None:
@@ -181,6 +183,10 @@ class TradeDeduper:
 
     def accept_id(self, exchange: str, market: str, symbol: str, tid: int | str, ts: int) -> bool:
         """True for a trade not seen before (and remember it); False for a duplicate."""
+        if tid.__class__ is str:
+            n = _decimal_id(tid)
+            if n is not None:
+                tid = n
         key = (exchange, market, symbol)
         seen = self._seen.get(key)
         if seen is None:
