@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 import gzip
 import io
@@ -16,7 +17,14 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tests.market._reference import Ref, RefTrade, assert_candle, candles_of, decimal_text
+from tests.market._reference import (
+    Ref,
+    RefTrade,
+    assert_candle,
+    assert_sum,
+    candles_of,
+    decimal_text,
+)
 from wickwatch.market.commands import replay as replay_command
 from wickwatch.market.recording import RecordingWriter, open_recording
 from wickwatch.market.replay import (
@@ -507,6 +515,36 @@ def test_cli_writes_csv_and_summary(realdata_dir: Path, tmp_path: Path) -> None:
     assert "skipped" in result.stderr and "freqtrade" in result.stderr
     assert "1535 frames, 91 trades" in result.stderr and "54 candles" in result.stderr
     assert "frames/s" in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(n for n, trades in RECORDINGS.items() if trades))
+def test_cli_candles_equal_the_offline_computation(
+    realdata_dir: Path, tmp_path: Path, name: str
+) -> None:
+    """Spec: `wickwatch replay FILE --candles-out CSV` (default options: the live grace, so
+    seconds close as the data goes) writes exactly the candles of the offline computation.
+    The trades a subscription starts with (Bitget's and Bybit's snapshot of recent trades) are
+    older than what the other symbols have closed by then: they count, as live, and only
+    those before the recording's start are incomplete."""
+    path = realdata_dir / name
+    out = tmp_path / "candles.csv"
+    result = CliRunner().invoke(_cli(), ["replay", str(path), "--candles-out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert ", 0 late" in result.stderr
+    with out.open() as fh:
+        rows = list(csv.DictReader(fh))
+    ref = reference_candles(path, open_recording(path).exchange)
+    got = {(row["symbol"], int(row["ts_ms"])): row for row in rows}
+    assert len(got) == len(rows)
+    assert sorted(got) == sorted(ref)
+    for key, row in got.items():
+        want = ref[key]
+        prices = ("open", "high", "low", "close")
+        assert [row[k] for k in prices] == [decimal_text(getattr(want, k)) for k in prices]
+        assert int(row["trades"]) == want.trades
+        assert_sum(float(row["volume"]), want.volume, want.trades, want.exact_qty)
+    candles, r = run([path])  # the same run: only the recording's edges are incomplete
+    assert_edges(r, candles)
 
 
 def test_cli_market_override_and_stdout(realdata_dir: Path) -> None:

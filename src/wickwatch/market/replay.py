@@ -14,6 +14,11 @@ De-duplication mirrors the live feed (``market.connectors``): per symbol, a trad
 seen within the last ``dedup_horizon_ms`` of exchange time, or that is older than that behind the
 newest trade of the symbol, is dropped (subscribe snapshots, overlapping connections).
 
+The recent trades a venue pushes when a symbol's subscription starts (Bitget, Hyperliquid, OKX,
+Bybit) are real trades, older than the seconds the venue's other symbols have closed by then:
+the symbol is held in the builder for that first frame, so they land in their seconds (see
+:meth:`Replay._add_first_push`) — the candles are those of an offline computation.
+
 A recording of ``wickwatch record`` also holds the live feed's recovery after a dropped
 connection (:data:`~wickwatch.market.recording.FEED_EVENTS`); they are applied at their place in
 time, as the feed applied them: a recovering symbol's seconds wait (``hold``), the trades
@@ -436,6 +441,7 @@ class Replay:
         # Files still waiting for their first trades (they fix the venue clock) to mark where
         # their data starts.
         unstarted = [self.mark_edges] * n_files
+        file_symbols: list[set[str]] = [set() for _ in range(n_files)]  # seen in each file
         frames = trades = malformed = 0
         first_ns: int | None = None
         last_ns = 0
@@ -500,7 +506,13 @@ class Replay:
                 if parsed:
                     if dedup is not None:
                         parsed = dedup(parsed)
-                    add_frame(parsed)
+                    known = file_symbols[i]
+                    for t in parsed:
+                        if t.symbol not in known:
+                            self._add_first_push(i, parsed, known, file_first[i])
+                            break
+                    else:
+                        add_frame(parsed)
                 if unstarted[i]:
                     same = [k for k in range(n_files) if venue_of[k] == venue_of[i]]
                     first = min(file_first[k] for k in same if file_first[k] >= 0)
@@ -539,6 +551,44 @@ class Replay:
         if malformed:
             log.warning("%d malformed frame(s) skipped", malformed)
         return stats
+
+    def _add_first_push(
+        self, i: int, trades: list[Trade], known: set[str], first_recv_ms: int
+    ) -> None:
+        """Add a frame bringing symbols file ``i`` had not carried yet: a subscription's first
+        push, on several venues (Bitget, Hyperliquid, OKX, Bybit) a snapshot of recent trades.
+        They are real trades, older than the seconds the venue's other symbols have closed by
+        then: as the live feed does for a recovering symbol, each such symbol is held in the
+        builder for the frame, so that they land in their seconds instead of being late; the
+        seconds then close at the next ``close_due``. A second the symbol had already closed
+        (another file) stays closed. (Binance, the only fast path, sends no snapshot.)
+
+        Those seconds began before the file did: marked incomplete, as the recording's start
+        edge (whose venue-wide gap the builder no longer keeps once they are closed)."""
+        exchange, market = self.recordings[i].exchange, self.recordings[i].market
+        builder = self.builder
+        closed = builder.closed_before(exchange, market)
+        held = builder.held(exchange, market)
+        oldest: dict[str, int] = {}
+        for t in trades:
+            if t.symbol not in known:
+                oldest[t.symbol] = min(t.ts_ms, oldest.get(t.symbol, t.ts_ms))
+        known.update(oldest)
+        behind = {
+            sym: ts
+            for sym, ts in oldest.items()
+            if closed is not None and ts < closed and sym not in held
+        }
+        for sym, ts in behind.items():
+            builder.hold(exchange, market, sym, ts)
+        builder.add_frame(trades)
+        for sym in behind:
+            builder.release(exchange, market, sym)
+        start = builder.exchange_now_ms(exchange, market, first_recv_ms)
+        if self.mark_edges and start is not None:
+            for sym, ts in behind.items():
+                if ts < start:
+                    self._gap(exchange, market, ts, int(start), sym)
 
     def _mark_start(self, venue: tuple[str, str], first_recv_ms: int) -> None:
         """Nothing before the recording's first frame is known: seconds (and minutes) that
