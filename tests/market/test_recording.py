@@ -78,6 +78,39 @@ def test_cut_short_recording_is_readable_up_to_the_last_flush(tmp_path: Path) ->
     assert [f for _, f in open_recording(path)] == ["one", "two", "three (never flushed)"]
 
 
+def test_damaged_gzip_is_read_up_to_the_damage(tmp_path: Path) -> None:
+    """A damaged block (bad sector, broken copy): the frames before it come out as recorded,
+    then the reading stops and says why (the damaged rest decompresses to garbage up to the
+    checksum, which only some lines survive as JSON)."""
+    path = tmp_path / "damaged.jsonl.gz"
+    frames = [f'{{"n":{k},"pad":"{k * 7919 % 10007:x}"}}' for k in range(3000)]
+    with RecordingWriter(path, "okx", "spot") as w:
+        for k, frame in enumerate(frames):
+            w.write(frame, k)
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) // 2, len(data) // 2 + 64):
+        data[i] ^= 0x55
+    path.write_bytes(bytes(data))
+    rec = open_recording(path)
+    got = list(rec)
+    good = 0
+    while good < len(got) and got[good] == (good, frames[good]):
+        good += 1
+    assert 1000 < good < 3000
+    assert rec.cut is not None and "damaged compressed data" in rec.cut
+
+
+def test_zero_padding_after_the_gzip_data_is_ignored(tmp_path: Path) -> None:
+    """As `zcat` does: a file padded with zeros by a crash (ext4) or a partial copy."""
+    path = tmp_path / "padded.jsonl.gz"
+    with RecordingWriter(path, "okx", "spot") as w:
+        w.write("one", 1)
+    path.write_bytes(path.read_bytes() + b"\0" * 100_000)
+    rec = open_recording(path)
+    assert list(rec) == [(1, "one")]
+    assert rec.cut is None
+
+
 def test_half_written_line_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "half.jsonl.gz"
     with gzip.open(path, "wt") as fh:

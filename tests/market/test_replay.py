@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 import pytest
 import typer
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tests.market._reference import (
     Ref,
@@ -573,6 +573,71 @@ def test_cli_errors(tmp_path: Path) -> None:
     assert "nothing to replay" in result.stderr
     result = CliRunner().invoke(_cli(), ["replay", str(bad), "--speed", "fast"])
     assert result.exit_code == 2
+
+
+def _no_traceback(result: Result) -> None:
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+
+
+def test_cli_a_file_whose_gzip_is_unreadable_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    bad = tmp_path / "corrupt.jsonl.gz"
+    bad.write_bytes(b"\x1f\x8b" + b"this is not deflate data")
+    result = CliRunner().invoke(_cli(), ["replay", str(bad)])
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "corrupt.jsonl.gz: damaged compressed data" in result.stderr
+    assert "nothing to replay" in result.stderr
+
+
+def test_cli_replays_a_recording_damaged_mid_file_up_to_the_damage(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A damaged block in the middle of a gzip recording (a bad disk sector, a broken copy):
+    the frames before it replay, the file stops there with a warning, the run finishes."""
+    frames = [
+        ((T0 + 10 * k) * 10**6, _trade_frame(T0 + 10 * k, "61000", "1", k)) for k in range(2000)
+    ]
+    rec = _recording(tmp_path / "rec.jsonl.gz", frames)
+    data = bytearray(rec.read_bytes())
+    for i in range(len(data) // 2, len(data) // 2 + 64):
+        data[i] ^= 0x55
+    rec.write_bytes(bytes(data))
+    out = tmp_path / "candles.csv"
+    with caplog.at_level(logging.WARNING, logger="wickwatch.market.recording"):
+        result = CliRunner().invoke(_cli(), ["replay", str(rec), "--candles-out", str(out)])
+    _no_traceback(result)
+    assert result.exit_code == 0
+    assert "rec.jsonl.gz: damaged compressed data" in caplog.text
+    rows = out.read_text().splitlines()[1:]
+    assert 0 < sum(int(row.rsplit(",", 1)[1]) for row in rows) < 2000
+
+
+def test_cli_replays_a_gzip_file_padded_with_zeros(realdata_dir: Path, tmp_path: Path) -> None:
+    """A recording zero-padded at the end (a crash or power loss on ext4, a partial copy):
+    `zcat` reads it, ignoring the zeros; so does the replay."""
+    src = realdata_dir / "cryptofeed/BINANCE_FUTURES.ws.1.0.gz"
+    padded = tmp_path / "BINANCE_FUTURES.ws.1.0.gz"
+    padded.write_bytes(src.read_bytes() + b"\0" * 4096)
+    result = CliRunner().invoke(_cli(), ["replay", str(padded), "--candles-out", "-"])
+    _no_traceback(result)
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 1 + 54
+
+
+def test_cli_replays_a_recording_starting_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """A recording saved by an editor that adds a UTF-8 BOM."""
+    rec = tmp_path / "edited.jsonl"
+    header = b'{"wickwatch_recording":1,"exchange":"binance","market":"futures","started_ms":1}'
+    line = json.dumps({"recv_ns": (T0 + 5) * 10**6, "frame": _trade_frame(T0, "61000", "1", 1)})
+    rec.write_bytes(b"\xef\xbb\xbf" + header + b"\n" + line.encode() + b"\n")
+    result = CliRunner().invoke(_cli(), ["replay", str(rec), "--candles-out", "-"])
+    _no_traceback(result)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1:] == [
+        f"binance,futures,BTCUSDT,{T0},61000,61000,61000,61000,1,1"
+    ]
 
 
 def test_minutes_from_a_real_replay(realdata_dir: Path) -> None:

@@ -31,7 +31,9 @@ replay builds what the live feed built — :meth:`Recording.with_events` yields 
 trades recovered over REST (they are in no frame); ``gap``: ``[from_ms, to_ms)`` could not be
 recovered; ``release``: the recovery is over.
  The writer gzip-flushes (``Z_SYNC_FLUSH``) on every
-flush, so a recording cut short by a crash is readable up to its last flush.
+flush, so a recording cut short by a crash is readable up to its last flush. Every reader reads
+a damaged gzip file up to the damage (with a warning), ignores zeros padding the end of the data
+(as ``zcat``) and a UTF-8 byte order mark at the start.
 
 Readers (:func:`open_recording` detects the format from the first line):
 
@@ -89,6 +91,9 @@ HFTBACKTEST: Final = "hftbacktest"
 CRYPTOFEED: Final = "cryptofeed"
 FREQTRADE: Final = "freqtrade"
 
+#: Unreadable lines of a recording logged as samples (the others are only counted).
+UNREADABLE_SAMPLES: Final = 3
+
 #: Event kinds that change what a replay builds (see the module docstring).
 FEED_EVENTS: Final = frozenset({"hold", "release", "gap", "trades"})
 
@@ -102,6 +107,7 @@ class FeedEvent:
 
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
 _HFT_LINE = re.compile(rb"^\d{16,20} [{\[]")
 _CF_CONNECT = re.compile(rb"^\S+://\S+ <-> \d+(\.\d+)?\s*$")
 _CF_RECEIVED = re.compile(rb"^\d+(\.\d+)?: ")
@@ -311,40 +317,77 @@ class RecordingWriter:
 _CHUNK = 1 << 16
 
 
-def _read_lines(raw: IO[bytes], on_truncated: Callable[[], None]) -> Iterator[bytes]:
-    """Lines of ``raw``, gunzipped if it is gzip (several members allowed). A gzip stream cut
-    short (recorder killed) yields everything up to the cut, then calls ``on_truncated``."""
+def _read_lines(raw: IO[bytes], on_cut: Callable[[str], None]) -> Iterator[bytes]:
+    """Lines of ``raw``, gunzipped if it is gzip (:func:`_gunzip`), without the UTF-8 byte order
+    mark an editor may have put at the start (every reader, and the format detection, sees the
+    same first line). Damaged gzip data ends the lines where it starts (``on_cut`` is told)."""
     head = raw.read(2)
     raw.seek(0)
-    gz = head == _GZIP_MAGIC
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    blocks = _gunzip(raw, on_cut) if head == _GZIP_MAGIC else iter(lambda: raw.read(_CHUNK), b"")
     pending = b""
-    while True:
-        chunk = raw.read(_CHUNK)
-        if not chunk:
-            break
-        if gz:
-            data = inflate.decompress(chunk)
-            while inflate.eof and inflate.unused_data:  # the next gzip member
-                rest = inflate.unused_data
-                inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                data += inflate.decompress(rest)
-        else:
-            data = chunk
+    first = True
+    for data in blocks:
         if pending:
             data = pending + data
         lines = data.split(b"\n")
         pending = lines.pop()
+        if first and lines:
+            lines[0] = lines[0].removeprefix(_BOM)
+            first = False
         yield from lines
-    if gz and not inflate.eof:
-        on_truncated()
     if pending:
-        yield pending
+        yield pending.removeprefix(_BOM) if first else pending
+
+
+def _gunzip(raw: IO[bytes], on_cut: Callable[[str], None]) -> Iterator[bytes]:
+    """The decompressed data of a gzip file of one or more members, as ``gzip -d`` reads it:
+    zero bytes after a member (a file padded by a crash, a partial copy) are ignored. Where the
+    data is damaged or cut short (recorder killed), everything before is yielded, then
+    ``on_cut`` is called with the reason: a damaged recording replays up to the damage."""
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    rest = b""
+    while chunk := raw.read(_CHUNK):
+        data = rest + chunk
+        rest = b""
+        while data:
+            if inflate.eof:  # after a member: zero padding, or the next member
+                data = data.lstrip(b"\0")
+                if len(data) < len(_GZIP_MAGIC) and _GZIP_MAGIC.startswith(data):
+                    rest = data  # the next chunk tells
+                    break
+                if not data.startswith(_GZIP_MAGIC):
+                    on_cut("data after the last gzip member is not gzip")
+                    return
+                inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            before = inflate.copy()
+            try:
+                out = inflate.decompress(data)
+            except zlib.error as exc:
+                yield from _salvage(before, data)
+                on_cut(f"damaged compressed data ({exc})")
+                return
+            yield out
+            data = inflate.unused_data if inflate.eof else b""
+    if not inflate.eof:
+        on_cut("compressed stream ends early")
+
+
+def _salvage(inflate: zlib._Decompress, data: bytes) -> Iterator[bytes]:
+    """What ``inflate`` (a decompressor) makes of ``data`` before the damage in it: fed in
+    small pieces, as a failing call returns nothing of what it had decompressed."""
+    for i in range(0, len(data), 256):
+        try:
+            out = inflate.decompress(data[i : i + 256])
+        except zlib.error:
+            return
+        yield out
+        if inflate.eof:
+            return
 
 
 def detect_format(first_line: bytes) -> str:
     """Name of the recording format whose first line this is (see the module docstring)."""
-    line = first_line.lstrip(b"\xef\xbb\xbf")
+    line = first_line.removeprefix(_BOM)
     if line.startswith(b"{"):
         try:
             head = orjson.loads(line)
@@ -379,10 +422,13 @@ class Recording:
         self.size = self.path.stat().st_size
         self.header: dict[str, Any] = {}
         self.url: str | None = None
-        self.truncated = False
+        #: why the last reading stopped before the end of the file (None: it did not)
+        self.cut: str | None = None
         self._raw: IO[bytes] | None = None
-        with self._lines() as lines:
+        with self._lines(report=False) as lines:
             first = next(lines, b"")
+            if self.cut is not None and not first:
+                raise RecordingFormatError(f"{self.path.name}: {self.cut}")
             self.format = detect_format(first)
             if self.format == FREQTRADE:
                 raise RecordingFormatError(
@@ -400,14 +446,25 @@ class Recording:
         self.market: str = mk
 
     @contextmanager
-    def _lines(self) -> Iterator[Iterator[bytes]]:
+    def _lines(self, report: bool = True) -> Iterator[Iterator[bytes]]:
+        """The file's lines; where they stop early, :attr:`cut` says why (and a warning, if
+        ``report``: the venue detection's reading leaves it to the replay's)."""
+        self.cut = None
         with open(self.path, "rb") as raw:
             self._raw = raw
-            yield _read_lines(raw, self._cut)
+            yield _read_lines(raw, self._cut if report else self._cut_quietly)
 
-    def _cut(self) -> None:
-        self.truncated = True
-        log.warning("%s: compressed stream ends early; read up to the cut", self.path.name)
+    def _cut_quietly(self, reason: str) -> None:
+        self.cut = reason
+
+    def _cut(self, reason: str) -> None:
+        self.cut = reason
+        log.warning("%s: %s; read up to there", self.path.name, reason)
+
+    @property
+    def truncated(self) -> bool:
+        """The file could not be read to its end (cut short, damaged): see :attr:`cut`."""
+        return self.cut is not None
 
     def position(self) -> int:
         raw = self._raw
@@ -466,6 +523,7 @@ class Recording:
         self, events: bool = False
     ) -> Iterator[tuple[int, str | bytes | FeedEvent]]:
         loads = orjson.loads
+        unreadable = 0
         with self._lines() as lines:
             next(lines, None)
             for line in lines:
@@ -482,8 +540,14 @@ class Recording:
                         frame = base64.b64decode(rec["frame_b64"])
                     yield rec["recv_ns"], frame
                 except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
-                    # A line half-written when the recorder died.
-                    log.warning("%s: unreadable line skipped: %.80r", self.path.name, line)
+                    # A line half-written when the recorder died; many after damaged gzip
+                    # data (decompressed into garbage up to the checksum at the end): a few
+                    # samples, then the count.
+                    unreadable += 1
+                    if unreadable <= UNREADABLE_SAMPLES:
+                        log.warning("%s: unreadable line skipped: %.80r", self.path.name, line)
+        if unreadable > UNREADABLE_SAMPLES:
+            log.warning("%s: %d unreadable lines skipped in all", self.path.name, unreadable)
 
     def _iter_hftbacktest(self) -> Iterator[tuple[int, str | bytes]]:
         with self._lines() as lines:
