@@ -452,6 +452,54 @@ def test_a_later_file_of_a_venue_marks_its_start_and_the_hole_before_it(tmp_path
     assert together[T0 + 61_000] is True
 
 
+def _symbol_trade(symbol: str, ts: int, tid: int) -> str:
+    return (
+        _trade_frame(ts, "100", "1", tid)
+        .replace("BTCUSDT", symbol)
+        .replace("btcusdt", symbol.lower())
+    )
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_a_second_recorder_of_other_symbols_leaves_the_first_files_candles_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast_path: bool
+) -> None:
+    """Two recorders of one venue with different --symbols, the second started 10 s later
+    (a: BTCUSDT, b: ETHUSDT). Replayed together, BTCUSDT's candles are those of a alone
+    (complete in the second b starts in: an alert on it fires); b's own first second is
+    partial."""
+    a, b = tmp_path / "a.jsonl.gz", tmp_path / "b.jsonl.gz"
+    frames = []
+    for k in range(20):
+        ts = T0 + 300 + 1000 * k
+        frames += [((ts + 5) * 10**6, _symbol_trade("BTCUSDT", ts, k + 1))]
+        frames += [((ts + 405) * 10**6, _symbol_trade("BTCUSDT", ts + 400, 100 + k))]
+    _recording(a, frames)
+    _recording(
+        b,
+        [
+            ((T0 + 10_505 + 1000 * k) * 10**6, _symbol_trade("ETHUSDT", T0 + 10_500 + 1000 * k, k))
+            for k in range(10)
+        ],
+    )
+
+    def flags(paths: list[Path]) -> dict[tuple[str, int], bool]:
+        recordings, _ = open_sources(paths)
+        out: list[Candle] = []
+        r = Replay(recordings, on_candle=[out.append])
+        if not fast_path:
+            for parser in r.parsers:
+                monkeypatch.setattr(parser, "feed_frame", None)  # parse_frame instead
+        r.run()
+        return {(c.symbol, c.ts_ms): c.complete for c in out}
+
+    alone, together = flags([a]), flags([a, b])
+    assert alone[("BTCUSDT", T0 + 10_000)] is True
+    assert {k: v for k, v in together.items() if k[0] == "BTCUSDT"} == alone
+    assert together[("ETHUSDT", T0 + 10_000)] is False
+    assert together[("ETHUSDT", T0 + 11_000)] is True
+
+
 def test_paced_replay_skips_a_hole_between_files(tmp_path: Path) -> None:
     a = _steady(tmp_path / "a.jsonl.gz", T0, 1)
     b = _steady(tmp_path / "b.jsonl.gz", T0 + 86_400_000, 100)  # a day later

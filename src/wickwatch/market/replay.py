@@ -234,6 +234,32 @@ class _DedupSink:
             self._add(venue, symbol, ts_ms, price, qty, buy, recv_ms, trade_id)
 
 
+class _FirstTrades:
+    """Stands before a sink for one file: calls ``on_first(symbol)`` before the first trade of
+    each symbol the file brings (the parser's fast path hands the trades straight on)."""
+
+    def __init__(self, sink: RawTradeSink, seen: set[str], on_first: Callable[[str], None]) -> None:
+        self._add = sink.add_raw
+        self._seen = seen
+        self._on_first = on_first
+
+    def add_raw(
+        self,
+        venue: tuple[str, str],
+        symbol: str,
+        ts_ms: int,
+        price: float,
+        qty: float,
+        buy: bool,
+        recv_ms: int,
+        trade_id: int | str = 0,
+    ) -> None:
+        if symbol not in self._seen:
+            self._seen.add(symbol)
+            self._on_first(symbol)
+        self._add(venue, symbol, ts_ms, price, qty, buy, recv_ms, trade_id)
+
+
 @dataclass
 class ReplayStats:
     files: int = 0
@@ -297,8 +323,9 @@ class Replay:
     ``mark_edges``: a recording starts and ends at arbitrary moments, so the seconds (and
     minutes) that began before its first frame or end after its last one are marked incomplete
     (as gaps ``[0, start)`` and ``[end, ∞)`` of each venue, in exchange time). A later file of
-    a venue (recorded at another time, or another connection's) marks its first second, and
-    the hole since the venue's other files stopped, the same way.
+    a venue recorded after the others had stopped marks the hole in between and its first
+    second, for every symbol; one that joins while the others go on (another recorder's
+    symbols, another connection) marks its first second for the symbols it brings only.
     """
 
     def __init__(
@@ -333,6 +360,11 @@ class Replay:
             self.handlers.append(self.minutes.add)
         self.builder = CandleBuilder(grace_ms=grace_ms, on_candle=self._fan_out(self.handlers))
         self.stats = ReplayStats(files=len(self.recordings))
+        #: files whose every frame has been replayed (kept while several files are merged)
+        self._ended = [False] * len(self.recordings)
+        #: per file joining a venue while its other files go on: marks the join second
+        #: incomplete for one symbol the file brings (see run)
+        self._join_marks: list[Callable[[str], None] | None] = [None] * len(self.recordings)
 
     @staticmethod
     def _fan_out(handlers: list[CandleHandler]) -> CandleHandler | None:
@@ -369,16 +401,21 @@ class Replay:
 
         def tagged(
             i: int, rec: Recording
-        ) -> Iterator[tuple[int, int, int, str | bytes | FeedEvent]]:
+        ) -> Iterator[tuple[int, int, int, str | bytes | FeedEvent | None]]:
+            ns = seq = -1
             for seq, (ns, frame) in enumerate(rec.with_events()):
                 yield ns, i, seq, frame
+            yield ns, i, seq + 1, None  # the end of the file, right after its last frame
 
         streams = [tagged(i, r) for i, r in enumerate(self.recordings)]
-        for ns, i, _seq, frame in heapq.merge(*streams):
-            if frame.__class__ is FeedEvent:
-                feed_event(ns, i, frame)
+        for ns, i, _seq, item in heapq.merge(*streams):
+            if item is None:
+                self._ended[i] = True
                 continue
-            yield ns, i, frame  # type: ignore[misc]
+            if item.__class__ is FeedEvent:
+                feed_event(ns, i, item)
+                continue
+            yield ns, i, item  # type: ignore[misc]
 
     def _feed_event(self, recv_ns: int, i: int, event: FeedEvent) -> None:
         """Apply one recorded step of the live feed's recovery, after closing what was due
@@ -426,6 +463,7 @@ class Replay:
         if self.dedup is not None:
             sink = _DedupSink(builder, self.dedup)
         dedup = self.dedup.filter if self.dedup is not None else None
+        sinks = [sink] * len(self.recordings)
         minutes = self.minutes
         names = [r.path.name for r in self.recordings]
         n_files = len(names)
@@ -462,7 +500,14 @@ class Replay:
                         if k != i and venue_of[k] == venue_of[i] and not unstarted[k]
                     ]
                     if prior:
-                        self._mark_join(venue_of[i], max(file_last[k] for k in prior), recv_ms)
+                        if all(self._ended[k] for k in prior):
+                            last = max(file_last[k] for k in prior)
+                            self._mark_join(venue_of[i], last, recv_ms)
+                        else:
+                            mark = self._join_mark(venue_of[i], recv_ms)
+                            if mark is not None:
+                                self._join_marks[i] = mark
+                                sinks[i] = _FirstTrades(sink, file_symbols[i], mark)
                         unstarted[i] = False
             file_last[i] = recv_ms
             if speed is not None:
@@ -481,7 +526,7 @@ class Replay:
             fast = feed[i]
             try:
                 if fast is not None:
-                    got = fast(frame, recv_ms, sink)  # parsed and added
+                    got = fast(frame, recv_ms, sinks[i])  # parsed and added
                     parsed = None
                 else:
                     parsed = parse[i](frame, recv_ms)
@@ -579,6 +624,10 @@ class Replay:
             for sym, ts in oldest.items()
             if closed is not None and ts < closed and sym not in held
         }
+        mark = self._join_marks[i]
+        if mark is not None:
+            for sym in oldest:
+                mark(sym)
         for sym, ts in behind.items():
             builder.hold(exchange, market, sym, ts)
         builder.add_frame(trades)
@@ -597,10 +646,28 @@ class Replay:
         if start is not None:
             self._gap(*venue, 0, int(start))
 
+    def _join_mark(
+        self, venue: tuple[str, str], first_recv_ms: int
+    ) -> Callable[[str], None] | None:
+        """A file starts while the venue's other files go on (recorders of other symbols, or
+        one more connection): its first second is partial for the symbols it brings, not for
+        the others' — the function marks it for one symbol, called before the symbol's first
+        trade in the file."""
+        start = self.builder.exchange_now_ms(*venue, first_recv_ms)
+        if start is None:
+            return None
+        exchange, market = venue
+        second = int(start)
+
+        def mark(symbol: str) -> None:
+            self._gap(exchange, market, second, second + 1, symbol)
+
+        return mark
+
     def _mark_join(self, venue: tuple[str, str], last_recv_ms: int, first_recv_ms: int) -> None:
-        """A file starts while the venue is already being replayed from other files: its
-        first second is partial for its symbols, and when the other files had stopped before
-        it (files recorded at different times), the hole in between is unknown too."""
+        """A file starts after the venue's other files had all stopped (files recorded at
+        different times): the hole in between is unknown, and the new file's first second is
+        partial, for every symbol of the venue."""
         start = self.builder.exchange_now_ms(*venue, first_recv_ms)
         if start is None:
             return
