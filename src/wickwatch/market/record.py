@@ -31,14 +31,33 @@ class RecordSummary:
     frames: int = 0
     trades: int = 0
     connections: int = 0
+    #: the recording file was created (the feed got its instrument list)
+    created: bool = False
 
 
-class _RecordingSink:
-    """Counts the trades and writes the feed's recovery steps as event lines."""
+class UnlistedSymbols(ValueError):
+    """Symbols asked for that the venue does not list (or does not trade)."""
 
-    def __init__(self, summary: RecordSummary, writer: RecordingWriter) -> None:
+
+class _Recorder:
+    """The feed's tap and sink: writes every received frame and the feed's recovery steps
+    (event lines), counts frames and trades in ``summary``.
+
+    ``writer`` is set once the feed has started (its symbols checked): the connections only
+    run, and call in here, at the recorder's next ``await``, which comes after that."""
+
+    writer: RecordingWriter
+
+    def __init__(self, summary: RecordSummary) -> None:
         self.summary = summary
-        self.writer = writer
+
+    def tap(self, conn_id: str, kind: str, data: str | bytes, ts_ms: int) -> None:
+        conn = int(conn_id.rsplit(".", 1)[-1])
+        if kind == "received":
+            self.writer.write(data, time.time_ns(), conn=conn)
+            self.summary.frames += 1
+        elif kind in ("connect", "closed"):  # what happened to the connection, for readers
+            self.writer.event(kind, str(data), time.time_ns(), conn=conn)
 
     def add(self, trade: Trade) -> None:
         self.summary.trades += 1
@@ -66,45 +85,68 @@ async def record_frames(
     seconds: float | None = None,
     endpoints: Endpoints | None = None,
     config: FeedConfig | None = None,
+    summary: RecordSummary | None = None,
 ) -> RecordSummary:
-    """Record until ``seconds`` have passed (``None``: until cancelled)."""
+    """Record until ``seconds`` have passed since the call (``None``: until cancelled), however
+    far the start got (an unreachable exchange: its instrument list retried until then).
+
+    ``out`` is only created once the venue's instrument list has come and lists every symbol
+    asked for (else :class:`UnlistedSymbols`): a mistyped symbol leaves an earlier file alone.
+    The counts go to ``summary`` as they come (pass one to read them after a Ctrl-C)."""
     venue = connector_class(exchange, market)
     endpoints = endpoints or venue.default_endpoints
-    summary = RecordSummary()
+    summary = summary if summary is not None else RecordSummary()
     meta = {"url": endpoints.ws_url, "recorder": "wickwatch record"}
-    async with RecordingWriter(out, exchange, market, meta=meta) as writer:
-
-        def tap(conn_id: str, kind: str, data: str | bytes, ts_ms: int) -> None:
-            conn = int(conn_id.rsplit(".", 1)[-1])
-            if kind == "received":
-                writer.write(data, time.time_ns(), conn=conn)
-                summary.frames += 1
-            elif kind in ("connect", "closed"):  # what happened to the connection, for readers
-                writer.event(kind, str(data), time.time_ns(), conn=conn)
-
-        sink = _RecordingSink(summary, writer)
-        feed = Feed(
-            venue,
-            sink,
-            endpoints=endpoints,
-            config=config,
-            tap=tap,
-            symbols=symbols,
-        )
-        await feed.start()
-        summary.connections = len(feed.connections)
-        try:
-            if seconds is None:
-                await asyncio.Event().wait()
-            else:
-                await asyncio.sleep(seconds)
-        finally:
-            await feed.stop()
+    recorder = _Recorder(summary)
+    feed = Feed(
+        venue, recorder, endpoints=endpoints, config=config, tap=recorder.tap, symbols=symbols
+    )
+    deadline = asyncio.timeout(seconds)
+    try:
+        async with deadline:
+            await feed.start()
+            _check_listed(feed, symbols or [])
+            async with RecordingWriter(out, exchange, market, meta=meta) as recorder.writer:
+                summary.created = True
+                summary.connections = len(feed.connections)
+                try:
+                    await asyncio.Event().wait()
+                finally:
+                    await feed.stop()  # inside: its last recovery steps are recorded
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+    finally:
+        await feed.stop()  # when it did not get that far
     return summary
 
 
+def _check_listed(feed: Feed, symbols: list[str]) -> None:
+    """Raise :class:`UnlistedSymbols` naming the symbols the feed's venue does not trade, with
+    the listed ones they may have meant (another case, other separators)."""
+
+    def key(symbol: str) -> str:
+        return "".join(ch for ch in symbol.lower() if ch.isalnum())
+
+    listed = {s for s, inst in feed.instruments.items() if inst.trading}
+    unknown = [s for s in symbols if s not in listed]
+    if not unknown:
+        return
+    by_key: dict[str, list[str]] = {}
+    for s in sorted(listed):
+        by_key.setdefault(key(s), []).append(s)
+    names = []
+    for s in unknown:
+        near = by_key.get(key(s))
+        names.append(f"{s} (did you mean {' or '.join(near)}?)" if near else s)
+    venue = feed.venue
+    raise UnlistedSymbols(f"not traded on {venue.exchange} {venue.market}: {', '.join(names)}")
+
+
 def record(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Recording file (.jsonl.gz).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Recording file (.jsonl.gz).", dir_okay=False)
+    ],
     exchange: Annotated[
         str | None,
         typer.Option("--exchange", "-e", help="binance, bybit, okx, bitget, gate or hyperliquid."),
@@ -144,18 +186,27 @@ def record(
     if rest_url or ws_url:
         endpoints = Endpoints(rest_url or endpoints.rest_url, ws_url or endpoints.ws_url)
     wanted = [s.strip() for text in symbols or () for s in text.split(",") if s.strip()]
+    # Filled as frames come: after a Ctrl-C (the documented way to stop) asyncio.run returns
+    # nothing, the counts are still here.
     summary = RecordSummary()
-    with contextlib.suppress(KeyboardInterrupt):
-        summary = asyncio.run(
-            record_frames(
-                exchange,
-                market,
-                out,
-                symbols=wanted or None,
-                seconds=seconds,
-                endpoints=endpoints,
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(
+                record_frames(
+                    exchange,
+                    market,
+                    out,
+                    symbols=wanted or None,
+                    seconds=seconds,
+                    endpoints=endpoints,
+                    summary=summary,
+                )
             )
-        )
+    except UnlistedSymbols as exc:
+        raise typer.BadParameter(str(exc), param_hint="--symbols") from None
+    if not summary.created:
+        typer.echo(f"{out}: not created: stopped before {exchange} {market} listed its instruments")
+        raise typer.Exit(1)
     typer.echo(
         f"{out}: {summary.frames} frames, {summary.trades} trades "
         f"over {summary.connections} connections"

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.market.connectors.scenarios import candles_of, fast_config, slow_reconnect
 from wickwatch.cli import app
 from wickwatch.market.connectors import Endpoints, OkxSpot
-from wickwatch.market.record import record_frames
+from wickwatch.market.record import UnlistedSymbols, record, record_frames
 from wickwatch.market.recording import FeedEvent, open_recording
 from wickwatch.market.replay import Replay
 from wickwatch.market.simulators import OkxSimulator, SimConfig
@@ -188,3 +191,80 @@ def test_record_command_takes_exchange_market_and_symbols_options(tmp_path: Path
     trades = [t for _, frame in rec for t in parser.parse_frame(frame, 0) or []]
     assert {t.symbol for t in trades} == set(symbols[:2])
     assert f"{out}: " in result.stdout
+
+
+def test_ctrl_c_summary_counts_what_was_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --seconds, Ctrl-C is the way to stop: the summary line then counts the frames
+    written (it said "0 frames"), and the recording is complete."""
+    out = tmp_path / "okx.jsonl.gz"
+    with _simulator_in_a_thread() as (endpoints, _symbols):
+        timer = threading.Timer(2.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            record(
+                out=out,
+                exchange="okx",
+                market="spot",
+                rest_url=endpoints.rest_url,
+                ws_url=endpoints.ws_url,
+            )
+        finally:
+            timer.cancel()
+    frames = len(list(open_recording(out)))
+    assert frames > 0
+    assert not open_recording(out).truncated
+    assert f"{out}: {frames} frames" in capsys.readouterr().out
+
+
+async def test_seconds_limit_holds_while_the_exchange_is_unreachable(tmp_path: Path) -> None:
+    """`--seconds 0.5` ends the recording after 0.5 s even when the venue's REST API never
+    answers (network down): the start retried the instrument list for ever."""
+    dead = Endpoints(rest_url="http://127.0.0.1:9", ws_url="ws://127.0.0.1:9/ws/v5/business")
+    summary = await asyncio.wait_for(
+        record_frames(
+            "okx",
+            "spot",
+            tmp_path / "x.jsonl.gz",
+            seconds=0.5,
+            endpoints=dead,
+            config=fast_config(OkxSpot),
+        ),
+        timeout=10,
+    )
+    assert not summary.created and not (tmp_path / "x.jsonl.gz").exists()
+
+
+async def test_a_symbol_the_venue_does_not_trade_is_named_and_nothing_is_overwritten(
+    tmp_path: Path,
+) -> None:
+    """`-s btc-usdt -s NOPE-USDT`: nothing matched, the recorder wrote a header only, silently
+    (for ever without --seconds). It fails naming them, with the listed spelling."""
+    out = tmp_path / "x.jsonl.gz"
+    out.write_text("yesterday's recording")
+    async with OkxSimulator("spot", SimConfig(symbols=3, trades_per_s=20.0)) as sim:
+        listed = sim.symbols()[0]
+        with pytest.raises(UnlistedSymbols) as failure:
+            await record_frames(
+                "okx",
+                "spot",
+                out,
+                symbols=[listed.lower(), "NOPE-USDT", listed],
+                seconds=5.0,
+                endpoints=sim.endpoints,
+                config=fast_config(OkxSpot),
+            )
+    assert str(failure.value) == (
+        f"not traded on okx spot: {listed.lower()} (did you mean {listed}?), NOPE-USDT"
+    )
+    assert out.read_text() == "yesterday's recording"
+
+
+def test_record_into_a_directory_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["record", "--exchange", "okx", "--market", "spot", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.replace("│", " ").split())
+    assert "--out" in text and "is a directory" in text
