@@ -25,11 +25,12 @@ from tests.market._reference import (
     candles_of,
     decimal_text,
 )
+from wickwatch.market import replay as replay_module
 from wickwatch.market.commands import replay as replay_command
 from wickwatch.market.recording import RecordingWriter, open_recording
 from wickwatch.market.replay import (
     CSV_HEADER,
-    MAX_PAUSE_S,
+    HOLE_S,
     CandleCsvWriter,
     Replay,
     format_decimal,
@@ -506,7 +507,32 @@ def test_paced_replay_skips_a_hole_between_files(tmp_path: Path) -> None:
     sleeps: list[float] = []
     recordings, _ = open_sources([a, b])
     Replay(recordings, speed=1000.0, sleep=sleeps.append).run()
-    assert sleeps and max(sleeps) <= MAX_PAUSE_S  # not 86 s
+    assert sleeps and max(sleeps) < 0.01  # 1 s of data between frames at 1000x; not 86 s
+    assert HOLE_S < 86_400
+
+
+@pytest.mark.parametrize(
+    ("speed", "step_ms", "wall_s"), [(0.1, 1000, 20.0), (1.0, 8000, 16.0), (4.0, 1000, 0.5)]
+)
+def test_paced_replay_waits_out_ordinary_silences_at_the_speed_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed: float, step_ms: int, wall_s: float
+) -> None:
+    """Three frames ``step_ms`` apart take 2 steps / speed: --speed 0.1x ran twice as fast
+    (each 10 s wait was cut to 5 s), and at 1x an 8 s quiet spell was cut to 5 s."""
+    frames = [
+        ((T0 + step_ms * k + 5) * 10**6, _trade_frame(T0 + step_ms * k, "1", "1", k))
+        for k in range(3)
+    ]
+    path = _recording(tmp_path / "r.jsonl.gz", frames)
+    clock = [1000.0]
+    monkeypatch.setattr(replay_module.time, "perf_counter", lambda: clock[0])
+
+    def sleep(s: float) -> None:
+        clock[0] += s
+
+    recordings, _ = open_sources([path])
+    Replay(recordings, speed=speed, sleep=sleep).run()
+    assert clock[0] - 1000.0 == pytest.approx(wall_s, abs=0.01)
 
 
 def test_parse_speed() -> None:

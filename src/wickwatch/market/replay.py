@@ -87,9 +87,10 @@ CSV_HEADER = (
 DEDUP_HORIZON_MS = 15_000
 _FOREVER = 1 << 62
 MALFORMED_SAMPLES = 3
-#: Longest a paced replay waits between two frames: a longer silence of the data (files
-#: recorded days apart) is skipped.
-MAX_PAUSE_S = 5.0
+#: A silence of the data longer than this is a hole (files recorded hours apart, a recorder
+#: stopped for a while): a paced replay skips it. Shorter ones are the market's own quiet
+#: spells and are waited out at the speed asked.
+HOLE_S = 60.0
 
 
 def parse_speed(text: str) -> float | None:
@@ -316,7 +317,7 @@ class Replay:
     """One replay run over ``recordings`` (see the module docstring).
 
     ``speed`` None replays as fast as possible; a factor paces frames by their recorded receive
-    times (1.0 = real time), skipping silences longer than :data:`MAX_PAUSE_S`. ``on_candle``
+    times (1.0 = real time), skipping silences longer than :data:`HOLE_S`. ``on_candle``
     handlers get every closed 1-second candle, ``on_minute`` handlers every 1-minute candle
     (built only if given). ``builder`` is exposed for inspection.
 
@@ -483,10 +484,14 @@ class Replay:
         frames = trades = malformed = 0
         first_ns: int | None = None
         last_ns = 0
+        hole_ns = int(HOLE_S * 1e9)
+        skipped_ns = 0  # data time in holes, not paced
         started = paced_from = time.perf_counter()
         for ns, i, frame in self._frames():
             if first_ns is None:
                 first_ns = ns
+            elif ns - last_ns > hole_ns:
+                skipped_ns += ns - last_ns
             last_ns = ns
             recv_ms = ns // 1_000_000
             if file_first[i] < 0:
@@ -511,11 +516,8 @@ class Replay:
                         unstarted[i] = False
             file_last[i] = recv_ms
             if speed is not None:
-                delay = paced_from + (ns - first_ns) / 1e9 / speed - time.perf_counter()
-                if delay > MAX_PAUSE_S:
-                    # A hole in the data (files recorded far apart): skipped, not slept through.
-                    paced_from -= delay - MAX_PAUSE_S
-                    delay = MAX_PAUSE_S
+                data_s = (ns - first_ns - skipped_ns) / 1e9
+                delay = paced_from + data_s / speed - time.perf_counter()
                 if delay > 0.0005:
                     self._sleep(delay)
             # (next_due_ms: most frames skip the call)
