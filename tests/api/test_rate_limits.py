@@ -184,3 +184,21 @@ async def test_storage_outage_lets_requests_through(make_env: Any) -> None:
     for _ in range(3):
         assert (await _login(env, email, "wrong password!")).status_code == 401
     assert (await _login(env, email, PASSWORD)).status_code == 200
+
+
+async def test_clearing_a_limit_while_old_entries_expire_keeps_the_expiry_running() -> None:
+    """A successful sign-in clears its failures while the storage's expiry task may be walking
+    the keys: the task must not die on the key that vanished (it ended with a KeyError, in the
+    operator's error log as "Task exception was never retrieved")."""
+    from wickwatch.accounts.ratelimit import SafeMemoryStorage
+
+    storage = SafeMemoryStorage()
+    for key in ("login-fail/a", "login-fail/b"):
+        assert await storage.acquire_entry(key, 5, 60)
+    task = storage.timer
+    assert task is not None
+    await asyncio.sleep(0)  # the expiry task starts on the first key (in a worker thread)
+    await storage.clear("login-fail/b")
+    await asyncio.wait_for(task, 5)
+    assert task.exception() is None
+    assert await storage.acquire_entry("login-fail/b", 1, 60)  # cleared: allowed again

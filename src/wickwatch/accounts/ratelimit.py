@@ -36,6 +36,21 @@ KEY_PREFIX = "wickwatch:ratelimit"
 _OUTAGE_LOG_INTERVAL_S = 60.0
 
 
+class SafeMemoryStorage(MemoryStorage):
+    """limits' in-memory storage with a ``clear`` its expiry task survives.
+
+    The task walks a snapshot of the keys and reads each one's entries; a key ``clear`` had
+    removed meanwhile (a successful sign-in clears its failures) raised ``KeyError`` and ended
+    the task, logged as "Task exception was never retrieved" in the operator's error log.
+    Here the entries are emptied instead, and the task drops the empty key itself."""
+
+    async def clear(self, key: str) -> None:
+        self.storage.pop(key, None)
+        self.expirations.pop(key, None)
+        if key in self.events:
+            self.events[key] = []
+
+
 class RateLimiter:
     """The product's rate limits; each ``hit_*``/``check_*`` raises :class:`RateLimited`."""
 
@@ -58,7 +73,7 @@ class RateLimiter:
                 connection_pool=self._pool,  # type: ignore[arg-type]  # we own and close it
             )
         else:
-            storage = MemoryStorage(wrap_exceptions=True)
+            storage = SafeMemoryStorage(wrap_exceptions=True)
         self.storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
         self._last_outage_log = 0.0
