@@ -79,7 +79,8 @@ async def test_link_code_with_the_bots_deep_link(
 
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == {"code", "deep_link", "expires_at"}
+    assert set(body) == {"code", "deep_link", "expires_at", "expires_in_s"}
+    assert body["expires_in_s"] == 900
     code = body["code"]
     assert body["deep_link"] == f"https://t.me/standin_424242_bot?start={code}"
     expires = datetime.fromisoformat(body["expires_at"])

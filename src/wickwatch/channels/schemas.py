@@ -281,6 +281,7 @@ class TelegramLink(BaseModel):
                     "code": "Xb3k9QmPz1LwT7aC",
                     "deep_link": "https://t.me/wickwatch_bot?start=Xb3k9QmPz1LwT7aC",
                     "expires_at": "2026-01-02T03:19:05Z",
+                    "expires_in_s": 900,
                 }
             ]
         }
@@ -289,6 +290,10 @@ class TelegramLink(BaseModel):
     code: str
     deep_link: str
     expires_at: datetime
+    expires_in_s: int = Field(
+        description="Seconds the code is valid from now: count down from when the answer "
+        "arrives (a client's clock may be minutes off the server's `expires_at`)."
+    )
 
 
 class ChannelTestResult(BaseModel):

@@ -229,6 +229,7 @@ class ChannelService:
             code=code,
             deep_link=f"https://t.me/{username}?start={code}",
             expires_at=now + LINK_CODE_TTL,
+            expires_in_s=int(LINK_CODE_TTL.total_seconds()),
         )
 
     async def send_test(self, user: User, channel_id: int) -> ChannelTestResult:

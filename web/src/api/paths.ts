@@ -26,7 +26,7 @@ export const API = {
   channels: "/api/v1/channels",
   channel: (id: number) => `/api/v1/channels/${id}`,
   channelTest: (id: number) => `/api/v1/channels/${id}/test`, // POST → {ok, detail}
-  telegramLink: "/api/v1/channels/telegram/link", // POST → 201 {code, deep_link, expires_at}; 503 without a service bot
+  telegramLink: "/api/v1/channels/telegram/link", // POST → 201 {code, deep_link, expires_at, expires_in_s}; 503 without a service bot
   priceAlerts: "/api/v1/price-alerts",
   admin: {
     users: "/api/v1/admin/users",

@@ -2885,7 +2885,8 @@ export interface components {
          * @example {
          *       "code": "Xb3k9QmPz1LwT7aC",
          *       "deep_link": "https://t.me/wickwatch_bot?start=Xb3k9QmPz1LwT7aC",
-         *       "expires_at": "2026-01-02T03:19:05Z"
+         *       "expires_at": "2026-01-02T03:19:05Z",
+         *       "expires_in_s": 900
          *     }
          */
         TelegramLink: {
@@ -2898,6 +2899,11 @@ export interface components {
              * Format: date-time
              */
             expires_at: string;
+            /**
+             * Expires In S
+             * @description Seconds the code is valid from now: count down from when the answer arrives (a client's clock may be minutes off the server's `expires_at`).
+             */
+            expires_in_s: number;
         };
         /**
          * ThresholdGroup

@@ -44,7 +44,7 @@ it("links Telegram: shows the deep link and the group command, counts down, and 
   let list = [channel(1)];
   const net = mockFetch({
     "GET /api/v1/channels": () => json(200, list),
-    "POST /api/v1/channels/telegram/link": json(201, { code: "AbC123", deep_link: "https://t.me/wickwatch_bot?start=AbC123", expires_at: "2026-01-01T00:15:00Z" }),
+    "POST /api/v1/channels/telegram/link": json(201, { code: "AbC123", deep_link: "https://t.me/wickwatch_bot?start=AbC123", expires_at: "2026-01-01T00:15:00Z", expires_in_s: 900 }),
   });
   renderChannels();
   await act(() => vi.advanceTimersByTimeAsync(0));
@@ -79,7 +79,7 @@ it("offers a new code once the old one expired, and stops polling", async () => 
   vi.setSystemTime(Date.parse("2026-01-01T00:00:00Z"));
   const net = mockFetch({
     "GET /api/v1/channels": json(200, []),
-    "POST /api/v1/channels/telegram/link": json(201, { code: "c1", deep_link: "https://t.me/b?start=c1", expires_at: "2026-01-01T00:00:05Z" }),
+    "POST /api/v1/channels/telegram/link": json(201, { code: "c1", deep_link: "https://t.me/b?start=c1", expires_at: "2026-01-01T00:00:05Z", expires_in_s: 5 }),
   });
   renderChannels();
   await act(() => vi.advanceTimersByTimeAsync(0));
@@ -94,6 +94,21 @@ it("offers a new code once the old one expired, and stops polling", async () => 
   fireEvent.click(screen.getByTestId("link-again"));
   await act(() => vi.advanceTimersByTimeAsync(0));
   expect(net.sent("POST", "/api/v1/channels/telegram/link")).toHaveLength(2);
+});
+
+it("counts the code's 15 minutes on the browser's clock, also when it is ahead of the server's", async () => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  vi.setSystemTime(Date.parse("2026-01-01T01:00:00Z")); // an hour ahead (a PC off by its UTC offset)
+  mockFetch({
+    "GET /api/v1/channels": json(200, []),
+    "POST /api/v1/channels/telegram/link": json(201, { code: "c1", deep_link: "https://t.me/b?start=c1", expires_at: "2026-01-01T00:15:00Z", expires_in_s: 900 }),
+  });
+  renderChannels();
+  await act(() => vi.advanceTimersByTimeAsync(0));
+  fireEvent.click(screen.getByTestId("link-telegram"));
+  await act(() => vi.advanceTimersByTimeAsync(0));
+  expect(screen.queryByTestId("link-expired")).toBeNull();
+  expect(screen.getByTestId("link-countdown").textContent).toBe("the code expires in 15:00");
 });
 
 it("says so when the server has no service bot", async () => {

@@ -153,7 +153,7 @@ function ChannelRow({ channel: c, test, onTest, onToggle, onDigest, onRemove }: 
 type LinkState =
   | { phase: "idle" }
   | { phase: "busy" }
-  | { phase: "waiting"; link: TelegramLink; before: Set<number> }
+  | { phase: "waiting"; link: TelegramLink; before: Set<number>; deadline: number }
   | { phase: "linked"; channel: ChannelPublic }
   | { phase: "error"; text: string };
 
@@ -172,7 +172,7 @@ export function TelegramLinker({ list, onLinked }: { list: ChannelPublic[]; onLi
   const onLinkedRef = useRef(onLinked);
   onLinkedRef.current = onLinked;
   const waiting = state.phase === "waiting" ? state : null;
-  const left = waiting ? countdown(waiting.link.expires_at, now) : null;
+  const left = waiting ? countdown(waiting.deadline, now) : null;
   const expired = waiting !== null && left === null;
 
   const start = useCallback(async () => {
@@ -180,8 +180,12 @@ export function TelegramLinker({ list, onLinked }: { list: ChannelPublic[]; onLi
     setCopied(null);
     try {
       const link = await api.post<TelegramLink>(API.telegramLink, {});
-      setNow(Date.now());
-      setState({ phase: "waiting", link, before: new Set(listRef.current.map((c) => c.id)) });
+      const arrived = Date.now();
+      setNow(arrived);
+      // counted from the answer's arrival on this clock, which may be minutes off the server's
+      // (its absolute expires_at would look expired, or too long, then)
+      const deadline = arrived + link.expires_in_s * 1000;
+      setState({ phase: "waiting", link, before: new Set(listRef.current.map((c) => c.id)), deadline });
     } catch (err) {
       setState({ phase: "error", text: err instanceof ApiError && err.status === 503 ? t("channels.linkNoBot") : errorText(t, err) });
     }
