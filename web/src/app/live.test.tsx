@@ -6,13 +6,13 @@ import { act, cleanup, fireEvent, render, screen } from "@testing-library/react"
 import { createMemoryRouter, RouterProvider } from "react-router-dom";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, onTestFinished, vi } from "vitest";
 import { api } from "../api/client";
-import type { AlertPublic, TokenResponse } from "../api/contract";
+import type { AlertPublic } from "../api/contract";
 import { routes } from "../App";
 import { I18nProvider } from "../i18n";
 import { SEEN_DELAY_MS, SEEN_RETRY_MS } from "../live/seen";
 import { makeAlert } from "../test/alerts";
 import { json, mockFetch, type Call } from "../test/fetch";
-import { signIn, testUser } from "../test/session";
+import { signIn, testUser, tokensFor } from "../test/session";
 import { AuthProvider } from "./auth";
 import { LiveProvider } from "./live";
 
@@ -214,17 +214,8 @@ it("takes alerts read on another device when the tab comes back", async () => {
 
 /** A silent token refresh of the same account (the access token is about to expire; any request or the stream does it). */
 function refreshTokens() {
-  const tokens: TokenResponse = {
-    access_token: "test-access-2",
-    token_type: "bearer",
-    expires_in: 3600,
-    expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-    refresh_token: null,
-    refresh_expires_at: new Date(Date.now() + 86_400_000).toISOString(),
-    csrf_token: "test-csrf",
-    user: { ...testUser }, // a fresh object from the JSON answer
-  };
-  act(() => void api.acceptTokens(tokens));
+  // a fresh user object, as parsed from the JSON answer
+  act(() => void api.acceptTokens(tokensFor({ ...testUser }, "test-access-2")));
 }
 
 it("a token refresh does not lose the read mark the Live page just asked for", async () => {

@@ -6,10 +6,10 @@ import type { TokenResponse, UserPublic } from "../api/contract";
 
 export const testUser: UserPublic = { id: 1, email: "trader@example.com", role: "user", is_active: true, display_name: null, locale: "en", created_at: "2026-01-01T00:00:00Z", last_login_at: null };
 
-/** Put a session into the app's API client, as a login answer would (the access token lives an hour). */
-export function signIn(user: UserPublic = testUser): void {
-  const tokens: TokenResponse = {
-    access_token: "test-access",
+/** A login or refresh answer for ``user`` (the access token lives an hour). */
+export function tokensFor(user: UserPublic = testUser, accessToken = "test-access"): TokenResponse {
+  return {
+    access_token: accessToken,
     token_type: "bearer",
     expires_in: 3600,
     expires_at: new Date(Date.now() + 3_600_000).toISOString(),
@@ -18,7 +18,11 @@ export function signIn(user: UserPublic = testUser): void {
     csrf_token: "test-csrf",
     user,
   };
-  api.acceptTokens(tokens);
+}
+
+/** Put a session into the app's API client, as a login answer would. */
+export function signIn(user: UserPublic = testUser): void {
+  api.acceptTokens(tokensFor(user));
 }
 
 /** Every test of the file runs signed in on fake timers (``Date`` too when asked); afterwards the
