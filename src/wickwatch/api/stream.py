@@ -3,11 +3,11 @@
 
 Protocol (the UI's ``web/src/live/stream.ts``)::
 
-    client → server  {"type":"auth","token":"<access token>"}     first frame, unless the token
-                                                                  came with the handshake
-                     {"type":"subscribe","topics":["alerts","markets","candles:binance_futures:BTCUSDT"]}
-                                                                  (sent before the auth frame:
-                                                                  in effect once "ready" comes)
+    client → server  {"type":"subscribe","topics":["alerts","markets","candles:binance_futures:BTCUSDT"]}
+                                                                  before the auth frame: in effect
+                                                                  once "ready" comes
+                     {"type":"auth","token":"<access token>"}     unless the token came with the
+                                                                  handshake
                      {"type":"unsubscribe","topics":[…]}
                      {"type":"pong"}
     server → client  {"type":"ready","user_id":…,"expires_at":…}
