@@ -106,8 +106,13 @@ async def test_groups_and_channels_can_be_linked(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     user = await world.user()
+    standin.chat_admins["-1001111"] = [501]  # only a group's administrators link it
     await _say(
-        standin, -1001111, f"/start@standin_111111_bot {await _code(world, user)}", title="Traders"
+        standin,
+        -1001111,
+        f"/start@standin_111111_bot {await _code(world, user)}",
+        user_id=501,
+        title="Traders",
     )
     await _say(
         standin, -1002222, f"/start {await _code(world, user)}", chat_type="channel", title="Feed"
@@ -235,7 +240,7 @@ async def test_in_a_group_only_administrators_change_the_alerts(
     status = await _say(standin, group, "/status", user_id=member)  # reading is for everyone
     assert status.text is not None and ": active." in status.text
     checked = {c.params["user_id"] for c in standin.calls_to("getChatMember")}
-    assert checked == {str(member)}
+    assert checked == {str(creator), str(member)}  # the creator when linking the group
 
     reply = await _say(standin, group, "/stop", user_id=admin)
     assert reply.text is not None and reply.text.startswith("⏸")
@@ -262,6 +267,34 @@ async def test_in_a_group_only_administrators_change_the_alerts(
     assert reply.text == "▶️ Alerts resumed in this chat."
     [channel] = await _channels(sessionmaker)
     assert channel.enabled is True
+
+
+async def test_a_plain_member_cannot_link_a_group_and_undo_its_admins_pause(
+    bot: TelegramBot,
+    standin: TelegramStandIn,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    group = -1003334
+    creator, member = 501, 900
+    standin.chat_admins[str(group)] = [creator]
+    owner = await world.user()
+    await _say(standin, group, f"/start {await _code(world, owner)}", user_id=creator)
+    reply = await _say(standin, group, "/stop", user_id=creator)
+    assert reply.text is not None and reply.text.startswith("⏸")
+
+    # A member links the paused group to an account of their own: refused, nothing turns on.
+    other = await world.user()
+    code = await _code(world, other)
+    reply = await _say(standin, group, f"/start {code}", user_id=member)
+    assert reply.text == "Only the chat's administrators can do this."
+    [channel] = await _channels(sessionmaker)
+    assert channel.user_id == owner and channel.enabled is False
+
+    # The refused code was not used up: an administrator may still link with it.
+    reply = await _say(standin, group, f"/start {code}", user_id=creator)
+    assert reply.text is not None and reply.text.startswith("✅")
+    assert {c.user_id for c in await _channels(sessionmaker)} == {owner, other}
 
 
 async def _store_settings(

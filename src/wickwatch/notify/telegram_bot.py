@@ -4,8 +4,9 @@
   the one-time code in wickwatch (``repository.create_link_code``; the deep link
   ``https://t.me/<bot>?start=<code>`` sends it). Codes are single-use and expire after 15 minutes.
 * ``/stop`` / ``/resume`` — pause and resume alerts in this chat (the channel's ``enabled``). In a
-  group only the chat's administrators may pause, resume, mute or unmute (``getChatMember``;
-  an anonymous admin writing as the group counts); anyone may ask ``/status`` and ``/help``.
+  group only the chat's administrators may link it, pause, resume, mute or unmute
+  (``getChatMember``; an anonymous admin writing as the group counts); anyone may ask
+  ``/status`` and ``/help``.
 * ``/status`` — which account the chat belongs to, paused or not, mutes, deliveries of the last
   24 hours; what the account watches (threshold groups, list sizes, strategies) and the last
   alerts this chat received, in the account's timezone (:mod:`wickwatch.notify.bot_status`).
@@ -227,6 +228,11 @@ class BotCommands:
         code = (command.args or "").strip()
         if not code:
             await self._reply(message, _t(message, "no_code"))
+            return
+        # Linking turns the chat's alerts on: in a group only its administrators may, or any
+        # member could undo a pause with a code of their own. Refused before the code is
+        # redeemed, so the code stays usable by an administrator.
+        if await self._refuse_non_admin(message):
             return
         chat = message.chat
         title = chat.title or chat.username or chat.full_name or str(chat.id)
