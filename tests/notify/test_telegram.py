@@ -334,6 +334,41 @@ async def test_a_group_that_became_a_supergroup_is_followed(
         assert stored is not None and stored.config["chat_id"] == -1009999
 
 
+async def test_a_group_linked_again_as_a_supergroup_keeps_one_channel_and_gets_alerts_once(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    old = await world.channel(user, "telegram", {"chat_id": -4242, "chat_type": "group"})
+    await world.alerts([Draft(user_id=user, template="{symbol}")])
+    # The user linked the supergroup the group became before its alert went out.
+    new = await world.channel(user, "telegram", {"chat_id": -1009999, "chat_type": "supergroup"})
+    standin.fail_next(
+        chat_id=-4242,
+        status=400,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=-1009999,
+        count=100,
+    )
+    dispatcher = make_dispatcher(sessionmaker, {"telegram": telegram})
+    task = await _running(dispatcher)
+    try:
+        await standin.wait_for_messages(1, chat_id=-1009999, within_s=10)
+        await world.alerts([Draft(user_id=user, template="{symbol}", symbol="ETHUSDT")])
+        await standin.wait_for_messages(2, chat_id=-1009999, within_s=10)
+        await asyncio.sleep(1.5)
+    finally:
+        await _stop(dispatcher, task)
+    assert [m.text for m in standin.messages(-1009999)] == ["BTCUSDT", "ETHUSDT"]
+    async with sessionmaker() as session:
+        assert await session.get(Channel, old) is None
+        kept = await session.get(Channel, new)
+        assert kept is not None and kept.config["chat_id"] == -1009999
+    assert {row.channel_id for row in await deliveries(sessionmaker)} == {new}
+
+
 async def test_server_errors_are_retried_with_backoff_then_given_up(
     world: World,
     sessionmaker: async_sessionmaker[AsyncSession],

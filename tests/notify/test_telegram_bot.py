@@ -297,6 +297,39 @@ async def test_a_plain_member_cannot_link_a_group_and_undo_its_admins_pause(
     assert {c.user_id for c in await _channels(sessionmaker)} == {owner, other}
 
 
+async def test_a_group_that_became_a_supergroup_stays_linked(
+    bot: TelegramBot,
+    standin: TelegramStandIn,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    old, new = -4242, -1009999
+    standin.chat_admins[str(old)] = standin.chat_admins[str(new)] = [501]
+    user = await world.user()
+    await _say(standin, old, f"/start {await _code(world, user)}", user_id=501, title="Desk")
+    # The group is upgraded: Telegram tells the bot in both chats.
+    sender = {"id": 501, "is_bot": False, "first_name": "A"}
+    for chat, moved in (
+        ({"id": old, "type": "group", "title": "Desk"}, {"migrate_to_chat_id": new}),
+        ({"id": new, "type": "supergroup", "title": "Desk"}, {"migrate_from_chat_id": old}),
+    ):
+        standin.push_update(
+            {"message": {"message_id": 7001, "date": 1, "chat": chat, "from": sender, **moved}}
+        )
+    for _ in range(200):  # updates are handled concurrently: the move lands first
+        if (await _channels(sessionmaker))[0].config["chat_id"] == new:
+            break
+        await asyncio.sleep(0.05)
+
+    status = await _say(standin, new, "/status", user_id=501)
+    assert status.text is not None and ": active." in status.text
+    [channel] = await _channels(sessionmaker)
+    assert channel.config["chat_id"] == new and channel.config["chat_type"] == "supergroup"
+    # Linking the supergroup again does not make a second channel (every alert twice).
+    await _say(standin, new, f"/start {await _code(world, user)}", user_id=501)
+    assert [c.id for c in await _channels(sessionmaker)] == [channel.id]
+
+
 async def _store_settings(
     sessionmaker: async_sessionmaker[AsyncSession], user: int, document: UserSettings
 ) -> None:

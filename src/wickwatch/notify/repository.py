@@ -547,9 +547,69 @@ async def set_channel_status(
 async def update_channel_config(
     session: AsyncSession, channel_id: int, changes: Mapping[str, Any]
 ) -> None:
+    """Apply a receiver's correction (a group's new supergroup id) to the channel. A service-bot
+    chat the user has another channel for already is merged into that one
+    (:func:`merge_channel`): two channels of one chat send every alert twice."""
     channel = await session.get(Channel, channel_id)
-    if channel is not None:
-        channel.config = {**(channel.config or {}), **changes}
+    if channel is None:
+        return
+    if "chat_id" in changes and _is_service_chat(channel):
+        twin = await _users_chat_channel(session, channel.user_id, changes["chat_id"])
+        if twin is not None and twin.id != channel.id:
+            await merge_channel(session, channel, into=twin)
+            return
+    channel.config = {**(channel.config or {}), **changes}
+
+
+def _is_service_chat(channel: Channel) -> bool:
+    return channel.kind == "telegram" and (channel.config or {}).get("bot", "service") == "service"
+
+
+async def _users_chat_channel(
+    session: AsyncSession, user_id: int, chat_id: int | str
+) -> Channel | None:
+    """The user's service-bot channel of this chat, if any."""
+    return next((c for c in await chat_channels(session, chat_id) if c.user_id == user_id), None)
+
+
+async def merge_channel(session: AsyncSession, channel: Channel, *, into: Channel) -> None:
+    """Delete ``channel``, a second channel of the chat ``into`` delivers to: its deliveries
+    (pending ones and the history /status counts) and link codes move over, and ``into`` keeps
+    its own state (paused or not, mutes: the chat's latest). The caller commits."""
+    await session.execute(
+        update(AD)
+        .where(AD.channel_id == channel.id)
+        .values(channel_id=into.id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(TelegramLinkCode)
+        .where(TelegramLinkCode.channel_id == channel.id)
+        .values(channel_id=into.id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.delete(channel)
+    await session.flush()
+
+
+async def migrate_chat(session: AsyncSession, old_chat: int, new_chat: int) -> int:
+    """A group became a supergroup (Telegram's ``migrate_to_chat_id``): every service-bot
+    channel of the old chat now delivers to the new one, merged into the user's channel of the
+    new chat when there is one. Returns how many channels moved. The caller commits."""
+    moved = 0
+    for channel in await chat_channels(session, old_chat):
+        twin = await _users_chat_channel(session, channel.user_id, new_chat)
+        if twin is not None:
+            await merge_channel(session, channel, into=twin)
+        else:
+            channel.config = {
+                **(channel.config or {}),
+                "chat_id": new_chat,
+                "chat_type": "supergroup",
+            }
+            await session.flush()
+        moved += 1
+    return moved
 
 
 # --- pacing across processes -----------------------------------------------------------------
@@ -760,7 +820,7 @@ async def redeem_link_code(
     return channel
 
 
-async def chat_channels(session: AsyncSession, chat_id: int) -> list[Channel]:
+async def chat_channels(session: AsyncSession, chat_id: int | str) -> list[Channel]:
     """Every service-bot Telegram channel (of any user) that delivers to ``chat_id``.
 
     Filtered by the chat in SQL (the id as text: stored as a JSON number or string): anybody can

@@ -260,7 +260,7 @@ class TelegramNotifier(Notifier):
                 Outcome.RETRY,
                 error=f"chat moved to {exc.migrate_to_chat_id}",
                 retry_after=0.0,
-                config_update={"chat_id": exc.migrate_to_chat_id},
+                config_update={"chat_id": exc.migrate_to_chat_id, "chat_type": "supergroup"},
             )
         if isinstance(
             exc,

@@ -14,6 +14,9 @@
   ``2d`` (at most 30 days); ``/unmute SYMBOL``; ``/mute`` alone lists the mutes.
 * ``/help``.
 
+A group that becomes a supergroup (a new chat id) keeps its links: the service messages about
+the move rewrite its channels (:meth:`BotCommands.migrate`).
+
 In channels the commands arrive as channel posts and work the same. Replies are English, or
 Russian when the sender's Telegram language is Russian.
 
@@ -31,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
@@ -192,7 +195,26 @@ class BotCommands:
         for name, handler in handlers.items():
             router.message.register(handler, Command(name))
             router.channel_post.register(handler, Command(name))
+        router.message.register(self.migrate, F.migrate_to_chat_id)
+        router.message.register(self.migrate, F.migrate_from_chat_id)
         return router
+
+    async def migrate(self, message: Message) -> None:
+        """A group became a supergroup, which has a new chat id: Telegram says so in both chats
+        (``migrate_to_chat_id`` in the old one, ``migrate_from_chat_id`` in the new one). The
+        chat's channels follow it, or its commands would answer "not linked" and a new link
+        would be a second channel sending every alert twice."""
+        if message.migrate_to_chat_id is not None:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id is not None:
+            old, new = message.migrate_from_chat_id, message.chat.id
+        else:
+            return
+        async with self.sessionmaker() as session:
+            moved = await repo.migrate_chat(session, old, new)
+            await session.commit()
+        if moved:
+            log.info("Telegram chat %s became supergroup %s: %d channel(s) moved", old, new, moved)
 
     async def _reply(self, message: Message, text: str) -> None:
         await message.answer(text, parse_mode="HTML")
