@@ -115,6 +115,35 @@ async def test_a_chart_goes_as_a_photo_with_a_caption(
     assert visible_length(call.caption) == 1024 and call.caption.endswith("…")
 
 
+async def test_a_chart_alert_to_a_group_that_forbids_photos_arrives_as_text(
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    standin: TelegramStandIn,
+    telegram: TelegramNotifier,
+) -> None:
+    user = await world.user()
+    await world.channel(user, "telegram", {"chat_id": -1005555, "chat_type": "supergroup"})
+    await world.alerts([Draft(user_id=user, template=TEMPLATE + " " + "x" * 2000, chart=True)])
+    # The group lets members (the bot is one) write text, not photos.
+    standin.fail_next(
+        method="sendPhoto",
+        status=400,
+        description="Bad Request: not enough rights to send photos to the chat",
+        count=100,
+    )
+
+    async def chart(alert: object) -> bytes:
+        return PNG
+
+    await make_dispatcher(sessionmaker, {"telegram": telegram}, charts=chart).run_once()
+    [call] = standin.messages(-1005555)
+    assert call.method == "sendMessage" and call.photo is None
+    assert call.text is not None and call.text.startswith("<b>BTCUSDT</b> +5.25% BN-F")
+    assert visible_length(call.text) > 1024  # a text's limit, not a caption's
+    [row] = await deliveries(sessionmaker)
+    assert row.status == "sent", row.last_error
+
+
 async def test_429_retry_after_is_honoured_and_not_counted(
     world: World,
     sessionmaker: async_sessionmaker[AsyncSession],

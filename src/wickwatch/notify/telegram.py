@@ -36,6 +36,7 @@ import html
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self
 
 from wickwatch.config import Settings
@@ -216,6 +217,15 @@ class TelegramNotifier(Notifier):
                     return await self._send(bot, chat, rendered, html=False)
                 except TelegramAPIError as again:
                     return self._failure(again)
+            if rendered.photo is not None and _photo_refused(exc.message):
+                # A group may let members write but not post media: the alert still goes, as
+                # text without its chart (and the text's limit, no longer the caption's).
+                log.info("chat %s takes no photos (%s): sending text", chat, exc.message)
+                try:
+                    await self.pace_bot(token)
+                    return await self._send(bot, chat, replace(rendered, photo=None), html=True)
+                except TelegramAPIError as again:
+                    return self._failure(again)
             return self._failure(exc)
         except TelegramAPIError as exc:
             return self._failure(exc)
@@ -279,6 +289,15 @@ class TelegramNotifier(Notifier):
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+#: Telegram's answers to a photo the chat does not take, or cannot take as sent (the text of
+#: the alert would still be accepted).
+_PHOTO_REFUSALS = ("not enough rights to send photos", "PHOTO_", "IMAGE_PROCESS_FAILED")
+
+
+def _photo_refused(description: str) -> bool:
+    return any(refusal.lower() in description.lower() for refusal in _PHOTO_REFUSALS)
 
 
 def _plain(html_text: str, limit: int) -> str:
