@@ -147,6 +147,31 @@ async def test_a_failing_telegram_channel_is_ok_false_without_the_token(
     assert OWN_TOKEN.split(":")[1] not in caplog.text
 
 
+async def test_a_test_to_a_group_that_became_a_supergroup_reaches_it_and_keeps_its_new_id(
+    make_env: EnvFactory, standin: TelegramStandIn
+) -> None:
+    env = await make_env(telegram_api_url=standin.url)
+    auth = await _user(env)
+    body = {"kind": "telegram", "name": "Desk", "config": {"chat_id": -4242}, "secret": OWN_TOKEN}
+    channel = await _channel(env, auth, body)
+    # Telegram answers every send to the old group id with "upgraded", as it does for ever.
+    standin.fail_next(
+        chat_id=-4242,
+        status=400,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=-1009999,
+        count=100,
+    )
+
+    assert await _test(env, auth, channel) == {"ok": True, "detail": None}
+
+    [call] = standin.messages()
+    assert call.chat_id == "-1009999" and call.text is not None
+    async with env.sessionmaker() as session:
+        stored = await session.get(Channel, channel)
+        assert stored is not None and stored.config["chat_id"] == -1009999
+
+
 async def test_telegram_tests_in_a_row_keep_the_chats_one_message_a_second(
     make_env: EnvFactory, standin: TelegramStandIn
 ) -> None:

@@ -22,7 +22,7 @@ import math
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -143,16 +143,27 @@ async def send_test(
         locale=locale,
     )
     hidden = _secrets(settings, secret)
-    pacing = notifier.pacing(delivery) if session is not None else None
-    if pacing is not None and pacing.fold_all:
-        pacing = None  # a digest lane orders digests, not single messages
+
+    async def attempt(delivery: Delivery) -> SendResult:
+        pacing = notifier.pacing(delivery) if session is not None else None
+        if pacing is None or pacing.fold_all:  # a digest lane orders digests, not messages
+            return await notifier.send(delivery, sample_alert(), probe_message(locale))
+        assert session is not None
+        return await _send_in_turn(session, pacing, notifier, delivery, locale)
+
     try:
         async with asyncio.timeout(TEST_TIMEOUT_S):
-            if pacing is None:
-                result = await notifier.send(delivery, sample_alert(), probe_message(locale))
-            else:
-                assert session is not None
-                result = await _send_in_turn(session, pacing, notifier, delivery, locale)
+            result = await attempt(delivery)
+            if result.config_update:
+                # The receiver moved (a group became a supergroup, a new chat id): stored, as
+                # the dispatcher does, or every test would fail the same way; and tried once
+                # more at the new place, in that chat's turn.
+                if session is not None:
+                    await repo.update_channel_config(session, channel_id, result.config_update)
+                    await session.commit()
+                moved = {**delivery.config, **result.config_update}
+                delivery = replace(delivery, config=moved, destination=notifier.destination(moved))
+                result = await attempt(delivery)
     except TimeoutError:
         return ProbeResult(False, f"no answer within {TEST_TIMEOUT_S:g} s")
     except Exception as exc:  # a plugin bug: the user still gets an answer
