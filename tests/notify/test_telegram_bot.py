@@ -208,6 +208,42 @@ async def test_replies_in_russian_for_russian_users(
     assert reply.text == "Этот чат не привязан к аккаунту wickwatch. /help"
 
 
+async def test_status_in_russian_says_how_deliveries_went_in_russian(
+    bot: TelegramBot,
+    standin: TelegramStandIn,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    chat, user = 4343, await world.user()
+
+    async def russian(text: str) -> Call:
+        before = len(standin.messages(chat))
+        sender = {"id": chat, "is_bot": False, "first_name": "Иван", "language_code": "ru"}
+        command = {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+        message = {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}}
+        message |= {"from": sender, "text": text, "entities": [command]}
+        standin.push_update({"message": message})
+        [*_, reply] = await standin.wait_for_messages(before + 1, chat_id=chat, within_s=10)
+        return reply
+
+    await russian(f"/start {await _code(world, user)}")
+    standin.blocked_chats.add(str(chat))  # the user blocked the bot for a while: a failure
+    telegram = TelegramNotifier(service_token=SERVICE_TOKEN, api_url=standin.url)
+    try:
+        await world.alerts([Draft(user_id=user, template="{symbol}")])
+        await make_dispatcher(sessionmaker, {"telegram": telegram}).run_once()
+    finally:
+        await telegram.aclose()
+    standin.blocked_chats.clear()
+
+    reply = await russian("/status")
+    assert reply.text is not None
+    first = reply.text.split("\n\n")[0]
+    assert "За 24 ч: не доставлено 1. Последняя доставка: ошибка (Telegram:" in first
+    for english in ("failed", "failing", "sent", "retrying", "pending", "skipped"):
+        assert english not in first.split(), f"{english!r} in the Russian reply: {first!r}"
+
+
 def test_mute_durations() -> None:
     assert parse_duration("30m") == timedelta(minutes=30)
     assert parse_duration("2") == timedelta(hours=2)

@@ -94,6 +94,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "active": "active",
         "paused": "paused",
         "none": "none",
+        # Deliveries (last 24 h) and the chat's last delivery, by their stored status.
+        "status_pending": "pending",
+        "status_claimed": "pending",
+        "status_sending": "sending",
+        "status_sent": "sent",
+        "status_failed": "failed",
+        "status_skipped": "skipped",
+        "status_ok": "ok",
+        "status_retrying": "retrying",
+        "status_failing": "failing",
     },
     "ru": {
         "help": (
@@ -120,6 +130,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "active": "активен",
         "paused": "приостановлен",
         "none": "нет",
+        "status_pending": "в очереди",
+        "status_claimed": "в очереди",
+        "status_sending": "отправляется",
+        "status_sent": "доставлено",
+        "status_failed": "не доставлено",
+        "status_skipped": "пропущено",
+        "status_ok": "успешно",
+        "status_retrying": "повтор",
+        "status_failing": "ошибка",
     },
 }
 
@@ -132,6 +151,11 @@ def _lang(message: Message) -> str:
 
 def _t(message: Message, key: str, **values: Any) -> str:
     return TEXTS[_lang(message)][key].format(**values)
+
+
+def _status_word(message: Message, status: str) -> str:
+    """A stored status (``sent``, ``failing``…) in the reader's language; an unknown one as is."""
+    return TEXTS[_lang(message)].get(f"status_{status}", status)
 
 
 def mask_email(email: str) -> str:
@@ -333,7 +357,11 @@ class BotCommands:
                     if mutes
                     else _t(message, "no_mutes")
                 )
-                last = channel.last_status or _t(message, "none")
+                last = (
+                    _status_word(message, channel.last_status)
+                    if channel.last_status
+                    else _t(message, "none")
+                )
                 if channel.last_error and channel.last_status != "ok":
                     last += f" ({channel.last_error[:200]})"
                 lines.append(
@@ -344,7 +372,9 @@ class BotCommands:
                         state=_t(message, "active" if channel.enabled else "paused"),
                         mutes=escape(mute_text),
                         counts=escape(
-                            ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                            ", ".join(
+                                f"{_status_word(message, k)} {v}" for k, v in sorted(counts.items())
+                            )
                             or _t(message, "none")
                         ),
                         last=escape(last),
