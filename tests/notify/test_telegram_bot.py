@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.notify.conftest import SERVICE_TOKEN, Draft, World, deliveries, make_dispatcher
+from wickwatch.channels.service import MAX_CHANNELS_PER_USER
 from wickwatch.detection.schemas import Strategy, ThresholdGroup, UserSettings
 from wickwatch.notify.repository import chat_channels, create_link_code, purge_link_codes
 from wickwatch.notify.standin import Call, TelegramStandIn
@@ -79,6 +80,36 @@ async def test_start_links_a_private_chat_once(
     again = await _say(standin, 5551, f"/start {code}")  # single use
     assert again.text is not None and "unknown, used or expired" in again.text
     assert len(await _channels(sessionmaker)) == 1
+
+
+async def test_start_keeps_the_accounts_channel_limit_and_the_code_for_later(
+    bot: TelegramBot,
+    standin: TelegramStandIn,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = await world.user()
+    made = [
+        await world.channel(user, "telegram", {"chat_id": 10_000 + n, "bot": "service"})
+        for n in range(MAX_CHANNELS_PER_USER)
+    ]
+    code = await _code(world, user)
+    reply = await _say(standin, 6001, f"/start {code}")
+    assert reply.text == (
+        "Your account already has 20 channels, the most it may have. "
+        "Delete one in wickwatch → Channels, then send the same /start again."
+    )
+    assert len(await _channels(sessionmaker)) == MAX_CHANNELS_PER_USER
+    # A chat already linked is no new channel: linking it again still works at the limit.
+    reply = await _say(standin, 10_000, f"/start {await _code(world, user)}")
+    assert reply.text is not None and reply.text.startswith("✅")
+
+    async with sessionmaker() as session:
+        await session.delete(await session.get(Channel, made[-1]))
+        await session.commit()
+    reply = await _say(standin, 6001, f"/start {code}")  # the refused code was kept
+    assert reply.text is not None and reply.text.startswith("✅")
+    assert len(await _channels(sessionmaker)) == MAX_CHANNELS_PER_USER
 
 
 async def test_expired_and_unknown_codes_are_refused(

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wickwatch.channels.service import MAX_CHANNELS_PER_USER
 from wickwatch.notify.templates import AlertLike
 from wickwatch.storage.expressions import dialect_of, insert_for
 from wickwatch.storage.models import (
@@ -761,6 +762,10 @@ async def create_link_code(
     return code
 
 
+class ChannelLimitReached(Exception):
+    """The account has as many channels as it may (the limit the API keeps too)."""
+
+
 async def redeem_link_code(
     session: AsyncSession,
     code: str,
@@ -771,7 +776,8 @@ async def redeem_link_code(
     now: datetime | None = None,
 ) -> Channel | None:
     """Link the chat to the code's user: creates (or re-enables) their service-bot Telegram
-    channel for this chat and uses the code up. None when the code is unknown, used or expired.
+    channel for this chat and uses the code up. None when the code is unknown, used or expired;
+    :class:`ChannelLimitReached` (roll back) when a new channel would pass the account's limit.
     The caller commits."""
     now = now or utcnow()
     claimed = await session.execute(
@@ -797,6 +803,13 @@ async def redeem_link_code(
         and str((c.config or {}).get("chat_id")) == str(chat_id)
     ]
     config = {"chat_id": chat_id, "chat_type": chat_type, "bot": "service", "title": title}
+    if not existing:
+        count = await session.scalar(
+            select(func.count()).select_from(Channel).where(Channel.user_id == user_id)
+        )
+        if (count or 0) >= MAX_CHANNELS_PER_USER:
+            # The caller rolls back: the code stays unused for after the user deletes one.
+            raise ChannelLimitReached(MAX_CHANNELS_PER_USER)
     if existing:
         channel = existing[0]
         channel.config = {**(channel.config or {}), **config}

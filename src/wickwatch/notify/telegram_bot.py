@@ -80,6 +80,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "linked": "✅ Linked to {account}. Alerts will arrive here. /help",
         "bad_code": "This code is unknown, used or expired. Create a new one in wickwatch.",
         "no_code": "Send /start with the code shown in wickwatch → Channels → Telegram.",
+        "channel_limit": (
+            "Your account already has {limit} channels, the most it may have. Delete one in "
+            "wickwatch → Channels, then send the same /start again."
+        ),
         "unlinked": "This chat is not linked to a wickwatch account. /help",
         "admins_only": "Only the chat's administrators can do this.",
         "stopped": "⏸ Alerts paused in this chat. /resume to continue.",
@@ -116,6 +120,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "linked": "✅ Чат привязан к {account}. Сигналы будут приходить сюда. /help",
         "bad_code": "Код неизвестен, уже использован или устарел. Создайте новый в wickwatch.",
         "no_code": "Отправьте /start с кодом из wickwatch → Каналы → Telegram.",
+        "channel_limit": (
+            "В аккаунте уже {limit} каналов — это максимум. Удалите один в wickwatch → Каналы "
+            "и отправьте тот же /start ещё раз."
+        ),
         "unlinked": "Этот чат не привязан к аккаунту wickwatch. /help",
         "admins_only": "Это могут делать только администраторы чата.",
         "stopped": "⏸ Сигналы в этом чате приостановлены. /resume — возобновить.",
@@ -283,14 +291,19 @@ class BotCommands:
         chat = message.chat
         title = chat.title or chat.username or chat.full_name or str(chat.id)
         async with self.sessionmaker() as session:
-            channel = await repo.redeem_link_code(
-                session,
-                code,
-                chat_id=chat.id,
-                chat_type=chat.type,
-                title=title,
-                now=self.clock(),
-            )
+            try:
+                channel = await repo.redeem_link_code(
+                    session,
+                    code,
+                    chat_id=chat.id,
+                    chat_type=chat.type,
+                    title=title,
+                    now=self.clock(),
+                )
+            except repo.ChannelLimitReached as limit:
+                await session.rollback()
+                await self._reply(message, _t(message, "channel_limit", limit=limit.args[0]))
+                return
             if channel is None:
                 await session.rollback()
                 await self._reply(message, _t(message, "bad_code"))
