@@ -211,6 +211,31 @@ async def test_stop_resume_mute_and_status(
         await notifier.aclose()
 
 
+async def test_a_command_answered_right_after_an_alert_waits_for_the_chats_turn(
+    bot: TelegramBot,
+    standin: TelegramStandIn,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    user = await world.user()
+    await _say(standin, 5553, f"/start {await _code(world, user)}")
+    await asyncio.sleep(1.2)  # the link's own reply is not what this is about
+    standin.violations.clear()
+    telegram = TelegramNotifier(service_token=SERVICE_TOKEN, api_url=standin.url)
+    try:
+        await world.alerts([Draft(user_id=user, template="{symbol}")])
+        await make_dispatcher(sessionmaker, {"telegram": telegram}).run_once()
+        # The user reacts to the alert at once: "/mute BTC 1h".
+        reply = await _say(standin, 5553, "/mute BTC 1h")
+        assert reply.text is not None and reply.text.startswith("🔇")
+    finally:
+        await telegram.aclose()
+    alert, answer = standin.messages(5553)[-2:]
+    assert alert.text == "BTCUSDT"
+    assert answer.at - alert.at >= 1.0
+    assert standin.violations == [], [v.rule for v in standin.violations]
+
+
 async def test_help_and_an_unlinked_chat(bot: TelegramBot, standin: TelegramStandIn) -> None:
     reply = await _say(standin, 999, "/help")
     assert reply.parse_mode == "HTML" and reply.text is not None and "/mute BTC 1h" in reply.text

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -37,7 +38,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BotCommand, Message
 from sqlalchemy import select
@@ -45,6 +46,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.notify import bot_status
 from wickwatch.notify import repository as repo
+from wickwatch.notify.telegram import (
+    BOT_INTERVAL_S,
+    GROUP_INTERVAL_S,
+    PACING_MARGIN_S,
+    PRIVATE_INTERVAL_S,
+    REQUEST_TIMEOUT_S,
+    bot_key,
+)
 from wickwatch.notify.templates import TEXT_LIMIT, truncate_html
 from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import Channel, User
@@ -199,6 +208,44 @@ def _active_mutes(config: dict[str, Any], now: datetime) -> dict[str, datetime]:
 
 Handler = Callable[[Message, CommandObject], Awaitable[None]]
 
+#: Longest a reply waits for its chat's turn (alerts being sent to it); then it goes anyway:
+#: a command must be answered, and a rare 429 is only the bot's.
+MAX_REPLY_WAIT_S = 5.0
+#: How long the chat stays reserved for a reply in flight (a bot that died mid-request frees
+#: it after this).
+REPLY_HOLD_S = REQUEST_TIMEOUT_S + PACING_MARGIN_S
+
+
+async def _take_turn(
+    session: AsyncSession, lane: str, bot_lane: str, interval_s: float
+) -> int | None:
+    """Take the chat's lane as the dispatchers do (:func:`repository.acquire_slot`), waiting up
+    to :data:`MAX_REPLY_WAIT_S`, then the bot's next slot, and sleep until it. Returns the lane's
+    reservation to settle after the answer, or None when the lane stayed busy."""
+    give_up_at = time.time() + MAX_REPLY_WAIT_S
+    while True:
+        now_ms = int(time.time() * 1000)
+        busy = await repo.acquire_slot(
+            session, lane, interval_s=interval_s, hold_s=REPLY_HOLD_S, now_ms=now_ms
+        )
+        if busy is None:
+            reserved: int | None = now_ms + repo.slot_span_ms(interval_s, REPLY_HOLD_S)
+            break
+        await session.commit()
+        if time.time() >= give_up_at:
+            log.info("chat lane %s still busy after %g s: replying anyway", lane, MAX_REPLY_WAIT_S)
+            reserved = None
+            break
+        await asyncio.sleep(min(max(busy / 1000 - time.time(), 0.01), 0.25))
+    at_ms = await repo.reserve_slot(
+        session, bot_lane, interval_s=BOT_INTERVAL_S, now_ms=now_ms, commit=False
+    )
+    await session.commit()
+    delay = at_ms / 1000 - time.time()
+    if delay > 0:
+        await asyncio.sleep(delay)
+    return reserved
+
 
 class BotCommands:
     """The handlers, bound to a database; :meth:`router` registers them for messages and
@@ -249,7 +296,30 @@ class BotCommands:
             log.info("Telegram chat %s became supergroup %s: %d channel(s) moved", old, new, moved)
 
     async def _reply(self, message: Message, text: str) -> None:
-        await message.answer(text, parse_mode="HTML")
+        """Answer in the chat's turn: a reply is a message like an alert, so it takes the same
+        send slots the dispatchers share (the chat's lane, the bot's 30 a second). A reply right
+        after an alert would otherwise break Telegram's one message a second per chat."""
+        if message.bot is None:
+            await message.answer(text, parse_mode="HTML")
+            return
+        chat = message.chat
+        owner = bot_key(message.bot.token)
+        lane = f"tg:{owner}:{chat.id}"  # the lane TelegramNotifier.pacing gives the chat
+        interval = PRIVATE_INTERVAL_S if chat.type == "private" else GROUP_INTERVAL_S
+        async with self.sessionmaker() as session:
+            reserved_ms = await _take_turn(session, lane, f"tgbot:{owner}", interval)
+            next_at = time.time() + interval
+            try:
+                await message.answer(text, parse_mode="HTML")
+                next_at = time.time() + interval
+            except TelegramRetryAfter as exc:  # the chat waits, alerts too
+                next_at = time.time() + max(float(exc.retry_after), interval)
+                raise
+            finally:
+                if reserved_ms is not None:
+                    await repo.settle_slot(
+                        session, lane, reserved_ms=reserved_ms, next_ms=int(next_at * 1000)
+                    )
 
     async def _may_change(self, message: Message) -> bool:
         """Whether the sender may change what this chat receives: anyone in a private chat or a
