@@ -3,7 +3,7 @@
 
 Protocol (the UI's ``web/src/live/stream.ts``)::
 
-    client → server  {"type":"subscribe","topics":["alerts","markets","candles:binance_futures:BTCUSDT"]}
+    client → server  {"type":"subscribe","topics":["alerts","markets","candles:okx_spot:BTC-USDT"]}
                                                                   before the auth frame: in effect
                                                                   once "ready" comes
                      {"type":"auth","token":"<access token>"}     unless the token came with the
