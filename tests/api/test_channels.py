@@ -301,6 +301,21 @@ async def test_an_smtp_password_is_only_taken_for_an_encrypted_connection(env: E
         created = await env.client.post(f"{API}/channels", json=body, headers=auth)
         assert created.status_code == 201, created.text
         assert created.json()["config"]["smtp"]["tls"] is tls, extra
+    # turning TLS off later keeps no password for the clear-text connection
+    smtps = {**smtp, "port": 465, "starttls": False}
+    body = {**EMAIL, "config": {"address": "me@example.com", "smtp": smtps}}
+    channel = (await env.client.post(f"{API}/channels", json=body, headers=auth)).json()
+    clear_now = {"address": "me@example.com", "smtp": {**smtps, "tls": False}}
+    patched = await env.client.patch(
+        f"{API}/channels/{channel['id']}", json={"config": clear_now}, headers=auth
+    )
+    assert patched.status_code == 422, patched.text
+    with_password = await env.client.patch(
+        f"{API}/channels/{channel['id']}",
+        json={"config": clear_now, "secret": SMTP_PASSWORD},
+        headers=auth,
+    )
+    assert with_password.status_code == 422 and "clear text" in with_password.text
 
 
 async def test_an_smtp_password_never_follows_the_channel_to_another_server(env: Env) -> None:

@@ -192,3 +192,20 @@ def test_url_passwords_are_masked_wherever_they_appear() -> None:
         "connect to postgresql://ww:***@db:5432/ww failed; redis://:***@cache:6379/0"
     )
     assert redact("mail me@example.com at 12:30") == "mail me@example.com at 12:30"
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        # what `openssl rand -base64` gives (SQLAlchemy reads the whole as the password)
+        ("connect to postgresql://ww:Ab/Cd+Ef==@db:5432/ww failed", "Ab/Cd+Ef=="),
+        ("redis://:p@ss@cache:6379/0 refused", "p@ss"),
+        # bot ids as short and as long as the channel API takes them
+        ("https://api.telegram.org/bot123:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ/getMe", "AAHdqTc"),
+        ("bot12345678901234567:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ", "AAHdqTc"),
+    ],
+)
+def test_every_password_and_token_the_service_accepts_is_masked(text: str, secret: str) -> None:
+    from wickwatch.ops.redact import redact
+
+    assert secret not in redact(text)

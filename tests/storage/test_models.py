@@ -184,3 +184,20 @@ async def test_a_postgresql_statement_that_hangs_is_cut_and_reads_as_an_outage()
         await engine.dispose()
     assert time.monotonic() - started < 10
     assert database_unavailable(caught.value), repr(caught.value)
+
+
+async def test_a_failed_statement_does_not_quote_its_values(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A database error's message is logged and shown in the operator's error log: the values
+    of the statement (a password hash, an encrypted secret, an e-mail) must not be in it."""
+    async with sessionmaker() as session:
+        session.add(_user("a@example.com"))
+        await session.commit()
+    async with sessionmaker() as session:
+        twin = _user("a@example.com")
+        twin.password_hash = "$argon2id$v=19$secret-hash"
+        session.add(twin)
+        with pytest.raises(IntegrityError) as failed:
+            await session.commit()
+    assert "secret-hash" not in str(failed.value)

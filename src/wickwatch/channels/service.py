@@ -274,15 +274,18 @@ def _current(channel: Channel) -> BaseModel | None:
         return None
 
 
-def _smtp_login(config: dict[str, Any] | None) -> tuple[str, int, str | None, bool] | None:
-    """Where an e-mail channel's password is sent: its own server's host, port, user and
-    STARTTLS (None without an own server). Implicit TLS is not part of it: the port is, and
-    a password is only taken with STARTTLS or TLS on (schemas.check_secret)."""
+def _smtp_login(config: dict[str, Any] | None) -> tuple[str, int, str | None, bool, bool] | None:
+    """Where an e-mail channel's password is sent: its own server's host, port, user, STARTTLS
+    and TLS (None without an own server). A change of any asks for the password again, which
+    ``schemas.check_secret`` then refuses for a connection in clear text."""
     smtp = (config or {}).get("smtp")
     if not isinstance(smtp, dict):
         return None
     host = str(smtp.get("host", "")).lower().rstrip(".")
-    return host, int(smtp.get("port", 587)), smtp.get("username"), bool(smtp.get("starttls", True))
+    port = int(smtp.get("port", 587))
+    tls = smtp.get("tls")
+    implicit_tls = port == 465 if tls is None else bool(tls)  # as schemas.SmtpConfig
+    return host, port, smtp.get("username"), bool(smtp.get("starttls", True)), implicit_tls
 
 
 def _needs_secret(channel: Channel) -> bool:

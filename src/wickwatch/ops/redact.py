@@ -16,9 +16,11 @@ MASK = "***"
 
 #: ``<bot id>:<secret>`` — Telegram bot tokens (the id's digits not preceded by a digit, so a
 #: token right after ``/bot`` in a URL matches too).
-_BOT_TOKEN = re.compile(r"(?<![0-9])([0-9]{5,16}):[A-Za-z0-9_-]{30,}")
-#: ``scheme://user:password@host`` — a URL's password (database, Redis, SMTP URLs).
-_URL_PASSWORD = re.compile(r"(//[^/@:\s]*:)[^@/\s]*@")
+#: The id as long as the channel API takes it (``channels.schemas.BOT_TOKEN_PATTERN``).
+_BOT_TOKEN = re.compile(r"(?<![0-9])([0-9]{3,20}):[A-Za-z0-9_-]{30,}")
+#: ``scheme://user:password@host`` — a URL's password (database, Redis, SMTP URLs), up to the
+#: last ``@`` of the URL: a password may hold ``/`` (base64) or even ``@``.
+_URL_PASSWORD = re.compile(r"(//[^/@:\s]*:)\S*@")
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:access_token|refresh_token|id_token|token|api_key|apikey|password|passwd"
     r"|secret|signature|sig)=)[^&\s\"'#]+"

@@ -55,7 +55,10 @@ def create_engine(
     driver); SQLite files get their directory created and the pragmas."""
     parsed = make_url(url)
     parsed = parsed.set(drivername=ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
-    kwargs: dict[str, Any] = {"echo": echo}
+    # hide_parameters: a failed statement's values (a password hash, a channel's encrypted
+    # secret, e-mail addresses) stay out of its error message, which is logged and shown in
+    # the operator's error log.
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
