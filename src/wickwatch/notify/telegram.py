@@ -99,6 +99,20 @@ def bot_key(token: str) -> str:
     return f"{bot_id(token)}.{digest}"
 
 
+def chat_pacing(token: str, config: Mapping[str, Any], *, hold_s: float) -> Pacing:
+    """The send slots of one chat of one bot: its lane (one message at a time, Telegram's
+    interval for the chat) and the bot's 30 a second. Alerts (:meth:`TelegramNotifier.pacing`)
+    and the service bot's replies (``telegram_bot``) take the same ones."""
+    owner = bot_key(token) if token else "none"
+    interval = PRIVATE_INTERVAL_S if is_private(config) else GROUP_INTERVAL_S
+    return Pacing(
+        lane=f"tg:{owner}:{config.get('chat_id')}",
+        interval_s=interval,
+        shared=((f"tgbot:{owner}", BOT_INTERVAL_S),),
+        hold_s=hold_s,
+    )
+
+
 class TelegramNotifier(Notifier):
     slug = "telegram"
     foldable = True
@@ -158,20 +172,12 @@ class TelegramNotifier(Notifier):
         return bot
 
     def pacing(self, delivery: Delivery) -> Pacing | None:
+        # The chat stays reserved for as long as a request may take: a slow answer must not
+        # let another dispatcher send to the chat meanwhile (a second message inside the
+        # chat's interval is a 429, and repeated ones lengthen Telegram's flood wait). A chat
+        # of a dispatcher that died mid-request is free again after this.
         token = self.token_for(delivery) or ""
-        owner = bot_key(token) if token else "none"
-        chat = delivery.config.get("chat_id")
-        interval = PRIVATE_INTERVAL_S if is_private(delivery.config) else GROUP_INTERVAL_S
-        return Pacing(
-            lane=f"tg:{owner}:{chat}",
-            interval_s=interval,
-            shared=((f"tgbot:{owner}", BOT_INTERVAL_S),),
-            # The chat stays reserved for as long as a request may take: a slow answer must
-            # not let another dispatcher send to the chat meanwhile (a second message inside
-            # the chat's interval is a 429, and repeated ones lengthen Telegram's flood wait).
-            # A chat of a dispatcher that died mid-request is free again after this.
-            hold_s=self.timeout_s + PACING_MARGIN_S,
-        )
+        return chat_pacing(token, delivery.config, hold_s=self.timeout_s + PACING_MARGIN_S)
 
     async def pace_bot(self, token: str) -> None:
         """Wait until this process may start another request of this bot: one at a time, each

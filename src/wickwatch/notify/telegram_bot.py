@@ -46,14 +46,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wickwatch.notify import bot_status
 from wickwatch.notify import repository as repo
-from wickwatch.notify.telegram import (
-    BOT_INTERVAL_S,
-    GROUP_INTERVAL_S,
-    PACING_MARGIN_S,
-    PRIVATE_INTERVAL_S,
-    REQUEST_TIMEOUT_S,
-    bot_key,
-)
+from wickwatch.notify.base import Pacing
+from wickwatch.notify.telegram import PACING_MARGIN_S, REQUEST_TIMEOUT_S, chat_pacing
 from wickwatch.notify.templates import TEXT_LIMIT, truncate_html
 from wickwatch.storage.expressions import dialect_of
 from wickwatch.storage.models import Channel, User
@@ -216,20 +210,19 @@ MAX_REPLY_WAIT_S = 5.0
 REPLY_HOLD_S = REQUEST_TIMEOUT_S + PACING_MARGIN_S
 
 
-async def _take_turn(
-    session: AsyncSession, lane: str, bot_lane: str, interval_s: float
-) -> int | None:
+async def _take_turn(session: AsyncSession, pacing: Pacing) -> int | None:
     """Take the chat's lane as the dispatchers do (:func:`repository.acquire_slot`), waiting up
     to :data:`MAX_REPLY_WAIT_S`, then the bot's next slot, and sleep until it. Returns the lane's
     reservation to settle after the answer, or None when the lane stayed busy."""
     give_up_at = time.time() + MAX_REPLY_WAIT_S
+    lane, interval_s, hold_s = pacing.lane, pacing.interval_s, pacing.hold_s
     while True:
         now_ms = int(time.time() * 1000)
         busy = await repo.acquire_slot(
-            session, lane, interval_s=interval_s, hold_s=REPLY_HOLD_S, now_ms=now_ms
+            session, lane, interval_s=interval_s, hold_s=hold_s, now_ms=now_ms
         )
         if busy is None:
-            reserved: int | None = now_ms + repo.slot_span_ms(interval_s, REPLY_HOLD_S)
+            reserved: int | None = now_ms + repo.slot_span_ms(interval_s, hold_s)
             break
         await session.commit()
         if time.time() >= give_up_at:
@@ -237,9 +230,11 @@ async def _take_turn(
             reserved = None
             break
         await asyncio.sleep(min(max(busy / 1000 - time.time(), 0.01), 0.25))
-    at_ms = await repo.reserve_slot(
-        session, bot_lane, interval_s=BOT_INTERVAL_S, now_ms=now_ms, commit=False
-    )
+    at_ms = now_ms
+    for key, interval in pacing.shared:
+        at_ms = await repo.reserve_slot(
+            session, key, interval_s=interval, now_ms=at_ms, commit=False
+        )
     await session.commit()
     delay = at_ms / 1000 - time.time()
     if delay > 0:
@@ -302,12 +297,10 @@ class BotCommands:
         if message.bot is None:
             await message.answer(text, parse_mode="HTML")
             return
-        chat = message.chat
-        owner = bot_key(message.bot.token)
-        lane = f"tg:{owner}:{chat.id}"  # the lane TelegramNotifier.pacing gives the chat
-        interval = PRIVATE_INTERVAL_S if chat.type == "private" else GROUP_INTERVAL_S
+        pacing = chat_pacing(message.bot.token, {"chat_id": message.chat.id}, hold_s=REPLY_HOLD_S)
+        lane, interval = pacing.lane, pacing.interval_s
         async with self.sessionmaker() as session:
-            reserved_ms = await _take_turn(session, lane, f"tgbot:{owner}", interval)
+            reserved_ms = await _take_turn(session, pacing)
             next_at = time.time() + interval
             try:
                 await message.answer(text, parse_mode="HTML")
